@@ -1,0 +1,169 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from core import policies
+from core.db import estimated_count
+from core.exceptions import DomainError
+from core.models import Alert, Category, Decision, PolicyVersion, Upload, User
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DecisionsInline(ReadOnlyAdminMixin, GenericTabularInline):
+    """The workflow history of any object, for its change page."""
+
+    model = Decision
+    ct_field = "content_type"
+    ct_fk_field = "object_id"
+    fields = ["created_at", "action", "from_state", "to_state", "by", "reason"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("decisions")
+
+
+class EstimatedCountPaginator(Paginator):
+    """Uses the planner's estimate when the list is unfiltered: COUNT(*) over a million rows
+    is most of the page time, and an exact total adds nothing to a staff list."""
+
+    @cached_property
+    def count(self):
+        query = self.object_list.query
+        if not query.where and not query.distinct:
+            estimate = estimated_count(self.object_list.model)
+            if estimate > 10_000:
+                return estimate
+        return super().count
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+
+@admin.register(User)
+class PlatformUserAdmin(UserAdmin):
+    fieldsets = (*UserAdmin.fieldsets, (_("Preferences"), {"fields": ["preferred_language"]}))
+    list_filter = (*UserAdmin.list_filter, "groups")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name_zh",
+        "name_en",
+        "parent",
+        "excluded_from_no_reason_return",
+        "active",
+    ]
+    list_filter = ["active", "excluded_from_no_reason_return"]
+    search_fields = ["code", "name_zh", "name_en"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "text",
+        "recipient_user",
+        "recipient_group",
+        "delivered_at",
+        "read_at",
+    ]
+    list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recipient_user", "recipient_group"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = [
+        "created_at",
+        "content_type",
+        "object_id",
+        "action",
+        "from_state",
+        "to_state",
+        "by",
+        "reason",
+    ]
+    list_filter = ["content_type", "action"]
+    search_fields = ["object_id", "reason"]
+    list_select_related = ["content_type", "actor"]
+
+
+class PolicyVersionForm(forms.ModelForm):
+    key = forms.ChoiceField(label=_("policy"), choices=())
+
+    class Meta:
+        model = PolicyVersion
+        fields = ["key", "value", "effective_from", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [
+            (k, f"{p.label} ({k})") for k, p in sorted(policies.REGISTRY.items())
+        ]
+        self.fields["note"].required = True
+
+    def clean(self):
+        data = super().clean()
+        key, value = data.get("key"), data.get("value")
+        if key and value is not None:
+            try:
+                data["value"] = policies.REGISTRY[key].validate(value)
+            except DomainError as exc:
+                self.add_error("value", exc)
+        return data
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    """Versions are added, never edited: the old ones stay as the record of what applied."""
+
+    form = PolicyVersionForm
+    list_display = ["key", "version", "effective_from", "created_by", "created_at", "note"]
+    list_filter = ["key"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["key", "version", "value", "effective_from", "note", "created_by"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        published = policies.publish(
+            form.cleaned_data["key"],
+            value=form.cleaned_data["value"],
+            by=request.user,
+            note=form.cleaned_data["note"],
+            effective_from=form.cleaned_data["effective_from"],
+        )
+        obj.pk = published.pk
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["original_name", "content_type", "size", "uploaded_by", "created_at"]
+    search_fields = ["original_name", "sha256"]

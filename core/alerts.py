@@ -1,0 +1,194 @@
+"""Alerts: raised at most once per key, delivered by a separate idempotent task.
+
+Raising is `INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id`: two transactions racing
+on one key both succeed, one row exists, and only the inserter learns it raised it (it gets
+the id back), so follow-up work happens once. Delivery (email) runs after commit, in
+core.tasks.deliver_alerts, which claims rows with FOR UPDATE SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Alert
+
+
+@dataclass(frozen=True)
+class AlertKind:
+    code: str
+    label: str
+    template: str  # a lazy translation with %(name)s placeholders filled from the payload
+
+
+KINDS: dict[str, AlertKind] = {}
+
+
+def register_kind(code: str, label, template) -> None:
+    KINDS[code] = AlertKind(code, label, template)
+
+
+def render_text(kind: str, payload: dict) -> str:
+    spec = KINDS.get(kind)
+    if spec is None:
+        return kind
+    try:
+        return str(spec.template) % payload
+    except (KeyError, TypeError, ValueError):
+        return str(spec.label)
+
+
+register_kind("test", _("Test"), _("Test alert %(n)s"))
+register_kind("sla_at_risk", _("SLA at risk"), _("%(case)s: %(target)s due at %(due)s"))
+register_kind("sla_breached", _("SLA breached"), _("%(case)s: %(target)s was due at %(due)s"))
+register_kind("document_expiring", _("Document expiring"), _("%(document)s expires on %(expires)s"))
+register_kind("document_expired", _("Document expired"), _("%(document)s expired on %(expires)s"))
+register_kind(
+    "rating_below_threshold",
+    _("Rating below threshold"),
+    _("%(subject)s: 90-day rating %(average)s over %(count)s ratings"),
+)
+register_kind(
+    "inspection_rejected", _("Inspection rejected"), _("Inspection %(inspection)s rejected")
+)
+register_kind(
+    "probation_review_due",
+    _("Probation review due"),
+    _("%(merchant)s: probation ends on %(ends)s"),
+)
+register_kind("risk_spike", _("Risk spike"), _("%(subject)s: %(detail)s"))
+
+
+@dataclass
+class AlertSpec:
+    kind: str
+    key: str
+    user_id: int | None = None
+    group_id: int | None = None
+    obj: object | None = None
+    payload: dict = field(default_factory=dict)
+    url: str = ""
+
+
+_INSERT = """
+    INSERT INTO core_alert
+        (kind, key, recipient_user_id, recipient_group_id, content_type_id, object_id,
+         payload, url, created_at)
+    VALUES {values}
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id
+"""
+
+
+def _row(spec: AlertSpec) -> tuple:
+    content_type_id, object_id = None, ""
+    if spec.obj is not None:
+        content_type_id = ContentType.objects.get_for_model(spec.obj).pk
+        object_id = str(spec.obj.pk)
+    return (
+        spec.kind,
+        spec.key,
+        spec.user_id,
+        spec.group_id,
+        content_type_id,
+        object_id,
+        json.dumps(spec.payload, default=str),
+        spec.url,
+    )
+
+
+def raise_alerts(specs: list[AlertSpec]) -> list[int]:
+    """Insert the alerts whose keys are new, in one statement; return the new ids."""
+    if not specs:
+        return []
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, now())"] * len(specs))
+    params = [value for spec in specs for value in _row(spec)]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT.format(values=placeholders), params)
+        new_ids = cursor.fetchall()
+    ids = [row[0] for row in new_ids]
+    schedule_delivery(ids)
+    return ids
+
+
+def raise_alert(
+    *,
+    kind: str,
+    key: str,
+    user=None,
+    group: Group | str | None = None,
+    obj=None,
+    payload: dict | None = None,
+    url: str = "",
+) -> Alert | None:
+    """Raise one alert; returns it when this call created it, None when the key existed."""
+    if isinstance(group, str):
+        group = Group.objects.get(name=group)
+    ids = raise_alerts(
+        [
+            AlertSpec(
+                kind=kind,
+                key=key,
+                user_id=getattr(user, "pk", None),
+                group_id=getattr(group, "pk", None),
+                obj=obj,
+                payload=payload or {},
+                url=url,
+            )
+        ]
+    )
+    return Alert.objects.get(pk=ids[0]) if ids else None
+
+
+def raise_alerts_from_select(select_sql: str, params: list | tuple = ()) -> list[int]:
+    """Set-based raise: `select_sql` yields rows of (kind, key, recipient_user_id,
+    recipient_group_id, content_type_id, object_id, payload jsonb, url). One statement,
+    however many rows; keys that already exist are skipped."""
+    sql = f"""
+        INSERT INTO core_alert
+            (kind, key, recipient_user_id, recipient_group_id, content_type_id, object_id,
+             payload, url, created_at)
+        SELECT s.*, now() FROM ({select_sql}) AS s
+        ON CONFLICT (key) DO NOTHING
+        RETURNING id
+    """  # noqa: S608 - select_sql is code of ours, values go through params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    schedule_delivery(ids)
+    return ids
+
+
+def schedule_delivery(ids: list[int]) -> None:
+    if ids:
+        from core.tasks import deliver_alerts
+
+        transaction.on_commit(deliver_alerts.delay)
+
+
+def inbox_for(user):
+    """Alerts addressed to the user or to one of their groups, newest first."""
+    from django.db.models import Q
+
+    return Alert.objects.filter(
+        Q(recipient_user=user) | Q(recipient_group__in=user.groups.all())
+    ).order_by("-created_at")
+
+
+def unread_count(user) -> int:
+    return inbox_for(user).filter(read_at__isnull=True).count()
+
+
+def mark_read(*, user, alert_ids) -> int:
+    from django.utils import timezone
+
+    return (
+        inbox_for(user)
+        .filter(pk__in=alert_ids, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Platform")
+    role_permissions = {
+        "quality_manager": ["view_*"],
+        "data_analysis": ["view_category", "view_policyversion"],
+        "quality_management": ["*_category", "view_policyversion", "add_policyversion"],
+        "merchant_management": ["view_category", "view_policyversion", "add_policyversion"],
+        "consumer_service": ["view_category", "view_policyversion"],
+    }
+
+    def ready(self):
+        from core import roles
+        from core.navigation import register_nav
+
+        post_migrate.connect(roles.sync_role_permissions, dispatch_uid="core.sync_roles")
+        register_nav(_("Inbox"), "core:inbox", lambda u: u.is_authenticated, order=900)
+        register_nav(
+            _("Admin"), "admin:index", lambda u: u.is_authenticated and u.is_staff, order=950
+        )

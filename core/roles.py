@@ -1,0 +1,67 @@
+"""Department roles. Each is a Django group, created by core's data migration.
+
+Apps declare what each role may do on their models in `AppConfig.role_permissions`
+({role: [codename or pattern]}); `sync_role_permissions` applies them after every migrate,
+so a role's permissions are written next to the models they are about.
+"""
+
+from fnmatch import fnmatch
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(TextChoices):
+    MERCHANT_MANAGEMENT = "merchant_management", _("Merchant Management")
+    QUALITY_MANAGEMENT = "quality_management", _("Quality Management")
+    CONSUMER_SERVICE = "consumer_service", _("Consumer Service")
+    DATA_ANALYSIS = "data_analysis", _("Data Analysis")
+    QUALITY_MANAGER = "quality_manager", _("Quality Managers")
+
+
+def user_roles(user) -> frozenset[str]:
+    """The role codes of a user, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_role_cache", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        user._role_cache = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    """Is this user staff of any of these departments? Superusers count as every role."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(user_roles(user) & set(roles))
+
+
+def is_staff_member(user) -> bool:
+    return has_role(user, *Role.values)
+
+
+def role_group(role: str) -> Group:
+    return Group.objects.get(name=role)
+
+
+def sync_role_permissions(sender, **kwargs) -> None:
+    """post_migrate, once per app: give each role group the permissions the app declares.
+
+    Runs after auth's own post_migrate handler has created the app's permissions.
+    """
+    declared = getattr(sender, "role_permissions", None)
+    if not declared:
+        return
+    perms = list(
+        Permission.objects.filter(content_type__app_label=sender.label).values_list(
+            "id", "codename"
+        )
+    )
+    for role, patterns in declared.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        # Only add: staff may grant extra permissions in the admin and keep them.
+        group.permissions.add(
+            *(pid for pid, codename in perms if any(fnmatch(codename, p) for p in patterns))
+        )

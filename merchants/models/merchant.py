@@ -1,0 +1,189 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import governed
+from merchants import credit_code
+
+
+def validate_credit_code(value: str) -> None:
+    if not credit_code.is_valid(value):
+        raise ValidationError(
+            _(
+                "This is not a valid unified social credit code (18 characters, check digit "
+                "per GB 32100-2015)."
+            ),
+            code="credit_code",
+        )
+
+
+@governed
+class Merchant(models.Model):
+    class Status(models.TextChoices):
+        ONBOARDING = "onboarding", _("Onboarding")
+        PROBATION = "probation", _("On probation")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    contact_name = models.CharField(_("contact person"), max_length=100)
+    contact_email = models.EmailField(_("contact email"))
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.ONBOARDING,
+        db_index=True,
+    )
+    categories = models.ManyToManyField(
+        "core.Category",
+        blank=True,
+        related_name="merchants",
+        verbose_name=_("categories it sells in"),
+    )
+    went_live_at = models.DateTimeField(_("went live"), null=True, blank=True)
+    probation_ends_at = models.DateTimeField(_("probation ends"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+    def save(self, *args, **kwargs):
+        self.credit_code = (self.credit_code or "").strip().upper()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.PROBATION, self.Status.ACTIVE)
+
+
+class Membership(models.Model):
+    """A merchant user. A user belongs to at most one merchant."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("user"),
+    )
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("merchant"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.merchant}"
+
+
+@governed
+class Restriction(models.Model):
+    """A limit on selling: the whole merchant (category empty) or one category.
+
+    `merchants.services.can_sell` is the only place that reads these to decide.
+    """
+
+    class Kind(models.TextChoices):
+        SALES_RESTRICTION = "sales_restriction", _("Sales restriction")
+        SUSPENSION = "suspension", _("Suspension")
+        TERMINATION = "termination", _("Termination")
+
+    class Reason(models.TextChoices):
+        DOCUMENT_EXPIRED = "document_expired", _("Required document expired")
+        REVERIFICATION_DUE = "reverification_due", _("Licence re-verification overdue")
+        AGREEMENT_NOT_ACCEPTED = "agreement_not_accepted", _("Agreement not accepted")
+        SANCTION = "sanction", _("Sanction")
+        RATING = "rating", _("Service rating below threshold")
+        INSPECTION = "inspection", _("Inspection acceptance stopped")
+        MANUAL = "manual", _("Staff decision")
+
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="restrictions",
+        verbose_name=_("merchant"),
+    )
+    category = models.ForeignKey(
+        "core.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Empty: the whole merchant."),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    detail = models.TextField(_("detail"), blank=True, default="")
+    # What caused it, as "app_label.model:pk", so a lift can find the restriction again.
+    source = models.CharField(_("source"), max_length=100, blank=True, default="")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imposed by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+        ordering = ["-starts_at"]
+        indexes = [
+            models.Index(
+                fields=["merchant", "category"],
+                name="restriction_open",
+                condition=Q(lifted_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            # One open restriction per cause, so raising it twice is harmless.
+            models.UniqueConstraint(
+                fields=["merchant", "reason", "source"],
+                condition=Q(lifted_at__isnull=True),
+                name="restriction_one_open_per_source",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.category or _("all categories")
+        return f"{self.merchant}: {self.get_kind_display()} ({scope})"
