@@ -1,34 +1,28 @@
 """Shared fixtures. Tests run on real PostgreSQL and Redis (embedded or from the env)."""
 
-import os
+import uuid
 
 import pytest
-from django.core.cache import cache
 
 from tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
 
-def _worker_index() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(worker[2:]) if worker[2:].isdigit() else 0
-
-
 @pytest.fixture(autouse=True)
 def _isolated_services(settings, tmp_path):
-    """Eager Celery for logic tests, a Redis database per xdist worker, private files in a
-    temporary folder."""
+    """Eager Celery for logic tests, a fresh cache namespace per test (rate limits and
+    caches never leak between tests or parallel runs), private files in a temp folder."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from config.celery import app
 
     app.conf.task_always_eager = True
-    base = settings.REDIS_URL.rsplit("/", 1)[0]
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"{base}/{10 + _worker_index()}",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "TIMEOUT": 600,
         }
     }
-    cache.clear()
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.STORAGES = {
         **settings.STORAGES,
