@@ -36,7 +36,7 @@ An AQL of ``0`` is the platform's convention for critical nonconformities: zero 
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
@@ -393,13 +393,26 @@ def _aql_column(aql: object) -> int:
     raise InvalidAQL(f"AQL {aql!r} is not a number.", aql=aql)
 
 
+def _letters_for_level(level: object) -> tuple[str, ...]:
+    try:
+        return _CODE_LETTERS[level]
+    except (KeyError, TypeError):
+        raise InvalidLevel(
+            f"Unknown inspection level {level!r} (expected one of {', '.join(LEVELS)}).",
+            level=level,
+        ) from None
+
+
 def _check_severity(severity: object) -> str:
-    if severity not in _PLANS:
-        raise InvalidSeverity(
-            f"Unknown inspection severity {severity!r} (expected one of {', '.join(SEVERITIES)}).",
-            severity=severity,
-        )
-    return severity
+    try:
+        if severity in _PLANS:
+            return severity
+    except TypeError:
+        pass
+    raise InvalidSeverity(
+        f"Unknown inspection severity {severity!r} (expected one of {', '.join(SEVERITIES)}).",
+        severity=severity,
+    )
 
 
 def _check_lot_size(lot_size: object) -> int:
@@ -414,7 +427,7 @@ def _check_lot_size(lot_size: object) -> int:
 
 @dataclass(frozen=True, slots=True)
 class SamplingPlan:
-    """A single sampling plan ready to use on one lot."""
+    """A single sampling plan ready to use on one lot. Immutable; equal plans compare equal."""
 
     #: Code letter of the plan used: Table 1's letter, or the one an arrow pointed to.
     code_letter: str
@@ -432,8 +445,9 @@ class SamplingPlan:
     table_sample_size: int
     #: AQL column used ("0" for critical nonconformities).
     aql: str
+    #: Inspection severity: normal, tightened or reduced.
     severity: str
-    lot_size: int | None = None
+    #: Inspection level the code letter was read for (None when given a code letter).
     level: str | None = None
 
     @property
@@ -446,18 +460,47 @@ class SamplingPlan:
         return nonconforming <= self.accept
 
 
+# Plans are immutable values: each (severity, letter, AQL column, level) is built once.
+_PLAN_CACHE: dict[tuple[str, str, int, str | None], SamplingPlan] = {}
+
+
+def _plan(
+    severity: str, letter: str, column: int, level: str | None, lot_size: int | None
+) -> SamplingPlan:
+    key = (severity, letter, column, level)
+    plan = _PLAN_CACHE.get(key)
+    if plan is None:
+        if column == _CRITICAL:
+            target, size, accept, reject = letter, SAMPLE_SIZES[severity][letter], 0, 1
+            label = "0"
+        else:
+            target, size, accept, reject = _PLANS[severity][letter][column]
+            label = AQLS[column]
+        plan = _PLAN_CACHE[key] = SamplingPlan(
+            code_letter=target,
+            sample_size=size,
+            accept=accept,
+            reject=reject,
+            full_inspection=False,
+            initial_code_letter=letter,
+            table_sample_size=size,
+            aql=label,
+            severity=severity,
+            level=level,
+        )
+    if lot_size is not None and plan.table_sample_size >= lot_size:
+        # "If sample size equals or exceeds lot size, carry out 100 % inspection."
+        return replace(plan, sample_size=lot_size, full_inspection=True)
+    return plan
+
+
 def code_letter(lot_size: int, level: str = "II") -> str:
     """ISO 2859-1:1999 Table 1: the sample size code letter for a lot size and level.
 
     A lot of a single item (below Table 1's first range, 2-8) gets the first range's letter;
     its plan is then a full inspection.
     """
-    letters = _CODE_LETTERS.get(level)
-    if letters is None:
-        raise InvalidLevel(
-            f"Unknown inspection level {level!r} (expected one of {', '.join(LEVELS)}).",
-            level=level,
-        )
+    letters = _letters_for_level(level)
     return letters[bisect_left(_LOT_UPPER_BOUNDS, _check_lot_size(lot_size))]
 
 
@@ -467,36 +510,21 @@ def plan_for_code_letter(
     *,
     severity: str = "normal",
     lot_size: int | None = None,
-    level: str | None = None,
 ) -> SamplingPlan:
     """The plan of Table 2-A/2-B/2-C for a code letter and an AQL, arrows followed.
 
     With ``lot_size`` the sample is capped at the lot size (full inspection).
     """
-    plans = _PLANS[_check_severity(severity)]
-    if letter not in _CODE_LETTERS_ALL:
+    _check_severity(severity)
+    try:
+        known = letter in _CODE_LETTERS_ALL
+    except TypeError:
+        known = False
+    if not known:
         raise InvalidCodeLetter(f"Unknown sample size code letter {letter!r}.", letter=letter)
-    column = _aql_column(aql)
-    if column == _CRITICAL:
-        target, size, accept, reject = letter, SAMPLE_SIZES[severity][letter], 0, 1
-        aql_label = "0"
-    else:
-        target, size, accept, reject = plans[letter][column]
-        aql_label = AQLS[column]
-    full = lot_size is not None and size >= lot_size
-    return SamplingPlan(
-        code_letter=target,
-        sample_size=lot_size if full else size,
-        accept=accept,
-        reject=reject,
-        full_inspection=full,
-        initial_code_letter=letter,
-        table_sample_size=size,
-        aql=aql_label,
-        severity=severity,
-        lot_size=lot_size,
-        level=level,
-    )
+    if lot_size is not None:
+        _check_lot_size(lot_size)
+    return _plan(severity, letter, _aql_column(aql), None, lot_size)
 
 
 def single_sampling_plan(
@@ -510,8 +538,9 @@ def single_sampling_plan(
     reduced. Raises a :class:`SamplingError` subclass on bad input.
     """
     _check_severity(severity)
-    letter = code_letter(lot_size, level)
-    return plan_for_code_letter(letter, aql, severity=severity, lot_size=lot_size, level=level)
+    letters = _letters_for_level(level)
+    letter = letters[bisect_left(_LOT_UPPER_BOUNDS, _check_lot_size(lot_size))]
+    return _plan(severity, letter, _aql_column(aql), level, lot_size)
 
 
 def one_step_tighter_aql(aql: object) -> str | None:

@@ -198,6 +198,15 @@ def test_sample_size_above_the_lot_size_inspects_every_item_with_the_plan_number
     assert (plan.code_letter, plan.sample_size, plan.full_inspection) == ("H", 40, True)
 
 
+def test_a_full_inspection_leaves_the_same_plan_for_larger_lots_untouched():
+    small = single_sampling_plan(5, "0.010")
+    large = single_sampling_plan(5000, "0.010")
+    again = single_sampling_plan(5, "0.010")
+    assert (small.sample_size, small.full_inspection) == (5, True)
+    assert (large.code_letter, large.sample_size, large.full_inspection) == ("Q", 1250, False)
+    assert again == small
+
+
 def test_sample_size_below_the_lot_size_is_a_sample():
     plan = single_sampling_plan(21, "0.65")
     assert (plan.code_letter, plan.sample_size, plan.full_inspection) == ("F", 20, False)
@@ -301,21 +310,26 @@ def test_aql_error_lists_the_allowed_columns():
         single_sampling_plan(1000, "3.0")
 
 
-@pytest.mark.parametrize("level", ["IV", "ii", "S-5", "", None, 2])
+@pytest.mark.parametrize("level", ["IV", "ii", "S-5", "", None, 2, ["II"]])
 def test_unknown_inspection_level_is_refused(level):
     with pytest.raises(InvalidLevel) as error:
         single_sampling_plan(1000, "2.5", level=level)
     assert error.value.code == "invalid_inspection_level"
 
 
-@pytest.mark.parametrize("severity", ["strict", "Normal", "", None])
+@pytest.mark.parametrize("severity", ["strict", "Normal", "", None, ["normal"]])
 def test_unknown_severity_is_refused(severity):
     with pytest.raises(InvalidSeverity) as error:
         single_sampling_plan(1000, "2.5", severity=severity)
     assert error.value.code == "invalid_severity"
 
 
-@pytest.mark.parametrize("letter", ["S", "I", "O", "Z", "a", ""])
+def test_plan_for_code_letter_refuses_a_bad_lot_size():
+    with pytest.raises(InvalidLotSize):
+        plan_for_code_letter("J", "2.5", lot_size=0)
+
+
+@pytest.mark.parametrize("letter", ["S", "I", "O", "Z", "a", "", None, ["J"]])
 def test_unknown_code_letter_is_refused(letter):
     # S is only reachable through a tightened arrow, never from Table 1.
     with pytest.raises(InvalidCodeLetter):
