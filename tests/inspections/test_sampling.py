@@ -357,3 +357,57 @@ def test_the_module_stays_free_of_django():
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])
     }
     assert imported <= {"__future__", "bisect", "dataclasses", "decimal"}
+
+
+# ---------------------------------------------------- the tables' diagonal structure
+
+# Along a diagonal of the master tables (one code letter down, one AQL step tighter) the plan
+# is the same. Indexing letters A..R as 0..15 and AQLs 0.010..10 as 0..15, each table is
+# therefore one sequence over d = letter + AQL column, read off its printed rows:
+DIAGONALS = {
+    # Table 2-A: 0/1, up, down, 1/2, 2/3, 3/4, 5/6, 7/8, 10/11, 14/15, 21/22.
+    "normal": {14: 0, 15: "up", 16: "down", 17: 1, 18: 2, 19: 3, 20: 5, 21: 7, 22: 10, 23: 14,
+               24: 21},
+    # Table 2-B: 0/1, down, down, 1/2, 2/3, 3/4, 5/6, 8/9, 12/13, 18/19.
+    "tightened": {15: 0, 16: "down", 17: "down", 18: 1, 19: 2, 20: 3, 21: 5, 22: 8, 23: 12,
+                  24: 18},
+    # Table 2-C (1999, no gap): 0/1, up, down, down, 1/2, 2/3, 3/4, 5/6, 6/7, 8/9, 10/11.
+    "reduced": {14: 0, 15: "up", 16: "down", 17: "down", 18: 1, 19: 2, 20: 3, 21: 5, 22: 6,
+                23: 8, 24: 10},
+}  # fmt: skip
+# Arrows at the edges of the tables point the other way (nothing above A, nothing below R).
+EDGE_ARROWS = {
+    ("normal", "A", "10"): "down",
+    ("normal", "R", "0.015"): "up",
+    ("tightened", "R", "0.015"): "up",
+    ("reduced", "A", "10"): "down",
+    ("reduced", "Q", "0.025"): "up",
+    ("reduced", "R", "0.015"): "up",
+    ("reduced", "R", "0.025"): "up",
+}
+
+
+def _diagonal_expectation(severity, row, column):
+    edge = EDGE_ARROWS.get((severity, LETTERS[row], PERCENT_AQLS[column]))
+    if edge:
+        return edge
+    d = row + column
+    sequence = DIAGONALS[severity]
+    if d < min(sequence):
+        return "down"
+    return sequence.get(d, "up")
+
+
+@pytest.mark.parametrize("severity", ["normal", "tightened", "reduced"])
+def test_percent_range_follows_the_diagonals_of_the_printed_tables(severity):
+    for row, letter in enumerate(LETTERS):
+        for column, aql in enumerate(PERCENT_AQLS):
+            expected = _diagonal_expectation(severity, row, column)
+            plan = plan_for_code_letter(letter, aql, severity=severity)
+            target = (LETTERS + "S").index(plan.code_letter)
+            if expected == "down":
+                assert target > row, (letter, aql)
+            elif expected == "up":
+                assert target < row, (letter, aql)
+            else:
+                assert (plan.code_letter, plan.accept) == (letter, expected), (letter, aql)
