@@ -1,0 +1,1 @@
+"""Benchmarks: modules with a ``main()`` that build data and print figures (``python -m bench``)."""
