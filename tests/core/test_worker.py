@@ -10,7 +10,7 @@ from core import alerts
 from core.models import Alert
 from core.tasks import deliver_alerts
 from tests.factories import UserFactory
-from tests.worker import celery_worker_process, database_url  # noqa: F401 - fixture
+from tests.worker import database_url
 
 
 def _health(client):
