@@ -1,4 +1,6 @@
 import socket
+import tempfile
+from pathlib import Path
 
 import psycopg2
 import redis
@@ -6,8 +8,15 @@ import redis
 from core import embedded
 
 
-def test_embedded_services_start_from_a_cold_data_folder(tmp_path):
-    with embedded.services(tmp_path, environ={}) as env:
+def test_embedded_services_start_from_a_cold_data_folder():
+    # Not pytest's tmp_path: run as root, pgserver hands the folder to a `pgserver` user and
+    # opens up its parents, but pytest keeps re-closing /tmp/pytest-of-<user> (mode 0700)
+    # whenever another xdist worker sets up its temp dir.
+    with (
+        tempfile.TemporaryDirectory(prefix="qg-embedded-") as folder,
+        embedded.services(Path(folder), environ={}) as env,
+    ):
+        tmp_path = Path(folder)
         url = env["DATABASE_URL"]
         assert str(tmp_path.name) in url
         import environ

@@ -1,12 +1,15 @@
+import pytest
 from django.contrib.auth.models import Group
 
 from core.roles import Role, has_role
 
 
+@pytest.mark.external
 def test_every_department_role_exists_as_a_group(db):
     assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)
 
 
+@pytest.mark.external
 def test_role_groups_carry_the_permissions_their_apps_declare(db):
     quality = Group.objects.get(name=Role.QUALITY_MANAGEMENT)
     codenames = set(quality.permissions.values_list("codename", flat=True))

@@ -47,6 +47,7 @@ def test_api_requires_authentication_and_schema_is_served(client, db):
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
 
 
+@pytest.mark.external
 def test_health_reports_database_redis_and_missing_worker(client, db):
     response = client.get("/health/", HTTP_ACCEPT="application/json")
     body = response.json()
