@@ -52,8 +52,10 @@ def evaluate(corpus=CORPUS, matcher=None):
 
 def main():
     result = evaluate()
-    print(f"cases: {result['cases']}  (tp {result['tp']}, fp {result['fp']}, "
-          f"fn {result['fn']}, tn {result['tn']})")
+    print(
+        f"cases: {result['cases']}  (tp {result['tp']}, fp {result['fp']}, "
+        f"fn {result['fn']}, tn {result['tn']})"
+    )
     print(f"precision: {result['precision']:.3f}")
     print(f"recall:    {result['recall']:.3f}")
     print(f"lawful-use hint accuracy on flagged cases: {result['hint_accuracy']:.3f}")

@@ -86,21 +86,66 @@ class Hit:
 _DEFAULT_TERMS = {
     STATE_LEVEL: ["国家级", "世界级", "国际级", "宇宙级", "全球级", "国家免检", "world-class"],
     SUPERLATIVE: [
-        "最佳", "最好", "最优", "最强", "最大", "最高", "最先进", "最优秀", "最受欢迎",
-        "最畅销", "最热销", "最专业", "最权威", "最安全", "最正宗", "最纯", "最舒适",
-        "史上最", "全网最", "全球最", "全国最", "世界最", "best", "finest", "greatest",
-        "ultimate", "unbeatable", "unrivalled", "unrivaled", "unparalleled",
+        "最佳",
+        "最好",
+        "最优",
+        "最强",
+        "最大",
+        "最高",
+        "最先进",
+        "最优秀",
+        "最受欢迎",
+        "最畅销",
+        "最热销",
+        "最专业",
+        "最权威",
+        "最安全",
+        "最正宗",
+        "最纯",
+        "最舒适",
+        "史上最",
+        "全网最",
+        "全球最",
+        "全国最",
+        "世界最",
+        "best",
+        "finest",
+        "greatest",
+        "ultimate",
+        "unbeatable",
+        "unrivalled",
+        "unrivaled",
+        "unparalleled",
     ],
     RANK_FIRST: [
-        "第一", "首选", "销量冠军", "排名第一", "no.1", "number one", "#1", "top1",
+        "第一",
+        "首选",
+        "销量冠军",
+        "排名第一",
+        "no.1",
+        "number one",
+        "#1",
+        "top1",
     ],
     TOP_GRADE: [
-        "顶级", "极品", "最高级", "最高档", "顶尖", "至尊", "top-rated", "top-ranked",
+        "顶级",
+        "极品",
+        "最高级",
+        "最高档",
+        "顶尖",
+        "至尊",
+        "top-rated",
+        "top-ranked",
     ],
     UNIQUENESS: ["唯一", "独一无二", "独家", "one and only"],
     ABSOLUTE: ["绝对", "100%", "万能", "零风险", "无敌", "永不"],
     PRICE: [
-        "全网最低", "最低价", "最便宜", "史上最低", "lowest price", "cheapest",
+        "全网最低",
+        "最低价",
+        "最便宜",
+        "史上最低",
+        "lowest price",
+        "cheapest",
     ],
 }
 DEFAULT_TERMS: tuple[Term, ...] = tuple(
@@ -109,33 +154,130 @@ DEFAULT_TERMS: tuple[Term, ...] = tuple(
 
 _DEFAULT_CONTEXT = [
     # 第一 as an ordinal, not a rank
-    "第一次", "第一天", "第一代", "第一步", "第一批", "第一口", "第一眼", "第一时间",
-    "第一季", "第一期", "第一章", "第一节", "第一集", "第一届", "第一层", "第一道",
-    "第一印象", "第一手", "第一周", "第一阶段", "第一部分", "第一年", "第一款式",
+    "第一次",
+    "第一天",
+    "第一代",
+    "第一步",
+    "第一批",
+    "第一口",
+    "第一眼",
+    "第一时间",
+    "第一季",
+    "第一期",
+    "第一章",
+    "第一节",
+    "第一集",
+    "第一届",
+    "第一层",
+    "第一道",
+    "第一印象",
+    "第一手",
+    "第一周",
+    "第一阶段",
+    "第一部分",
+    "第一年",
+    "第一款式",
     # 最佳 on dates and conditions of use
-    "最佳赏味期", "最佳食用期", "最佳饮用期", "最佳使用期", "最佳品尝期", "最佳观赏期",
-    "最佳赏味", "最佳食用", "最佳冲泡温度", "最佳效果请",
+    "最佳赏味期",
+    "最佳食用期",
+    "最佳饮用期",
+    "最佳使用期",
+    "最佳品尝期",
+    "最佳观赏期",
+    "最佳赏味",
+    "最佳食用",
+    "最佳冲泡温度",
+    "最佳效果请",
     # technical maxima and minima are specifications, not rankings
-    "最大功率", "最大容量", "最大承重", "最大负载", "最大转速", "最大输出", "最大尺寸",
-    "最大电流", "最高温度", "最高转速", "最高时速", "最高车速", "最低温度", "最低气温",
-    "最低起订量", "最高支持", "最大支持", "最大化", "最大程度", "最大限度", "最高可达",
-    "最好在", "最好不要", "最好放", "最好是在",
+    "最大功率",
+    "最大容量",
+    "最大承重",
+    "最大负载",
+    "最大转速",
+    "最大输出",
+    "最大尺寸",
+    "最大电流",
+    "最高温度",
+    "最高转速",
+    "最高时速",
+    "最高车速",
+    "最低温度",
+    "最低气温",
+    "最低起订量",
+    "最高支持",
+    "最大支持",
+    "最大化",
+    "最大程度",
+    "最大限度",
+    "最高可达",
+    "最好在",
+    "最好不要",
+    "最好放",
+    "最好是在",
     # other fixed expressions
-    "绝对值", "绝对湿度", "绝对压力", "绝对零度", "唯一码", "唯一标识", "唯一编码",
-    "唯一序列号", "唯一识别", "顶级域名", "永不褪色测试", "独家代理授权书",
-    "100%棉", "100%纯棉", "100%羊毛", "100%羊绒", "100%桑蚕丝", "100%真丝", "100%亚麻",
-    "100%涤纶", "100%聚酯纤维", "100%果汁", "100%纯果汁",
-    "best before", "best-before", "best by", "best if used by", "best enjoyed",
-    "best served", "best results", "best regards", "best wishes", "personal best",
-    "do your best", "best friend", "best practice", "best practices", "at best",
-    "best suited", "works best", "best kept", "best when", "best stored",
-    "100% cotton", "100% wool", "100% silk", "100% linen", "100% cashmere",
-    "100% polyester", "100% merino", "100% juice",
+    "绝对值",
+    "绝对湿度",
+    "绝对压力",
+    "绝对零度",
+    "唯一码",
+    "唯一标识",
+    "唯一编码",
+    "唯一序列号",
+    "唯一识别",
+    "顶级域名",
+    "永不褪色测试",
+    "独家代理授权书",
+    "100%棉",
+    "100%纯棉",
+    "100%羊毛",
+    "100%羊绒",
+    "100%桑蚕丝",
+    "100%真丝",
+    "100%亚麻",
+    "100%涤纶",
+    "100%聚酯纤维",
+    "100%果汁",
+    "100%纯果汁",
+    "best before",
+    "best-before",
+    "best by",
+    "best if used by",
+    "best enjoyed",
+    "best served",
+    "best results",
+    "best regards",
+    "best wishes",
+    "personal best",
+    "do your best",
+    "best friend",
+    "best practice",
+    "best practices",
+    "at best",
+    "best suited",
+    "works best",
+    "best kept",
+    "best when",
+    "best stored",
+    "100% cotton",
+    "100% wool",
+    "100% silk",
+    "100% linen",
+    "100% cashmere",
+    "100% polyester",
+    "100% merino",
+    "100% juice",
 ]
 _DEFAULT_OFFICIAL = [
-    "国家级非物质文化遗产", "国家级非遗", "国家级专精特新", "国家级高新技术企业",
-    "国家级自然保护区", "国家级重点龙头企业", "国家级龙头企业", "国家级地理标志",
-    "国家级质检中心", "国家级检测中心",
+    "国家级非物质文化遗产",
+    "国家级非遗",
+    "国家级专精特新",
+    "国家级高新技术企业",
+    "国家级自然保护区",
+    "国家级重点龙头企业",
+    "国家级龙头企业",
+    "国家级地理标志",
+    "国家级质检中心",
+    "国家级检测中心",
 ]
 DEFAULT_PHRASES: tuple[Phrase, ...] = (
     *(Phrase(text, CONTEXT) for text in _DEFAULT_CONTEXT),
@@ -229,7 +371,7 @@ def normalise(text: str) -> Normalised:
             j = i
             while j < length and _is_filler(chars[j]):
                 j += 1
-            if 0 < i and j < length and _is_cjk(chars[i - 1]) and _is_cjk(chars[j]):
+            if i > 0 and j < length and _is_cjk(chars[i - 1]) and _is_cjk(chars[j]):
                 for k in range(i, j):
                     keep[k] = False
             i = j
@@ -309,16 +451,14 @@ class Matcher:
         for start, end, term in found:
             if kept and start < kept[-1][1]:
                 continue
-            if any(
-                p.kind == CONTEXT and ps <= start and end <= pe for ps, pe, p in phrase_spans
-            ):
+            if any(p.kind == CONTEXT and ps <= start and end <= pe for ps, pe, p in phrase_spans):
                 continue
             kept.append((start, end, term))
         return [self._hit(text, norm, start, end, term, phrase_spans) for start, end, term in kept]
 
     def _hit(self, text, norm, start, end, term, phrase_spans) -> Hit:
         o_start, o_end = norm.span(start, end)
-        window = norm.text[max(0, start - 8) : end + 8]
+        window = _clause(norm.text, start, end)
         exemption, detail = "", ""
         for ps, pe, phrase in phrase_spans:
             if phrase.kind != CONTEXT and ps <= start and end <= pe:
@@ -338,6 +478,21 @@ class Matcher:
             exemption=exemption,
             exemption_detail=detail,
         )
+
+
+_CLAUSE_BREAK = re.compile(r"[，。！？；：、,!?;:\n]|\.\s")
+
+
+def _clause(text: str, start: int, end: int, around: int = 8) -> str:
+    """The hit and up to `around` characters each side, not crossing a clause break."""
+    left = max(0, start - around)
+    for match in _CLAUSE_BREAK.finditer(text, left, start):
+        left = match.end()
+    right = min(len(text), end + around)
+    stop = _CLAUSE_BREAK.search(text, end, right)
+    if stop:
+        right = stop.start()
+    return text[left:right]
 
 
 def excerpt(text: str, start: int, end: int, around: int = 20) -> str:

@@ -103,7 +103,7 @@ CORPUS: list[Case] = [
     Case("新疆长绒棉四件套 1.8m床 简约条纹", False),
     Case("适合第一次养猫的新手 猫砂盆套装", False),
     # --- known limits, kept so the figures stay honest ---
-    Case("醉佳口感 手工牛轧糖 (homophone of 最佳)", True),
+    Case("醉佳口感 手工牛轧糖 软糯不粘牙", True),  # homophone evasion of 最佳
     Case("天下第1 香辣牛肉酱 拌饭神器", True),
     Case("TOP 1 爆款 冰丝凉席三件套", True),
     Case("这是店主买的第一个空气炸锅 分享使用心得", False),
