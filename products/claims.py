@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002 - full-width and CJK punctuation are the subject here
 """The advertising-claim matcher: absolute terms banned by Advertising Law art. 9(3).
 
 Pure Python, no Django: the products app feeds it the maintained term list and phrases

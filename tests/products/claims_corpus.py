@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - full-width and CJK punctuation are the subject here
 """Labelled titles and descriptions for the ad-claim matcher (products/claims.py).
 
 Each case: the text, whether it must be flagged for review (it contains an absolute claim

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - full-width and CJK punctuation are the subject here
 """The pure matcher: evasions, context exceptions, lawful-use hints, and the corpus."""
 
 import pytest
