@@ -307,6 +307,12 @@ class StandardVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.status == StandardVersion.Status.DRAFT
 
+    def has_change_permission(self, request, obj=None):
+        # A published version is shown read-only: it is the record inspections point to.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_published:
             return [*self.PUBLISHED_FIELDS, decision_history]

@@ -33,3 +33,9 @@ def _english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
