@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - CJK punctuation is part of the texts under test
 import pytest
 from django.utils import timezone
 
@@ -104,7 +105,7 @@ def test_restricting_for_a_claim_restricts_the_listing_and_records_the_decision(
 
 def test_rescan_is_idempotent(seller_a, food, on_commit):
     titles = ["销量第一 卫衣", "No.1 earbuds", "plain rice", "最 佳 口感 苹果", "第一次买"]
-    for i, title in enumerate(titles):
+    for title in titles:
         ProductFactory(merchant=seller_a, category=food, title=title, description="")
     with on_commit():
         first = services.request_rescan()
