@@ -287,7 +287,8 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = (
 
 # --- lawful-use heuristics (on the original text) ------------------------------------------
 _TRADEMARK_AFTER = re.compile(
-    r"^(?:[^\s，。！？,.!?]{0,4}?\s?(®|™|℠|\(r\)|\(tm\)|（r）|（tm）)|\s?(牌|商标))",
+    r"^(?:[^\s，。！？,.!?]{0,4}?\s?(®|™|℠|\(r\)|\(tm\)|（r）|（tm）)|\s?(牌|商标)"
+    r"|[^。！？!?\n]{0,10}?(注册商标|registered trademark))",
     re.IGNORECASE,
 )
 _STANDARD_NEAR = re.compile(
@@ -520,10 +521,10 @@ def _inside_quotes(text: str, start: int, end: int) -> str:
 
 def lawful_use_hint(text: str, start: int, end: int) -> tuple[str, str]:
     """Why the claim at [start, end) may be lawful, as (kind, detail), or ("", "")."""
-    after = text[end : end + 8]
+    after = text[end : end + 24]
     mark = _TRADEMARK_AFTER.match(after)
     if mark:
-        return TRADEMARK, mark.group(1) or mark.group(2)
+        return TRADEMARK, next(g for g in mark.groups() if g)
     quoted = _inside_quotes(text, start, end)
     if quoted:
         around = text[max(0, start - 25) : end + 25]
