@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import LargeTableAdmin
+from core.admin import CategoryAdmin, LargeTableAdmin
 from core.audit import decisions_for
 from core.exceptions import DomainError
+from core.models import Category
 from products import services
 from products.models import (
     ClaimFlag,
@@ -53,6 +54,36 @@ def decision_history(obj):
 def _report(modeladmin, request, exc: ValidationError):
     for message in exc.messages:
         modeladmin.message_user(request, message, messages.ERROR)
+
+
+# --- categories (the model lives in the kernel; products owns its editing) ---------------
+admin.site.unregister(Category)
+
+
+@admin.register(Category)
+class ProductsCategoryAdmin(CategoryAdmin):
+    readonly_fields = [decision_history]
+    actions = ["activate", "deactivate", "exclude_from_returns", "include_in_returns"]
+
+    @admin.action(description=_("Open selected categories for new listings"))
+    def activate(self, request, queryset):
+        n = services.set_categories_active(queryset=queryset, active=True, by=request.user)
+        self.message_user(request, _("%(n)d categories opened.") % {"n": n})
+
+    @admin.action(description=_("Close selected categories for new listings"))
+    def deactivate(self, request, queryset):
+        n = services.set_categories_active(queryset=queryset, active=False, by=request.user)
+        self.message_user(request, _("%(n)d categories closed.") % {"n": n})
+
+    @admin.action(description=_("Exclude from the 7-day no-reason return"))
+    def exclude_from_returns(self, request, queryset):
+        n = services.set_return_exclusion(queryset=queryset, excluded=True, by=request.user)
+        self.message_user(request, _("%(n)d categories changed.") % {"n": n})
+
+    @admin.action(description=_("Include in the 7-day no-reason return"))
+    def include_in_returns(self, request, queryset):
+        n = services.set_return_exclusion(queryset=queryset, excluded=False, by=request.user)
+        self.message_user(request, _("%(n)d categories changed.") % {"n": n})
 
 
 # --- claim list --------------------------------------------------------------------------
@@ -341,19 +372,27 @@ class StandardVersionAdmin(admin.ModelAdmin):
         for formset in formsets:
             if formset.model is not Requirement:
                 continue
-            for requirement in formset.deleted_objects:
-                services.delete_requirement(requirement=requirement)
+            # The admin's change message reads these lists, which formset.save() would fill.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for inline in formset.forms:
-                if not inline.has_changed() or inline in formset.deleted_forms:
+                if inline in formset.deleted_forms:
+                    if inline.instance.pk:
+                        services.delete_requirement(requirement=inline.instance)
+                        formset.deleted_objects.append(inline.instance)
+                    continue
+                if not inline.has_changed():
                     continue
                 data = {
                     k: v for k, v in inline.cleaned_data.items() if k in RequirementForm.Meta.fields
                 }
-                services.save_requirement(
-                    version=form.instance,
-                    requirement=inline.instance if inline.instance.pk else None,
-                    **data,
+                existing = inline.instance if inline.instance.pk else None
+                saved = services.save_requirement(
+                    version=form.instance, requirement=existing, **data
                 )
+                if existing is None:
+                    formset.new_objects.append(saved)
+                else:
+                    formset.changed_objects.append((saved, inline.changed_data))
         if form.cleaned_data.get("publish"):
             try:
                 services.publish_version(

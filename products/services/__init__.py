@@ -1,6 +1,7 @@
 """Products services: every write about categories' standards, listings and ad claims.
 Other apps import from here only."""
 
+from products.services.categories import set_categories_active, set_return_exclusion
 from products.services.claim_review import (
     check_text,
     clear_flags,
@@ -55,7 +56,9 @@ __all__ = [
     "save_requirement",
     "scan_batch",
     "scan_product",
+    "set_categories_active",
     "set_list_entries_active",
+    "set_return_exclusion",
     "standard_for",
     "standard_version_for",
     "sync_listings_with_selling_rights",

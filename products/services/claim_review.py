@@ -315,6 +315,16 @@ def run_rescan(run_id: int, *, batch: int = BATCH) -> ScanRun:
         run.status = ScanRun.Status.RUNNING
         run.started_at = run.started_at or timezone.now()
         run.save(update_fields=["status", "started_at"])
+    try:
+        return _rescan_batches(run_id, batch)
+    except Exception as exc:
+        ScanRun.objects.filter(pk=run_id, status=ScanRun.Status.RUNNING).update(
+            status=ScanRun.Status.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000]
+        )
+        raise
+
+
+def _rescan_batches(run_id: int, batch: int) -> ScanRun:
     matcher = current_matcher()
     while True:
         with transaction.atomic():

@@ -44,6 +44,14 @@ def _check_can_sell(merchant, category) -> None:
         )
 
 
+def _check_open(category) -> None:
+    if not category.active:
+        raise DomainError(
+            {"category": _("%(category)s is closed for new listings.") % {"category": category}},
+            code="category_closed",
+        )
+
+
 def _check_owner(product: Product, by) -> None:
     """A merchant user may only touch their own merchant's products."""
     merchant = merchant_of(by)
@@ -109,6 +117,7 @@ def create_product(
 ) -> Product:
     """List a product. Refused, with the reasons, when the merchant may not sell in the
     category; every image is checked before anything is stored."""
+    _check_open(category)
     _check_can_sell(merchant, category)
     fields = _clean_fields(
         merchant, {"sku": sku, "title": title, "description": description, "price": price}
@@ -138,7 +147,10 @@ def update_product(*, product: Product, by=None, add_images=(), remove_images=()
         raise TypeError(", ".join(sorted(unknown)))
     product = Product.objects.select_for_update().get(pk=product.pk)
     _check_owner(product, by)
-    _check_can_sell(product.merchant, fields.get("category") or product.category)
+    new_category = fields.get("category")
+    if new_category is not None and new_category.pk != product.category_id:
+        _check_open(new_category)
+    _check_can_sell(product.merchant, new_category or product.category)
     cleaned = _clean_fields(product.merchant, fields, product)
     remove_ids = {str(getattr(u, "pk", u)) for u in remove_images}
     kept = product.images.exclude(pk__in=remove_ids).count()
