@@ -1,5 +1,3 @@
-import uuid
-
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -213,9 +211,6 @@ class ClaimFlag(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True, default="")
-    # The scan that last saw this hit: a scan closes the open flags of its products it did
-    # not see (the text changed or the term left the list).
-    seen_token = models.UUIDField(default=uuid.uuid4)
     created_at = models.DateTimeField(_("flagged"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -7,7 +7,6 @@ the batch no longer produces are closed with one UPDATE.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -169,19 +168,30 @@ def check_text(*, title: str = "", description: str = "") -> list[Feedback]:
 
 
 # --- writing flags -----------------------------------------------------------------------
+# Serialises rescan batches (exclusive) against scans after an edit (shared), so a batch
+# that read a product's old text never writes over the flags of the edit that replaced it.
+RESCAN_LOCK = "products.claims.rescan"
+HIT_COLUMNS = (
+    "term_id",
+    "term_text",
+    "category",
+    "start",
+    "end",
+    "matched",
+    "excerpt",
+    "exemption_hint",
+    "exemption_detail",
+)
+
 _UPSERT = """
     INSERT INTO products_claimflag
-        (product_id, field, term_id, term_text, category, start, "end", matched, excerpt,
-         context_key, exemption_hint, exemption_detail, status, reason, seen_token,
-         created_at, updated_at)
-    SELECT product_id, field, term_id, term_text, category, start, "end", matched, excerpt,
-           context_key, exemption_hint, exemption_detail, 'open', '', %(token)s, now(), now()
-    FROM unnest(%(product_id)s::bigint[], %(field)s::text[], %(term_id)s::bigint[],
-                %(term_text)s::text[], %(category)s::text[], %(start)s::int[], %(end)s::int[],
-                %(matched)s::text[], %(excerpt)s::text[], %(context_key)s::text[],
-                %(exemption_hint)s::text[], %(exemption_detail)s::text[])
-         AS t(product_id, field, term_id, term_text, category, start, "end", matched,
-              excerpt, context_key, exemption_hint, exemption_detail)
+        (product_id, field, context_key, term_id, term_text, category, start, "end", matched,
+         excerpt, exemption_hint, exemption_detail, status, reason, created_at, updated_at)
+    SELECT t.*, 'open', '', now(), now()
+    FROM unnest(%(product_id)s::bigint[], %(field)s::text[], %(context_key)s::text[],
+                %(term_id)s::bigint[], %(term_text)s::text[], %(category)s::text[],
+                %(start)s::int[], %(end)s::int[], %(matched)s::text[], %(excerpt)s::text[],
+                %(exemption_hint)s::text[], %(exemption_detail)s::text[]) AS t
     ON CONFLICT (product_id, field, context_key) DO UPDATE SET
         term_id = EXCLUDED.term_id,
         term_text = EXCLUDED.term_text,
@@ -192,7 +202,6 @@ _UPSERT = """
         excerpt = EXCLUDED.excerpt,
         exemption_hint = EXCLUDED.exemption_hint,
         exemption_detail = EXCLUDED.exemption_detail,
-        seen_token = EXCLUDED.seen_token,
         -- a hit that comes back after it stopped matching is open again; decisions stay
         status = CASE WHEN products_claimflag.status = 'obsolete' THEN 'open'
                       ELSE products_claimflag.status END,
@@ -200,15 +209,13 @@ _UPSERT = """
                              ELSE products_claimflag.decided_by_id END,
         decided_at = CASE WHEN products_claimflag.status = 'obsolete' THEN NULL
                           ELSE products_claimflag.decided_at END,
-        updated_at = CASE WHEN products_claimflag.status = 'obsolete' THEN now()
-                          ELSE products_claimflag.updated_at END
+        updated_at = now()
     RETURNING (xmax = 0) AS inserted
 """
 
-_CLOSE_UNSEEN = """
-    UPDATE products_claimflag
-    SET status = 'obsolete', updated_at = now()
-    WHERE product_id = ANY(%(ids)s) AND status = 'open' AND seen_token <> %(token)s
+_CLOSE = """
+    UPDATE products_claimflag SET status = 'obsolete', updated_at = now()
+    WHERE id = ANY(%(ids)s) AND status = 'open'
 """
 
 
@@ -216,70 +223,86 @@ _CLOSE_UNSEEN = """
 class ScanResult:
     seen: int = 0
     new: int = 0
+    changed: int = 0
     closed: int = 0
 
 
-def _scan_rows(rows, matcher: claims.Matcher) -> dict[str, list]:
-    columns = {
-        name: []
-        for name in (
-            "product_id",
-            "field",
-            "term_id",
-            "term_text",
-            "category",
-            "start",
-            "end",
-            "matched",
-            "excerpt",
-            "context_key",
-            "exemption_hint",
-            "exemption_detail",
-        )
-    }
+def _hits(rows, matcher: claims.Matcher) -> dict[tuple, tuple]:
+    """{(product_id, field, context_key): values in HIT_COLUMNS order}."""
+    found = {}
     for product_id, *texts in rows:
-        seen_keys = set()
         for name, text in zip(SCANNED_FIELDS, texts, strict=True):
             for hit in matcher.scan(text or ""):
-                if (name, hit.context_key) in seen_keys:
-                    continue  # the same phrase twice in one field is one flag
-                seen_keys.add((name, hit.context_key))
-                for column, value in (
-                    ("product_id", product_id),
-                    ("field", name),
-                    ("term_id", hit.term.key),
-                    ("term_text", hit.term.text),
-                    ("category", hit.category),
-                    ("start", hit.start),
-                    ("end", hit.end),
-                    ("matched", hit.matched[:200]),
-                    ("excerpt", hit.excerpt[:400]),
-                    ("context_key", hit.context_key),
-                    ("exemption_hint", hit.exemption),
-                    ("exemption_detail", hit.exemption_detail[:200]),
-                ):
-                    columns[column].append(value)
-    return columns
+                # setdefault: the same phrase twice in one field is one flag
+                found.setdefault(
+                    (product_id, name, hit.context_key),
+                    (
+                        hit.term.key,
+                        hit.term.text,
+                        hit.category,
+                        hit.start,
+                        hit.end,
+                        hit.matched[:200],
+                        hit.excerpt[:400],
+                        hit.exemption,
+                        hit.exemption_detail[:200],
+                    ),
+                )
+    return found
 
 
 def scan_batch(product_ids: list[int], *, matcher: claims.Matcher | None = None) -> ScanResult:
-    """Scan these products and bring their flags in line, in three statements."""
+    """Scan these products and bring their flags in line.
+
+    One read of the texts, one of the existing flags; then only what differs is written
+    (one upsert, one close), so scanning unchanged products again writes nothing.
+    """
     matcher = matcher or current_matcher()
-    token = uuid.uuid4()
     rows = Product.objects.filter(pk__in=product_ids).values_list("pk", *SCANNED_FIELDS)
-    columns = _scan_rows(rows, matcher)
-    result = ScanResult(seen=len(columns["product_id"]))
+    hits = _hits(rows, matcher)
+    existing = {
+        (product_id, field, key): (pk, status, tuple(values))
+        for pk, product_id, field, key, status, *values in ClaimFlag.objects.filter(
+            product_id__in=product_ids
+        ).values_list("pk", "product_id", "field", "context_key", "status", *HIT_COLUMNS)
+    }
+    writes = [
+        (key, values)
+        for key, values in hits.items()
+        if key not in existing
+        or existing[key][1] == ClaimFlag.Status.OBSOLETE
+        or existing[key][2] != values
+    ]
+    close = [
+        pk
+        for key, (pk, status, _values) in existing.items()
+        if key not in hits and status == ClaimFlag.Status.OPEN
+    ]
+    result = ScanResult(seen=len(hits))
     with connection.cursor() as cursor:
-        if columns["product_id"]:
-            cursor.execute(_UPSERT, {"token": token, **columns})
-            result.new = sum(1 for (inserted,) in cursor.fetchall() if inserted)
-        cursor.execute(_CLOSE_UNSEEN, {"ids": list(product_ids), "token": token})
-        result.closed = cursor.rowcount
+        if writes:
+            columns = {
+                name: [key[i] for key, _v in writes]
+                for i, name in enumerate(("product_id", "field", "context_key"))
+            }
+            columns.update(
+                {name: [values[i] for _k, values in writes] for i, name in enumerate(HIT_COLUMNS)}
+            )
+            cursor.execute(_UPSERT, columns)
+            inserted = sum(1 for (was_inserted,) in cursor.fetchall() if was_inserted)
+            result.new, result.changed = inserted, len(writes) - inserted
+        if close:
+            cursor.execute(_CLOSE, {"ids": close})
+            result.closed = cursor.rowcount
     return result
 
 
 def scan_product(product: Product) -> ScanResult:
-    """Called by the listing services after a create or a text change."""
+    """Called by the listing services, in their transaction, after a create or text change."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", [RESCAN_LOCK]
+        )
     return scan_batch([product.pk])
 
 
@@ -287,7 +310,7 @@ def scan_product(product: Product) -> ScanResult:
 @transaction.atomic
 def request_rescan(*, by=None, reason: str = "") -> ScanRun:
     """Queue a rescan of every product; a run still going is superseded by this one."""
-    advisory_xact_lock("products.claims.rescan")
+    advisory_xact_lock(RESCAN_LOCK)
     ScanRun.objects.filter(status__in=[ScanRun.Status.QUEUED, ScanRun.Status.RUNNING]).update(
         status=ScanRun.Status.SUPERSEDED, finished_at=timezone.now()
     )
@@ -329,7 +352,7 @@ def _rescan_batches(run_id: int, batch: int) -> ScanRun:
     while True:
         with transaction.atomic():
             # Batches of concurrent runs never interleave; a superseded run stops here.
-            advisory_xact_lock("products.claims.rescan")
+            advisory_xact_lock(RESCAN_LOCK)
             run = ScanRun.objects.select_for_update().get(pk=run_id)
             if run.status != ScanRun.Status.RUNNING:
                 return run
