@@ -251,14 +251,17 @@ def _hits(rows, matcher: claims.Matcher) -> dict[tuple, tuple]:
     return found
 
 
-def scan_batch(product_ids: list[int], *, matcher: claims.Matcher | None = None) -> ScanResult:
+def scan_batch(
+    product_ids: list[int], *, matcher: claims.Matcher | None = None, rows=None
+) -> ScanResult:
     """Scan these products and bring their flags in line.
 
     One read of the texts, one of the existing flags; then only what differs is written
     (one upsert, one close), so scanning unchanged products again writes nothing.
     """
     matcher = matcher or current_matcher()
-    rows = Product.objects.filter(pk__in=product_ids).values_list("pk", *SCANNED_FIELDS)
+    if rows is None:
+        rows = Product.objects.filter(pk__in=product_ids).values_list("pk", *SCANNED_FIELDS)
     hits = _hits(rows, matcher)
     existing = {
         (product_id, field, key): (pk, status, tuple(values))
@@ -356,18 +359,19 @@ def _rescan_batches(run_id: int, batch: int) -> ScanRun:
             run = ScanRun.objects.select_for_update().get(pk=run_id)
             if run.status != ScanRun.Status.RUNNING:
                 return run
-            ids = list(
+            rows = list(
                 Product.objects.filter(pk__gt=run.cursor)
                 .order_by("pk")
-                .values_list("pk", flat=True)[:batch]
+                .values_list("pk", *SCANNED_FIELDS)[:batch]
             )
+            ids = [row[0] for row in rows]
             if not ids:
                 run.status = ScanRun.Status.DONE
                 run.finished_at = timezone.now()
                 run.total = max(run.total, run.processed)
                 run.save(update_fields=["status", "finished_at", "total"])
                 return run
-            result = scan_batch(ids, matcher=matcher)
+            result = scan_batch(ids, matcher=matcher, rows=rows)
             ScanRun.objects.filter(pk=run.pk).update(
                 cursor=ids[-1],
                 processed=run.processed + len(ids),

@@ -158,3 +158,20 @@ def test_staff_queue_clears_and_restricts_in_bulk(client, role_user, seller_a, f
 def test_merchants_cannot_reach_the_staff_queue(portal_a):
     assert portal_a.get(reverse("products:staff-claims")).status_code == 403
     assert portal_a.post(reverse("products:staff-rescan")).status_code == 403
+
+
+def test_product_images_are_readable_by_their_merchant_and_staff_only(
+    client, owner_a, owner_b, seller_a, seller_b, food, role_user
+):
+    from products import services
+
+    product = services.create_product(
+        merchant=seller_a, category=food, sku="IMG", title="米", price="9", images=[files.png()]
+    )
+    url = reverse("core:download", args=[product.images.get().pk])
+    client.force_login(owner_b)
+    assert client.get(url).status_code == 404
+    client.force_login(owner_a)
+    assert client.get(url).status_code == 200
+    client.force_login(role_user("quality_management"))
+    assert client.get(url).status_code == 200
