@@ -61,7 +61,8 @@ def merchant_products(request):
     if status in Product.Status.values:
         products = products.filter(status=status)
     if request.GET.get("flagged") == "1":
-        products = products.filter(claim_flags__status=ClaimFlag.Status.OPEN).distinct()
+        open_flags = ClaimFlag.objects.filter(status=ClaimFlag.Status.OPEN)
+        products = products.filter(pk__in=open_flags.values("product_id"))
     page = Paginator(products, 30).get_page(request.GET.get("page"))
     return render(
         request,

@@ -175,3 +175,16 @@ def test_product_images_are_readable_by_their_merchant_and_staff_only(
     assert client.get(url).status_code == 200
     client.force_login(role_user("quality_management"))
     assert client.get(url).status_code == 200
+
+
+def test_the_flagged_filter_counts_each_products_open_phrases_once(portal_a, seller_a, food):
+    from products import services
+
+    services.create_product(
+        merchant=seller_a, category=food, sku="F", title="顶级 第一 首选 大米", price="9"
+    )
+    services.create_product(merchant=seller_a, category=food, sku="C", title="大米", price="9")
+    page = portal_a.get(reverse("products:merchant-products") + "?flagged=1").content.decode()
+    assert "3 phrases" in page
+    assert "顶级 第一 首选 大米" in page
+    assert ">大米</a>" not in page
