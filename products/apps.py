@@ -37,6 +37,7 @@ class ProductsConfig(AppConfig):
     }
 
     def ready(self):
+        from core.alerts import register_kind
         from core.navigation import register_nav
         from core.roles import Role, has_role
         from core.uploads import register_access_rule
@@ -46,6 +47,11 @@ class ProductsConfig(AppConfig):
         from products.services import sync_listings_with_selling_rights
 
         on_restriction_change(sync_listings_with_selling_rights)
+        register_kind(
+            "listing_status",
+            _("Listing status changed"),
+            _("%(product)s is now %(status)s: %(reason)s"),
+        )
         register_access_rule(selectors.may_see_product_image)
         register_nav(
             _("My products"), "products:merchant-products", lambda u: merchant_of(u) is not None, 20

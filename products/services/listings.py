@@ -180,7 +180,7 @@ def _move(product, to, *, by, reason, evidence="", cause="", action, data=None):
     product.status_cause = cause
     product.status_changed_by = by if getattr(by, "is_authenticated", False) else None
     product.status_changed_at = timezone.now()
-    return LISTING.apply(
+    decision = LISTING.apply(
         product,
         to,
         actor=by,
@@ -195,6 +195,34 @@ def _move(product, to, *, by, reason, evidence="", cause="", action, data=None):
             "status_changed_at",
             "updated_at",
         ],
+    )
+    _tell_merchant(product, decision)
+    return decision
+
+
+def _tell_merchant(product: Product, decision) -> None:
+    """Alert the merchant's users that a listing changed status, and why."""
+    from django.urls import reverse
+
+    from core.alerts import AlertSpec, raise_alerts
+
+    url = reverse("products:merchant-product-edit", args=[product.pk])
+    raise_alerts(
+        [
+            AlertSpec(
+                kind="listing_status",
+                key=f"listing_status:decision:{decision.pk}:user:{user_id}",
+                user_id=user_id,
+                obj=product,
+                payload={
+                    "product": product.title,
+                    "status": str(product.get_status_display()),
+                    "reason": product.status_reason,
+                },
+                url=url,
+            )
+            for user_id in product.merchant.memberships.values_list("user_id", flat=True)
+        ]
     )
 
 

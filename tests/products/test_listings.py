@@ -204,3 +204,13 @@ def test_a_cascade_restriction_is_not_relisted_by_hand(seller_a, food, role_user
     services.sync_listings_with_selling_rights(seller_a)
     with pytest.raises(DomainError, match="by itself"):
         services.relist(product=product, by=role_user("quality_management"), reason="x")
+
+
+def test_the_merchant_is_alerted_when_a_listing_is_restricted(seller_a, owner_a, food, role_user):
+    from core.alerts import inbox_for
+
+    product = ProductFactory(merchant=seller_a, category=food, title="大米")
+    services.restrict_listing(product=product, by=role_user("quality_management"), reason="Fake")
+    (alert,) = inbox_for(owner_a)
+    assert alert.kind == "listing_status"
+    assert alert.text == "大米 is now Restricted: Fake"
