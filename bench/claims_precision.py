@@ -50,7 +50,9 @@ def evaluate(corpus=CORPUS, matcher=None):
     }
 
 
-def main():
+def main() -> list:
+    from bench import Figure
+
     result = evaluate()
     print(
         f"cases: {result['cases']}  (tp {result['tp']}, fp {result['fp']}, "
@@ -61,6 +63,23 @@ def main():
     print(f"lawful-use hint accuracy on flagged cases: {result['hint_accuracy']:.3f}")
     for kind, text, detail in result["misses"]:
         print(f"  {kind}: {text!r} {detail}")
+    cases = result["cases"]
+    return [
+        Figure(
+            f"claim matcher precision ({cases} labelled cases)",
+            ">= 0.95",
+            round(result["precision"], 3),
+            "",
+            result["precision"] >= 0.95,
+        ),
+        Figure(
+            f"claim matcher recall ({cases} labelled cases)",
+            ">= 0.90",
+            round(result["recall"], 3),
+            "",
+            result["recall"] >= 0.90,
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ class Rollback(Exception):
     pass
 
 
-def main(count: int = 200_000) -> None:
+def main(count: int = 200_000) -> list:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -45,10 +45,13 @@ def main(count: int = 200_000) -> None:
     import pgtrigger
     from django.db import connection, transaction
 
+    from bench import Figure
     from core.models import Category
     from merchants.models import Merchant
     from products.models import ClaimFlag, ScanRun
     from products.services import run_rescan
+
+    figures = []
 
     try:
         with transaction.atomic():
@@ -87,10 +90,14 @@ def main(count: int = 200_000) -> None:
                     f"({run.processed / elapsed:,.0f}/s); hits {run.flags_seen:,}, "
                     f"new flags {run.flags_new:,}, closed {run.flags_closed:,}"
                 )
+                figures.append(
+                    Figure(f"{label} of {count:,} products", "report", round(elapsed, 1))
+                )
             print(f"flags stored: {ClaimFlag.objects.count():,}")
             raise Rollback
     except Rollback:
         print("rolled back")
+    return figures
 
 
 if __name__ == "__main__":
