@@ -153,7 +153,8 @@ def update_merchant_details(*, merchant: Merchant, actor, categories=None, **det
     ):
         raise DomainError(
             _(
-                "Your details can be changed only while the application is a draft or needs changes."
+                "Your details can be changed only while the application is a draft or needs "
+                "changes."
             ),
             code="not_editable",
         )

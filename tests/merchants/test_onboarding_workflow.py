@@ -210,7 +210,7 @@ def test_reject_and_request_changes_need_a_reason(staff):
 
 def test_merchant_user_cannot_act_on_another_merchants_application():
     owner_a, merchant_a, category = signed_up(n=1)
-    owner_b, merchant_b, _ = signed_up(n=2)
+    owner_b, _merchant_b, _ = signed_up(n=2)
     complete_application(owner_a, merchant_a, category)
     with translation.override("en"), pytest.raises(NotAllowed) as refused:
         services.submit_application(
