@@ -62,3 +62,9 @@ class MerchantsConfig(AppConfig):
             20,
         )
         portal.install_upload_access_rule()
+        portal.register_portal_link(_("Overview"), "merchants:portal-home", 10)
+        portal.register_portal_link(_("Application"), "merchants:portal-apply", 20)
+        portal.register_portal_link(_("Requirements"), "merchants:portal-requirements", 30)
+        portal.register_portal_link(_("Documents"), "merchants:portal-documents", 40)
+        portal.register_portal_link(_("Agreement"), "merchants:portal-agreement", 50)
+        portal.register_portal_link(_("Training"), "merchants:portal-training", 60)

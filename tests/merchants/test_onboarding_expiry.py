@@ -85,7 +85,7 @@ def test_missed_days_send_only_the_latest_due_reminder(shop):
 
 
 def test_expiry_restricts_the_category_until_a_new_report_is_accepted(shop, role_user):
-    merchant, owner, category, _licence, report = shop
+    merchant, owner, category, _licence, _report = shop
     other = CategoryFactory()
     merchant.categories.add(other)
     with at(39):
