@@ -264,3 +264,42 @@ def test_sweep_query_count_is_constant_with_1000_merchants(django_assert_num_que
     )
     assert Restriction.objects.filter(reason="reverification_due").count() == overdue > 0
     assert Alert.objects.filter(kind="document_expiring").count() > 100
+
+
+@pytest.mark.external
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_runs_send_each_reminder_once():
+    import threading
+
+    from django.db import connection
+
+    with at():
+        category = CategoryFactory()
+        merchant = MerchantFactory(status="active")
+        merchant.categories.add(category)
+        MembershipFactory(merchant=merchant)
+        DocumentFactory(merchant=merchant, expires_on=TODAY + datetime.timedelta(days=7))
+        DocumentFactory(
+            merchant=merchant, document_type="test_report", category=category, expires_on=TODAY
+        )
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            services.run_daily_sweep(now=NOW)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Alert.objects.filter(kind="document_expiring").count() == 1
+    assert Alert.objects.filter(kind="document_expired").count() == 2  # owner + staff group
+    assert Restriction.objects.filter(merchant=merchant).count() == 1
