@@ -7,6 +7,7 @@ from merchants.views import onboarding
 app_name = "merchants"
 urlpatterns = [
     path("merchant/", onboarding.portal_home, name="portal-home"),
+    path("merchant/signup/", onboarding.portal_signup, name="portal-signup"),
     path("merchant/apply/", onboarding.portal_apply, name="portal-apply"),
     path("merchant/apply/submit/", onboarding.portal_submit, name="portal-submit"),
     path("merchant/apply/new/", onboarding.portal_new_application, name="portal-new-application"),

@@ -43,6 +43,22 @@ class SignUpForm(forms.Form):
         self.fields["categories"].queryset = _categories()
 
 
+class AccountSignUpForm(SignUpForm):
+    """A visitor's account and merchant in one form."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    email = forms.EmailField(label=_("Your email"))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+    field_order = ["username", "email", "password1", "password2"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
 class DetailsForm(SignUpForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -141,6 +142,28 @@ def register_merchant(
     application = Application.objects.create(merchant=merchant, created_by=user)
     record_decision(application, action="created", to_state=application.status, actor=user)
     return merchant
+
+
+@transaction.atomic
+def sign_up(*, username: str, email: str, password: str, **merchant) -> Merchant:
+    """A visitor creates an account and registers a merchant in one step (or neither)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    User = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise DomainError({"username": _("Please choose a user name.")}, code="required")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError({"username": _("This user name is taken.")}, code="username_taken")
+    user = User(username=username, email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError({"password1": exc.messages}, code="password") from exc
+    user.set_password(password)
+    user.save()
+    return register_merchant(user=user, **merchant)
 
 
 @transaction.atomic

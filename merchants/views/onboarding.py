@@ -7,6 +7,7 @@ translated error next to the form when a rule says no.
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -14,11 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from core.alerts import inbox_for
 from core.audit import decisions_for
 from merchants import services
 from merchants.forms.onboarding import (
+    AccountSignUpForm,
     AgreementForm,
     DetailsForm,
     DocumentForm,
@@ -78,13 +81,42 @@ def staff_page(view):
     return wrapped
 
 
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+def portal_signup(request):
+    """Public: create an account and register a merchant at once."""
+    if request.user.is_authenticated:
+        return redirect("merchants:portal-apply")
+    form = AccountSignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("password2")
+        try:
+            merchant = services.sign_up(password=data.pop("password1"), **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            login(request, merchant.memberships.get().user, backend=MODEL_BACKEND)
+            messages.success(request, _("Your merchant is registered. Now add your documents."))
+            return redirect("merchants:portal-documents")
+    return render(request, "merchants/portal/signup.html", {"form": form, "public": True})
+
+
 # --- portal ---------------------------------------------------------------------------------
-@portal_page
 def portal_home(request):
+    if not request.user.is_authenticated:
+        return render(request, "merchants/portal/welcome.html")
+    return _portal_home(request)
+
+
+@portal_page
+def _portal_home(request):
     merchant = request.merchant
     if merchant is None:
         return render(request, "merchants/portal/welcome.html")

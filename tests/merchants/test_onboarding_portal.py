@@ -149,7 +149,35 @@ def test_staff_pages_refuse_merchant_users_and_portal_refuses_staff(client, owne
     assert _in(client, owner_a).get("/staff/merchants/review/").status_code == 403
     assert _in(client, role_user("merchant_management")).get("/merchant/").status_code == 403
     client.logout()
-    assert client.get("/merchant/").status_code == 302
+    assert client.get("/merchant/documents/").status_code == 302
+
+
+def test_visitor_signs_up_account_and_merchant_in_one_step(client):
+    category = CategoryFactory()
+    client.cookies["django_language"] = "en"
+    assert "Start your application" in client.get("/merchant/").content.decode()
+    data = {
+        "username": "newshop",
+        "email": "new@example.test",
+        "password1": "a-Long-enough-passphrase-42",
+        "password2": "a-Long-enough-passphrase-42",
+        "legal_name": "New Shop Co",
+        "credit_code": valid_code(11),
+        "contact_name": "Li",
+        "contact_email": "li@example.test",
+        "categories": [category.pk],
+    }
+    bad = client.post("/merchant/signup/", {**data, "credit_code": "91350100M000100Y40"})
+    assert "not a valid unified social credit code" in bad.content.decode()
+    assert not Merchant.objects.exists()
+    from core.models import User
+
+    assert not User.objects.filter(username="newshop").exists()
+    response = client.post("/merchant/signup/", data)
+    assert response.status_code == 302
+    merchant = Merchant.objects.get(legal_name="New Shop Co")
+    assert merchant.memberships.get().user.username == "newshop"
+    assert client.get("/merchant/documents/").status_code == 200
 
 
 def test_review_queue_is_oldest_first(client, role_user):
