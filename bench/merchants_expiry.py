@@ -95,7 +95,8 @@ def _clean(cursor) -> None:
     cursor.execute("DELETE FROM merchants_merchant WHERE credit_code LIKE %s", like)
 
 
-def main(merchants: int = 50_000) -> None:
+def main(merchants: int | None = None) -> None:
+    merchants = merchants or int(os.environ.get("BENCH_MERCHANTS", "50000"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -143,6 +144,9 @@ def main(merchants: int = 50_000) -> None:
                 f"restricted_merchants={result.restricted} "
                 f"reverification_alerts={result.reverification_alerts}"
             )
+            slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]
+            for query in slowest:
+                print(f"    {float(query['time']):7.2f}s  {' '.join(query['sql'].split())[:90]}")
     finally:
         with transaction.atomic(), connection.cursor() as cursor:
             _clean(cursor)
