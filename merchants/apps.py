@@ -68,3 +68,4 @@ class MerchantsConfig(AppConfig):
         portal.register_portal_link(_("Documents"), "merchants:portal-documents", 40)
         portal.register_portal_link(_("Agreement"), "merchants:portal-agreement", 50)
         portal.register_portal_link(_("Training"), "merchants:portal-training", 60)
+        portal.register_portal_link(_("Team"), "merchants:portal-team", 90)

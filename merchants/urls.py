@@ -15,6 +15,7 @@ urlpatterns = [
     path("merchant/requirements/", onboarding.portal_requirements, name="portal-requirements"),
     path("merchant/agreement/", onboarding.portal_agreement, name="portal-agreement"),
     path("merchant/training/", onboarding.portal_training, name="portal-training"),
+    path("merchant/team/", onboarding.portal_team, name="portal-team"),
     path("staff/merchants/review/", onboarding.review_queue, name="review-queue"),
     path(
         "staff/merchants/applications/<int:pk>/",

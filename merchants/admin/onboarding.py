@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin
@@ -91,8 +92,23 @@ class MerchantAdmin(LargeTableAdmin):
     list_filter = ["status", "categories"]
     search_fields = ["legal_name", "credit_code", "contact_email"]
     filter_horizontal = ["categories"]
-    readonly_fields = ["status", "went_live_at", "probation_ends_at", "created_at"]
+    readonly_fields = [
+        "status",
+        "went_live_at",
+        "probation_ends_at",
+        "created_at",
+        "requirements",
+    ]
     inlines = [MembershipInline, RestrictionInline, DecisionsInline]
+
+    @admin.display(description=_("Requirements"))
+    def requirements(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return render_to_string(
+            "merchants/portal/_requirements.html",
+            {"requirements": services.requirements_for(obj)},
+        )
 
 
 @admin.register(Restriction)

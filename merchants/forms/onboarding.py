@@ -126,3 +126,11 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class TeamMemberForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_("The person registers an account first, then you add them here."),
+    )

@@ -27,6 +27,7 @@ from merchants.forms.onboarding import (
     DocumentForm,
     DocumentReviewForm,
     SignUpForm,
+    TeamMemberForm,
     TransitionForm,
 )
 from merchants.models import Application, Document, TrainingSession
@@ -291,6 +292,38 @@ def portal_training(request):
         "completed": services.training_completed(merchant),
     }
     return render(request, "merchants/portal/training.html", context)
+
+
+@member_page
+def portal_team(request):
+    """The merchant's people; an owner adds staff by their account's user name."""
+    from django.contrib.auth import get_user_model
+
+    merchant = request.merchant
+    form = TeamMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        User = get_user_model()
+        user = User.objects.filter(username=form.cleaned_data["username"]).first()
+        try:
+            if user is None:
+                raise ValidationError(
+                    {"username": _("No account with this user name. Ask them to register first.")}
+                )
+            services.add_staff_member(merchant=merchant, actor=request.user, user=user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, _("%(user)s can now work for your merchant.") % {"user": user}
+            )
+            return redirect("merchants:portal-team")
+    context = {
+        "merchant": merchant,
+        "members": merchant.memberships.select_related("user").order_by("role", "created_at"),
+        "form": form,
+        "is_owner": request.user.membership.role == "owner",
+    }
+    return render(request, "merchants/portal/team.html", context)
 
 
 # --- staff ----------------------------------------------------------------------------------

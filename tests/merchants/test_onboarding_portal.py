@@ -199,3 +199,16 @@ def test_review_queue_is_oldest_first(client, role_user):
     body = _in(client, role_user("merchant_management")).get("/staff/merchants/review/")
     text = body.content.decode()
     assert text.index(first[1].legal_name) < text.index(second[1].legal_name)
+
+
+def test_owner_adds_staff_on_the_team_page_and_staff_cannot(client, merchant_a, owner_a):
+    colleague = UserFactory(username="colleague")
+    c = _in(client, owner_a)
+    response = c.post("/merchant/team/", {"username": "nobody-here"})
+    assert "No account with this user name" in response.content.decode()
+    assert c.post("/merchant/team/", {"username": "colleague"}).status_code == 302
+    assert colleague.membership.merchant == merchant_a
+    UserFactory(username="another")
+    response = _in(client, colleague).post("/merchant/team/", {"username": "another"})
+    assert "Add a staff member" not in response.content.decode()
+    assert "Only an owner can add staff." in response.content.decode()
