@@ -1,6 +1,7 @@
 """Merchants, applications (with transition endpoints), documents and requirements.
 
-Merchant users see and act on their own merchant only; platform staff read everything and
+Merchant users see and act on their own merchant only. Any department reads merchants;
+applications and documents are read by Merchant Management and quality managers, and
 Merchant Management acts (the services check who may do what)."""
 
 from django.urls import reverse
@@ -13,18 +14,22 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.models import Category
-from core.roles import is_staff_member
+from core.roles import Role, has_role
 from merchants import services
 from merchants.models import Application, Document, DocumentType, Merchant
 from merchants.selectors import merchant_of
 
+# Onboarding files (applications, documents) are Merchant Management's; quality managers read.
+ONBOARDING_READERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGER)
 
-def scoped(queryset, user, field="merchant"):
-    """Own merchant's rows for merchant users, all rows for platform staff, else none."""
+
+def scoped(queryset, user, field="merchant", staff_roles=None):
+    """Own merchant's rows for merchant users; all rows for staff of `staff_roles` (any
+    department when None); nothing for anyone else."""
     merchant = merchant_of(user)
     if merchant is not None:
         return queryset.filter(**{field: merchant.pk})
-    if is_staff_member(user):
+    if has_role(user, *Role.values) if staff_roles is None else has_role(user, *staff_roles):
         return queryset
     return queryset.none()
 
@@ -197,7 +202,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["submitted_at", "created_at"]
 
     def get_queryset(self):
-        return scoped(super().get_queryset(), self.request.user)
+        return scoped(super().get_queryset(), self.request.user, staff_roles=ONBOARDING_READERS)
 
     def _respond(self, application):
         application.refresh_from_db()
@@ -261,7 +266,7 @@ class DocumentViewSet(
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
-        return scoped(super().get_queryset(), self.request.user)
+        return scoped(super().get_queryset(), self.request.user, staff_roles=ONBOARDING_READERS)
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
     def create(self, request, *args, **kwargs):

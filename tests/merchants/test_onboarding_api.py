@@ -167,3 +167,14 @@ def test_filters(role_user, merchant_a, merchant_b):
     assert [d["merchant"] for d in results] == [merchant_a.pk]
     results = client.get("/api/v1/merchants/?status=active").json()["results"]
     assert {m["id"] for m in results} == {merchant_a.pk, merchant_b.pk}
+
+
+def test_onboarding_files_are_for_merchant_management_only(role_user, merchant_a):
+    DocumentFactory(merchant=merchant_a)
+    ApplicationFactory(merchant=merchant_a)
+    other = api(role_user("consumer_service"))
+    assert other.get("/api/v1/merchants/documents/").json()["results"] == []
+    assert other.get("/api/v1/merchants/applications/").json()["results"] == []
+    assert len(other.get("/api/v1/merchants/").json()["results"]) == 1
+    mm = api(role_user("merchant_management"))
+    assert len(mm.get("/api/v1/merchants/documents/").json()["results"]) == 1
