@@ -15,10 +15,11 @@ class CoreConfig(AppConfig):
     }
 
     def ready(self):
-        from core import roles
+        from core import db, roles
         from core.navigation import register_nav
 
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="core.sync_roles")
+        post_migrate.connect(db.install_fast_trigger_functions, dispatch_uid="core.fast_triggers")
         register_nav(_("Inbox"), "core:inbox", lambda u: u.is_authenticated, order=900)
         register_nav(
             _("Admin"), "admin:index", lambda u: u.is_authenticated and u.is_staff, order=950

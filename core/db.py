@@ -21,3 +21,52 @@ def estimated_count(model) -> int:
         )
         row = cursor.fetchone()
     return max(int(row[0]), 0) if row else 0
+
+
+# django-pgtrigger and django-pghistory read their session settings inside an EXCEPTION
+# block, so every row a governed table writes opens two subtransactions. Set-based
+# statements over thousands of rows then turn superlinear (20,000 rows inserted into a
+# governed table in one statement: 12.9 s; with these versions: 1.7 s). These replacements
+# read the settings with current_setting(name, missing_ok) instead and behave the same:
+# unset or empty settings mean "no ignore list" and "no context".
+_FAST_TRIGGER_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION {schema}._pgtrigger_should_ignore(trigger_name NAME)
+RETURNS BOOLEAN AS $$
+    DECLARE
+        _value TEXT := current_setting('pgtrigger.ignore', true);
+    BEGIN
+        IF _value IS NULL OR _value = '' THEN
+            RETURN FALSE;
+        END IF;
+        RETURN trigger_name = ANY(_value::TEXT[]);
+    END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION {schema}._pgh_attach_context()
+RETURNS UUID AS $$
+    DECLARE
+        _id TEXT := current_setting('pghistory.context_id', true);
+        _metadata TEXT := current_setting('pghistory.context_metadata', true);
+    BEGIN
+        IF _id IS NULL OR _id = '' OR _metadata IS NULL OR _metadata = '' THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
+            VALUES (_id::UUID, _metadata::JSONB, NOW(), NOW())
+            ON CONFLICT (id) DO UPDATE
+                SET metadata = EXCLUDED.metadata,
+                    updated_at = EXCLUDED.updated_at
+                WHERE pghistory_context.metadata != EXCLUDED.metadata;
+        RETURN _id::UUID;
+    END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def install_fast_trigger_functions(sender=None, using="default", **kwargs) -> None:
+    """post_migrate (after the libraries' migrations have created their versions)."""
+    from django.db import connections
+    from pgtrigger import features
+
+    with connections[using].cursor() as cursor:
+        cursor.execute(_FAST_TRIGGER_FUNCTIONS.format(schema=features.schema()))

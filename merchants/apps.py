@@ -5,3 +5,67 @@ from django.utils.translation import gettext_lazy as _
 class MerchantsConfig(AppConfig):
     name = "merchants"
     verbose_name = _("Merchants")
+    role_permissions = {
+        "merchant_management": [
+            "*_merchant",
+            "*_membership",
+            "*_restriction",
+            "*_application",
+            "*_document",
+            "*_categorydocumentrule",
+            "*_agreementversion",
+            "view_agreementacceptance",
+            "*_trainingsession",
+            "*_trainingattendance",
+            "*_probation",
+        ],
+        "quality_manager": ["view_*"],
+        "quality_management": ["view_merchant", "view_restriction", "view_probation"],
+        "data_analysis": ["view_merchant", "view_restriction", "view_probation"],
+        "consumer_service": ["view_merchant"],
+    }
+
+    def ready(self):
+        from core.alerts import register_kind
+        from core.navigation import register_nav
+        from core.roles import Role, has_role
+        from merchants import (
+            policies,  # noqa: F401 - registers the policies
+            portal,
+        )
+
+        register_kind(
+            "licence_reverification_due",
+            _("Licence re-verification due"),
+            _("%(merchant)s: business licence %(document)s must be re-verified by %(due)s"),
+        )
+        register_kind(
+            "agreement_acceptance_due",
+            _("New merchant agreement"),
+            _("Please accept %(agreement)s by %(due)s"),
+        )
+        register_kind(
+            "application_needs_changes",
+            _("Application needs changes"),
+            _("%(merchant)s: please update your application: %(reason)s"),
+        )
+        register_kind(
+            "application_decided",
+            _("Application decided"),
+            _("%(merchant)s: your application was %(status)s. %(reason)s"),
+        )
+        register_nav(_("Merchant portal"), "merchants:portal-home", portal.is_portal_user, 10)
+        register_nav(
+            _("Merchant reviews"),
+            "merchants:review-queue",
+            lambda u: has_role(u, Role.MERCHANT_MANAGEMENT),
+            20,
+        )
+        portal.install_upload_access_rule()
+        portal.register_portal_link(_("Overview"), "merchants:portal-home", 10)
+        portal.register_portal_link(_("Application"), "merchants:portal-apply", 20)
+        portal.register_portal_link(_("Requirements"), "merchants:portal-requirements", 30)
+        portal.register_portal_link(_("Documents"), "merchants:portal-documents", 40)
+        portal.register_portal_link(_("Agreement"), "merchants:portal-agreement", 50)
+        portal.register_portal_link(_("Training"), "merchants:portal-training", 60)
+        portal.register_portal_link(_("Team"), "merchants:portal-team", 90)

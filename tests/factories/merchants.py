@@ -1,4 +1,7 @@
+import datetime
+
 import factory
+from django.utils import timezone
 
 from merchants.credit_code import ALPHABET, check_character
 from merchants.models import Membership, Merchant
@@ -28,3 +31,59 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     merchant = factory.SubFactory(MerchantFactory)
     role = Membership.Role.OWNER
+
+
+# --- onboarding -----------------------------------------------------------------------------
+def _stored_pdf():
+    from core.uploads import store_upload
+    from tests import files
+
+    return store_upload(files.pdf())
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "merchants.Application"
+
+    merchant = factory.SubFactory(MerchantFactory, status=Merchant.Status.ONBOARDING)
+    status = "draft"
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """An accepted business licence unless told otherwise."""
+
+    class Meta:
+        model = "merchants.Document"
+
+    merchant = factory.SubFactory(MerchantFactory)
+    document_type = "business_licence"
+    category = None
+    number = factory.Sequence(lambda n: f"DOC-{n:06d}")
+    issuer = "Market Supervision Bureau"
+    issued_on = datetime.date(2024, 1, 1)
+    expires_on = datetime.date(2030, 1, 1)
+    file = factory.LazyFunction(_stored_pdf)
+    status = "accepted"
+    verified_at = factory.LazyFunction(timezone.now)
+
+
+class AgreementVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "merchants.AgreementVersion"
+
+    version = factory.Sequence(lambda n: n + 1)
+    title_zh = "商家入驻协议"
+    title_en = "Merchant agreement"
+    text_zh = "商家对其销售商品的质量承担法律责任。"
+    text_en = "The merchant is legally responsible for the quality of the goods it sells."
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class TrainingSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "merchants.TrainingSession"
+
+    title = "Onboarding training"
+    starts_at = factory.LazyFunction(timezone.now)
+    location = "Online"
+    is_onboarding = True
