@@ -72,7 +72,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReasonSerializer(serializers.Serializer):
+class TransitionReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -126,7 +126,7 @@ class DocumentReviewSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RequirementSerializer(serializers.Serializer):
+class RequirementItemSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
     state = serializers.CharField()
@@ -138,10 +138,10 @@ class RequirementSerializer(serializers.Serializer):
 
 
 class RequirementsSerializer(serializers.Serializer):
-    currently_due = RequirementSerializer(many=True)
-    past_due = RequirementSerializer(many=True)
-    eventually_due = RequirementSerializer(many=True)
-    pending_verification = RequirementSerializer(many=True)
+    currently_due = RequirementItemSerializer(many=True)
+    past_due = RequirementItemSerializer(many=True)
+    eventually_due = RequirementItemSerializer(many=True)
+    pending_verification = RequirementItemSerializer(many=True)
 
 
 def _requirements_data(merchant) -> dict:
@@ -224,22 +224,22 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def _with_reason(self, request, service):
         application = self.get_object()
-        data = ReasonSerializer(data=request.data)
+        data = TransitionReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         service(application=application, actor=request.user, reason=data.validated_data["reason"])
         return self._respond(application)
 
-    @extend_schema(request=ReasonSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=TransitionReasonSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None):
         return self._with_reason(request, services.request_changes)
 
-    @extend_schema(request=ReasonSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=TransitionReasonSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._with_reason(request, services.approve_application)
 
-    @extend_schema(request=ReasonSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=TransitionReasonSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._with_reason(request, services.reject_application)
