@@ -1,0 +1,4 @@
+from merchants.views import standing
+
+app_name = "merchants"
+urlpatterns = [*standing.urlpatterns]
