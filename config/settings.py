@@ -8,6 +8,7 @@ One switch, DJANGO_PRODUCTION, turns on every production hardening; `manage.py c
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -143,6 +144,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # entries into django-celery-beat's tables, where staff can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
     "core.deliver-alerts": {"task": "core.tasks.deliver_alerts", "schedule": 60.0},
+    "merchants.standing-daily-sweep": {
+        "task": "merchants.tasks.standing_daily_sweep",
+        "schedule": crontab(hour=16, minute=10),  # 00:10 China time
+    },
+    "merchants.appeal-deadlines": {
+        "task": "merchants.tasks.appeal_deadline_sweep",
+        "schedule": 900.0,
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+"""Merchant admin, one module per capability."""
+
+from merchants.admin import standing  # noqa: F401

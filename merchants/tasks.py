@@ -1,0 +1,29 @@
+"""Merchant Celery tasks: thin, idempotent, calling services."""
+
+import logging
+
+from celery import shared_task
+
+from core.audit import system_context
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def standing_daily_sweep() -> dict:
+    """Expire ledger entries, lower held ladder steps, end time-boxed sanctions."""
+    from merchants.services import sweep_standing
+
+    with system_context("merchants.standing-sweep"):
+        result = sweep_standing()
+    logger.info("standing sweep: %s", result)
+    return result.__dict__
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def appeal_deadline_sweep() -> int:
+    """Alert Merchant Management about appeal decisions due within a day or overdue."""
+    from merchants.services import raise_appeal_deadline_alerts
+
+    with system_context("merchants.appeal-deadlines"):
+        return raise_appeal_deadline_alerts()
