@@ -161,9 +161,11 @@ def test_only_merchant_management_reviews(merchant_a, owner_a, role_user, owner_
 
 def test_appeal_after_the_window_is_refused(merchant_a, owner_a):
     entry = add(merchant_a, "sla_breach_merchant")
-    with time_machine.travel(timezone.now() + timedelta(days=16)):
-        with pytest.raises(DomainError) as error:
-            services.submit_appeal(by=owner_a, statement="Late.", entry=entry)
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=16)),
+        pytest.raises(DomainError) as error,
+    ):
+        services.submit_appeal(by=owner_a, statement="Late.", entry=entry)
     assert "closed" in str(error.value)
     assert not Appeal.objects.exists()
 
