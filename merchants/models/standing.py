@@ -126,13 +126,28 @@ class ViolationEntry(EvidenceMixin):
         EXPIRED = "expired", _("Expired")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    # The ledger is the big table: every index here is paid by each insert and by each row
+    # the daily sweep expires, so only the ones a query uses exist. The evidence type leads
+    # the unique constraint's index; rules and users are never deleted (PROTECT, no admin
+    # delete), so their foreign keys go unindexed.
+    evidence_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("evidence type"),
+    )
     merchant = models.ForeignKey(
         Merchant, on_delete=models.PROTECT, related_name="violations", verbose_name=_("merchant")
     )
     rule = models.ForeignKey(
-        ViolationRule, on_delete=models.PROTECT, related_name="entries", verbose_name=_("rule")
+        ViolationRule,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
+        verbose_name=_("rule"),
     )
-    rule_code = models.SlugField(_("rule code"), max_length=64)
+    rule_code = models.SlugField(_("rule code"), max_length=64, db_index=False)
     points = models.PositiveIntegerField(_("points"))
     occurred_at = models.DateTimeField(_("occurred"))
     expires_at = models.DateTimeField(_("expires"))
@@ -146,6 +161,7 @@ class ViolationEntry(EvidenceMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
@@ -157,6 +173,7 @@ class ViolationEntry(EvidenceMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         verbose_name=_("withdrawn by"),
     )
     withdrawal_reason = models.TextField(_("why withdrawn"), blank=True, default="")

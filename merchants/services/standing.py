@@ -384,7 +384,11 @@ def _undo_unjustified_sanctions(merchant: Merchant, *, by, reason: str) -> None:
             continue
         _end_sanction(sanction, status=Sanction.Status.REVOKED, by=by, reason=reason)
         lower = ladder_rules.step_for(still, ladder)
-        if lower is not None and sanction.kind != Sanction.Kind.WARNING:
+        if (
+            lower is not None
+            and sanction.kind != Sanction.Kind.WARNING
+            and not _step_already_sanctioned(merchant, lower, remaining)
+        ):
             _impose_step(
                 merchant,
                 lower,
@@ -400,6 +404,22 @@ def _undo_unjustified_sanctions(merchant: Merchant, *, by, reason: str) -> None:
     if held != standing.ladder_step:
         standing.ladder_step = held
         standing.save(update_fields=["ladder_step", "updated_at"])
+
+
+def _step_already_sanctioned(merchant, step, entries) -> bool:
+    """Did the same climb (sanctions sharing these entries) already apply this step or a
+    higher one that still stands? Then the lower step is not imposed a second time."""
+    return (
+        Sanction.objects.filter(
+            merchant=merchant,
+            origin=Sanction.Origin.LADDER,
+            step_points__gte=step.points,
+            status__in=[Sanction.Status.ACTIVE, Sanction.Status.ENDED],
+            entries__in=entries,
+        )
+        .exclude(kind=Sanction.Kind.WARNING)
+        .exists()
+    )
 
 
 # --- sanctions --------------------------------------------------------------------------

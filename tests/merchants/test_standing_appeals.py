@@ -38,13 +38,13 @@ def uphold(appeal, reviewer, reason="The evidence was for another shop."):
     return services.decide_appeal(appeal=appeal, by=reviewer, upheld=True, reason=reason)
 
 
-def test_upheld_entry_appeal_removes_points_and_shortens_the_sanction(
+def test_upheld_appeal_revokes_the_step_it_caused_and_keeps_the_lower_one(
     merchant_a, owner_a, manager, colleague
 ):
     base = add(merchant_a, "inspection_lot_rejected")  # 6
-    add(merchant_a, "inspection_lot_rejected")  # 12
+    add(merchant_a, "inspection_lot_rejected")  # 12 -> warning + 7 days
     disputed = add(merchant_a, "inspection_lot_rejected", by=manager)  # 18
-    add(merchant_a, "inspection_lot_rejected")  # 24 -> 14-day restriction
+    add(merchant_a, "inspection_lot_rejected")  # 24 -> 14 days
     step24 = Sanction.objects.get(step_points=24)
     step12 = Sanction.objects.get(step_points=12, kind="sales_restriction")
     warning = Sanction.objects.get(kind="warning")
@@ -60,25 +60,54 @@ def test_upheld_entry_appeal_removes_points_and_shortens_the_sanction(
     assert disputed.status == "withdrawn" and "Appeal upheld" in disputed.withdrawal_reason
     assert services.current_points(merchant_a) == 18
     step24.refresh_from_db()
-    assert step24.status == "revoked"
-    assert step24.restriction.lifted_at is not None
-    # 18 remaining points of its entries still reach 12: shortened to the 12-step's 7 days,
-    # counted from the original start.
-    shortened = step24.replaced_by
-    assert shortened.step_points == 12 and shortened.kind == "sales_restriction"
-    assert shortened.starts_at == step24.starts_at
-    assert shortened.ends_at == step24.starts_at + timedelta(days=7)
-    assert shortened.restriction.lifted_at is None
-    # The 12-step sanctions are still justified by their own entries (base + one more).
+    assert step24.status == "revoked" and step24.restriction.lifted_at is not None
+    # The 12 step was applied on the way up and its own entries still justify it: it
+    # stands, and is not imposed a second time.
+    assert not Sanction.objects.filter(replaces=step24).exists()
     step12.refresh_from_db()
     warning.refresh_from_db()
     assert step12.status == "active" and warning.status == "ended"
+    assert step12.restriction.lifted_at is None and not services.can_sell(merchant_a)
+    assert Sanction.objects.count() == 3
+    base.refresh_from_db()
     assert base.status == "active"
     assert MerchantStanding.objects.get(merchant=merchant_a).ladder_step == 12
     appeal.refresh_from_db()
     assert appeal.status == "upheld" and appeal.decided_at is not None
     assert [d.to_state for d in decisions_for(appeal)] == ["submitted", "under_review", "upheld"]
     assert Alert.objects.filter(kind="appeal_decided", recipient_user=owner_a).exists()
+    assert Alert.objects.filter(kind="sanction_revoked", recipient_user=owner_a).exists()
+
+
+def test_upheld_appeal_shortens_a_jumped_step_to_the_one_still_reached(
+    merchant_a, owner_a, colleague
+):
+    add(merchant_a, "inspection_lot_rejected")  # 6
+    disputed = add(merchant_a, "counterfeit")  # 30: jumps to the 24 step
+    add(merchant_a, "inspection_lot_rejected")  # 36 -> 21-day suspension
+    step24 = Sanction.objects.get(step_points=24)
+    suspension = Sanction.objects.get(step_points=36)
+    appeal = services.submit_appeal(by=owner_a, statement="Genuine.", entry=disputed)
+    uphold(appeal, colleague, reason="Brand owner confirmed the goods are genuine.")
+
+    assert services.current_points(merchant_a) == 12
+    step24.refresh_from_db()
+    suspension.refresh_from_db()
+    assert step24.status == "revoked" and not hasattr(step24, "replaced_by")
+    assert suspension.status == "revoked"
+    # The suspension's remaining entries (12 points) reach the 12 step: shortened to a
+    # 7-day restriction (with its warning) counted from the suspension's start.
+    shortened = suspension.replaced_by
+    assert (shortened.kind, shortened.step_points) == ("sales_restriction", 12)
+    assert shortened.starts_at == suspension.starts_at
+    assert shortened.ends_at == suspension.starts_at + timedelta(days=7)
+    assert shortened.restriction.kind == Restriction.Kind.SALES_RESTRICTION
+    assert Sanction.objects.filter(kind="warning", step_points=12, status="ended").count() == 1
+    open_kinds = set(
+        Restriction.objects.filter(lifted_at__isnull=True).values_list("kind", flat=True)
+    )
+    assert open_kinds == {Restriction.Kind.SALES_RESTRICTION}
+    assert MerchantStanding.objects.get(merchant=merchant_a).ladder_step == 12
 
 
 def test_upheld_appeal_below_the_first_step_revokes_everything_it_caused(
