@@ -17,7 +17,7 @@ from core.roles import Role, has_role
 from merchants import services
 from merchants.forms_standing import AppealForm, DecisionForm
 from merchants.models import Appeal, Merchant, Sanction, ViolationEntry
-from merchants.policies import APPEALS
+from merchants.policies import APPEALS, POINTS
 from merchants.selectors import merchant_of
 from merchants.standing_selectors import (
     appeals_visible_to,
@@ -60,6 +60,7 @@ def _standing_context(user, merchant: Merchant, *, history: bool) -> dict:
         "appeals": list(appeals_visible_to(user).filter(merchant=merchant)[:100]),
         "ladder": services.ladder_in_force()[1],
         "appeal_policy": policies.get(APPEALS),
+        "expire_days": policies.get(POINTS)["expire_after_days"],
         "now": now,
     }
     if history:
