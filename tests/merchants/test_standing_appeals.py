@@ -12,7 +12,7 @@ from core.models import Alert, Upload
 from merchants import services
 from merchants.models import Appeal, MerchantStanding, Restriction, Sanction, ViolationEntry
 from tests import files
-from tests.factories.standing import EvidenceFactory
+from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,8 @@ def test_upheld_appeal_revokes_the_step_it_caused_and_keeps_the_lower_one(
     uphold(appeal, colleague)
 
     disputed.refresh_from_db()
-    assert disputed.status == "withdrawn" and "Appeal upheld" in disputed.withdrawal_reason
+    assert disputed.status == "withdrawn"
+    assert "The evidence was for another shop." in disputed.withdrawal_reason
     assert services.current_points(merchant_a) == 18
     step24.refresh_from_db()
     assert step24.status == "revoked" and step24.restriction.lifted_at is not None
@@ -195,7 +196,7 @@ def test_appeal_after_the_window_is_refused(merchant_a, owner_a):
         pytest.raises(DomainError) as error,
     ):
         services.submit_appeal(by=owner_a, statement="Late.", entry=entry)
-    assert "closed" in str(error.value)
+    assert error.value.code == "appeal_window"
     assert not Appeal.objects.exists()
 
 

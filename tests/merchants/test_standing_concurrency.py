@@ -8,7 +8,7 @@ from django.db import connection
 from merchants import services
 from merchants.models import Sanction, ViolationEntry
 from tests.factories.merchants import MerchantFactory
-from tests.factories.standing import EvidenceFactory
+from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F401
 
 
 def run_together(*calls):
@@ -35,7 +35,7 @@ def run_together(*calls):
 
 
 @pytest.mark.external
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_crossings_apply_the_step_once_and_same_evidence_records_once():
     merchant = MerchantFactory()
     services.record_violation(

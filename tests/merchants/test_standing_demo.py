@@ -3,6 +3,7 @@ import pytest
 from core import demo as core_demo
 from merchants import demo, demo_standing
 from merchants.models import Appeal, Sanction, ViolationEntry
+from tests.factories.standing import rules_catalogue  # noqa: F401
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from core.models import Alert
 from merchants import services
 from merchants.models import MerchantStanding, Restriction, Sanction, ViolationEntry
 from merchants.points import DEFAULT_LADDER, parse_ladder, step_crossed, step_for
-from tests.factories.standing import EvidenceFactory
+from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 LADDER = parse_ladder(DEFAULT_LADDER)
@@ -132,7 +132,7 @@ def test_entry_pins_rule_version_points_and_expiry(merchant_a):
 def test_rule_not_in_force_at_the_violation_time_is_refused(merchant_a):
     with pytest.raises(DomainError) as error:
         add(merchant_a, occurred_at=timezone.now().replace(year=2025, month=6))
-    assert "in force" in str(error.value)
+    assert error.value.code == "rule_not_in_force"
     assert not ViolationEntry.objects.exists()
 
 

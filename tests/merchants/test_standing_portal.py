@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from merchants import services
 from merchants.models import Appeal, Sanction
 from tests import files
-from tests.factories.standing import EvidenceFactory
+from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
