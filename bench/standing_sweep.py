@@ -98,9 +98,10 @@ def _build(cursor, rule, upload_ct) -> None:
         """
         INSERT INTO merchants_violationentry
             (merchant_id, rule_id, rule_code, points, evidence_type_id, evidence_id,
-             occurred_at, expires_at, status, note, recorded_at, withdrawal_reason)
+             occurred_at, expires_at, status, note, recorded_at, appeal_until,
+             withdrawal_reason)
         SELECT %(first)s + (i %% %(merchants)s), %(rule)s, %(code)s, 2, %(ct)s, 'bench-' || i,
-               at, at + interval '365 days', 'active', '', at, ''
+               at, at + interval '365 days', 'active', '', at, at + interval '15 days', ''
         FROM (
             SELECT i, now() - make_interval(days => (i %% 400)::int, secs => (i %% 86400)) AS at
             FROM generate_series(1, %(entries)s) AS i
@@ -127,12 +128,12 @@ def _build(cursor, rule, upload_ct) -> None:
         WITH s AS (
             INSERT INTO merchants_sanction
                 (merchant_id, kind, origin, status, step_points, points_at_imposition, reason,
-                 starts_at, ends_at, evidence_id, end_reason, created_at)
+                 starts_at, ends_at, appeal_until, evidence_id, end_reason, created_at)
             SELECT id, 'sales_restriction', 'ladder', 'active', 12, 12, 'bench',
                    now() - interval '10 days',
                    now() - interval '10 days'
                        + make_interval(days => CASE WHEN id %% 2 = 0 THEN 7 ELSE 14 END),
-                   '', '', now()
+                   now() + interval '5 days', '', '', now()
             FROM merchants_merchant WHERE credit_code LIKE %(prefix)s
             RETURNING id, merchant_id, starts_at, ends_at
         ), r AS (

@@ -56,7 +56,6 @@ class EntrySerializer(serializers.ModelSerializer):
     rule_version = serializers.IntegerField(source="rule.version", read_only=True)
     rule_title = serializers.CharField(source="rule.title", read_only=True)
     evidence = serializers.SerializerMethodField()
-    appeal_until = serializers.SerializerMethodField()
 
     class Meta:
         model = ViolationEntry
@@ -81,9 +80,6 @@ class EntrySerializer(serializers.ModelSerializer):
     @extend_schema(responses=EvidenceSerializer)
     def get_evidence(self, obj) -> dict | None:
         return _evidence(obj)
-
-    def get_appeal_until(self, obj) -> str:
-        return services.appeal_deadline(obj).isoformat()
 
 
 class SanctionSerializer(serializers.ModelSerializer):
@@ -110,6 +106,7 @@ class SanctionSerializer(serializers.ModelSerializer):
             "reason",
             "starts_at",
             "ends_at",
+            "appeal_until",
             "ended_at",
             "end_reason",
             "replaces",
@@ -195,7 +192,7 @@ class EntryViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["id"]
 
     def get_queryset(self):
-        return entries_visible_to(self.request.user)
+        return entries_visible_to(self.request.user).prefetch_related("evidence")
 
 
 class SanctionViewSet(
@@ -212,7 +209,7 @@ class SanctionViewSet(
     ordering_fields = ["id", "starts_at"]
 
     def get_queryset(self):
-        return sanctions_visible_to(self.request.user).prefetch_related("entries")
+        return sanctions_visible_to(self.request.user).prefetch_related("entries", "evidence")
 
     def get_permissions(self):
         if self.action in ("create", "revoke"):

@@ -165,6 +165,7 @@ class ViolationEntry(EvidenceMixin):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    appeal_until = models.DateTimeField(_("appeal until"))
     expired_at = models.DateTimeField(_("marked expired"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
@@ -302,6 +303,7 @@ class Sanction(EvidenceMixin):
     reason = models.TextField(_("reason"))
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    appeal_until = models.DateTimeField(_("appeal until"))
     imposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

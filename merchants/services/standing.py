@@ -187,6 +187,7 @@ def record_violation(
                 expires_at=expires_at,
                 recorded_by=_user(recorded_by),
                 recorded_at=now,
+                appeal_until=_appeal_until(now),
                 note=note or "",
             )
     except IntegrityError as exc:
@@ -317,6 +318,8 @@ def _impose_step(
         "ladder_policy": version,
         "reason": reason,
         "starts_at": starts_at,
+        # A shortened sanction is a new decision: it can be appealed from now.
+        "appeal_until": _appeal_until(now),
     }
     sanctions = []
     if step.warning:
@@ -475,6 +478,7 @@ def impose_sanction(
         evidence_id=str(evidence.pk),
         reason=reason,
         starts_at=now,
+        appeal_until=_appeal_until(now),
         ends_at=now + timedelta(days=days) if days else (now if is_warning else None),
         ended_at=now if is_warning else None,
         imposed_by=_user(by),
@@ -616,10 +620,13 @@ APPEAL_FLOW = Workflow(
 
 
 def appeal_deadline(target) -> timezone.datetime:
-    """Until when the merchant may appeal an entry (from when it was recorded) or a
-    sanction (from when it started)."""
-    base = target.recorded_at if isinstance(target, ViolationEntry) else target.starts_at
-    return base + timedelta(days=policies.get(APPEALS, at=base)["appeal_within_days"])
+    """Until when the merchant may appeal an entry or a sanction: fixed when it was
+    recorded or imposed, from the appeals policy then in force."""
+    return target.appeal_until
+
+
+def _appeal_until(moment):
+    return moment + timedelta(days=policies.get(APPEALS, at=moment)["appeal_within_days"])
 
 
 def can_appeal(target) -> bool:

@@ -31,18 +31,19 @@ def _standing_context(user, merchant: Merchant, *, history: bool) -> dict:
     from core import policies
 
     now = timezone.now()
-    entries = entries_visible_to(user).filter(merchant=merchant).prefetch_related("appeals")
+    entries = (
+        entries_visible_to(user).filter(merchant=merchant).prefetch_related("appeals", "evidence")
+    )
     if not history:
         entries = entries.filter(expires_at__gt=now - timezone.timedelta(days=365))
     sanctions = (
         sanctions_visible_to(user)
         .filter(merchant=merchant)
-        .prefetch_related("appeals", "entries")
+        .prefetch_related("appeals", "entries", "evidence")
         .select_related("category", "replaces")
     )
     entries, sanctions = list(entries[:500]), list(sanctions[:200])
     for item in [*entries, *sanctions]:
-        item.appeal_until = services.appeal_deadline(item)
         item.appeal = next(iter(item.appeals.all()), None)
         item.appealable = (
             item.appeal is None

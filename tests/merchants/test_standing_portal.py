@@ -227,3 +227,24 @@ def test_admin_adds_a_rule_version_and_imposes_a_sanction(client, merchant_a, dj
     for url in ("sanction", "violationentry", "appeal"):
         assert client.get(f"/admin/merchants/{url}/").status_code == 200
     assert client.get(f"/admin/merchants/sanction/{sanction.pk}/change/").status_code == 200
+
+
+def test_standing_page_queries_do_not_grow_with_the_ledger(client, owner_a, merchant_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/merchant/standing/").status_code == 200
+        return len(queries)
+
+    client.force_login(owner_a)
+    services.record_violation(
+        merchant=merchant_a, rule_code="counterfeit", evidence=EvidenceFactory()
+    )
+    few = page_queries()
+    for _ in range(6):
+        services.record_violation(
+            merchant=merchant_a, rule_code="sla_breach_merchant", evidence=EvidenceFactory()
+        )
+    assert page_queries() == few
