@@ -248,3 +248,46 @@ def test_standing_page_queries_do_not_grow_with_the_ledger(client, owner_a, merc
             merchant=merchant_a, rule_code="sla_breach_merchant", evidence=EvidenceFactory()
         )
     assert page_queries() == few
+
+
+def test_admin_publishes_a_new_rule_version(client, django_user_model):
+    from merchants.models import ViolationRule
+
+    admin_user = django_user_model.objects.create_superuser("root2", "r2@example.test", "pw")
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/merchants/violationrule/add/",
+        {
+            "code": "sla_breach_merchant",
+            "title_zh": "商家原因导致售后超时",
+            "title_en": "After-sales SLA breached by the merchant",
+            "points": "3",
+            "severity": "major",
+            "effective_from_0": "2030-01-01",
+            "effective_from_1": "00:00:00",
+            "note": "Raised after the quarterly review.",
+        },
+    )
+    assert response.status_code == 302
+    versions = ViolationRule.objects.filter(code="sla_breach_merchant").order_by("version")
+    assert [(v.version, v.points) for v in versions] == [(1, 2), (2, 3)]
+    assert versions[0].effective_until == versions[1].effective_from
+    assert versions[1].created_by == admin_user
+    # Versions are not edited in place.
+    change = client.post(
+        f"/admin/merchants/violationrule/{versions[0].pk}/change/", {"points": "9"}
+    )
+    assert change.status_code == 403
+    assert ViolationRule.objects.get(pk=versions[0].pk).points == 2
+
+
+def test_api_appeal_with_files_as_multipart(owner_a, ledger_a):
+    response = api(owner_a).post(
+        "/api/v1/standing/appeals/",
+        {"entry": ledger_a.pk, "statement": "See the report.", "files": [files.pdf()]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert len(response.json()["files"]) == 1
+    bad = api(owner_a).post("/api/v1/standing/appeals/", {"entry": ledger_a.pk}, format="multipart")
+    assert bad.status_code == 400
