@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import governed
@@ -334,6 +334,26 @@ class Sanction(EvidenceMixin):
 
     def __str__(self):
         return f"{self.merchant}: {self.get_kind_display()}"
+
+    @property
+    def why(self) -> str:
+        """The reason in the reader's language: a ladder sanction explains itself from its
+        numbers; a manual one shows what staff wrote."""
+        if self.origin != self.Origin.LADDER:
+            return self.reason
+        numbers = {"points": self.points_at_imposition, "step": self.step_points}
+        if self.replaces_id:
+            return (
+                gettext(
+                    "Shortened after a violation was withdrawn: %(points)s points remain for "
+                    "the %(step)s-point step."
+                )
+                % numbers
+            )
+        return (
+            gettext("%(points)s points reached the %(step)s-point step of the sanction ladder.")
+            % numbers
+        )
 
 
 def _one_target():

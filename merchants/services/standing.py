@@ -329,7 +329,6 @@ def _impose_step(
                 status=Sanction.Status.ENDED,
                 ends_at=starts_at,
                 ended_at=starts_at,
-                end_reason=_("A warning takes effect when it is issued."),
                 **common,
             )
         )
