@@ -158,6 +158,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "merchants.tasks.daily_document_sweep",
         "schedule": crontab(hour=16, minute=10),
     },
+    "merchants.standing-daily-sweep": {
+        "task": "merchants.tasks.standing_daily_sweep",
+        "schedule": crontab(hour=16, minute=10),  # 00:10 China time
+    },
+    "merchants.appeal-deadlines": {
+        "task": "merchants.tasks.appeal_deadline_sweep",
+        "schedule": 900.0,
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------
@@ -221,6 +229,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a choice field called "kind"; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "RestrictionKindEnum": "merchants.models.merchant.Restriction.Kind",
+        "SanctionKindEnum": "merchants.models.standing.Sanction.Kind",
+        "ClaimPhraseKindEnum": "products.models.ClaimPhrase.Kind",
+        "RequirementKindEnum": "products.models.Requirement.Kind",
+    },
 }
 
 # --- security --------------------------------------------------------------------------

@@ -18,10 +18,31 @@ class MerchantsConfig(AppConfig):
             "*_trainingsession",
             "*_trainingattendance",
             "*_probation",
+            "view_violationrule",
+            "add_violationrule",
+            "view_violationentry",
+            "view_sanction",
+            "add_sanction",
+            "view_appeal",
+            "change_appeal",
         ],
         "quality_manager": ["view_*"],
-        "quality_management": ["view_merchant", "view_restriction", "view_probation"],
-        "data_analysis": ["view_merchant", "view_restriction", "view_probation"],
+        "quality_management": [
+            "view_merchant",
+            "view_restriction",
+            "view_probation",
+            "view_violationrule",
+            "view_violationentry",
+            "view_sanction",
+        ],
+        "data_analysis": [
+            "view_merchant",
+            "view_restriction",
+            "view_probation",
+            "view_violationrule",
+            "view_violationentry",
+            "view_sanction",
+        ],
         "consumer_service": ["view_merchant"],
     }
 
@@ -32,6 +53,7 @@ class MerchantsConfig(AppConfig):
         from merchants import (
             policies,  # noqa: F401 - registers the policies
             portal,
+            standing_setup,
         )
 
         register_kind(
@@ -69,3 +91,4 @@ class MerchantsConfig(AppConfig):
         portal.register_portal_link(_("Agreement"), "merchants:portal-agreement", 50)
         portal.register_portal_link(_("Training"), "merchants:portal-training", 60)
         portal.register_portal_link(_("Team"), "merchants:portal-team", 90)
+        standing_setup.ready()

@@ -219,3 +219,7 @@ def seed(log):
                 status=state,
             )
     log("  merchants: every state, documents near expiry (5 days) and expired (3 days ago)")
+
+    from merchants import demo_standing
+
+    demo_standing.seed(log)

@@ -1,8 +1,12 @@
 """Periodic work of the merchants app: thin, idempotent, calling services."""
 
+import logging
+
 from celery import shared_task
 
 from core.audit import system_context
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -20,3 +24,23 @@ def daily_document_sweep() -> dict:
         "reverification_alerts": result.reverification_alerts,
         "probation_alerts": result.probation_alerts,
     }
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def standing_daily_sweep() -> dict:
+    """Expire ledger entries, lower held ladder steps, end time-boxed sanctions."""
+    from merchants.services import sweep_standing
+
+    with system_context("merchants.standing-sweep"):
+        result = sweep_standing()
+    logger.info("standing sweep: %s", result)
+    return result.__dict__
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def appeal_deadline_sweep() -> int:
+    """Alert Merchant Management about appeal decisions due within a day or overdue."""
+    from merchants.services import raise_appeal_deadline_alerts
+
+    with system_context("merchants.appeal-deadlines"):
+        return raise_appeal_deadline_alerts()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from merchants.views import onboarding
+from merchants.views import onboarding, standing
 
 app_name = "merchants"
 urlpatterns = [
@@ -32,4 +32,5 @@ urlpatterns = [
         onboarding.review_document,
         name="staff-document-review",
     ),
+    *standing.urlpatterns,
 ]

@@ -14,21 +14,35 @@ from merchants.models.onboarding import (
     TrainingSession,
     slot_key,
 )
+from merchants.models.standing import (
+    Appeal,
+    MerchantStanding,
+    Sanction,
+    Severity,
+    ViolationEntry,
+    ViolationRule,
+)
 
 __all__ = [
     "CATEGORY_SCOPED_TYPES",
     "AgreementAcceptance",
     "AgreementVersion",
+    "Appeal",
     "Application",
     "CategoryDocumentRule",
     "Document",
     "DocumentType",
     "Membership",
     "Merchant",
+    "MerchantStanding",
     "Probation",
     "Restriction",
+    "Sanction",
+    "Severity",
     "TrainingAttendance",
     "TrainingSession",
+    "ViolationEntry",
+    "ViolationRule",
     "slot_key",
     "validate_credit_code",
 ]

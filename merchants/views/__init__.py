@@ -1,0 +1,1 @@
+"""Merchant pages, one module per capability."""

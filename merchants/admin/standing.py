@@ -1,0 +1,256 @@
+"""Admin for merchant standing. Rules get new versions (never edited); entries, sanctions
+and appeals are records whose changes go through the services."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import LargeTableAdmin, ReadOnlyAdminMixin
+from core.audit import decisions_for
+from core.exceptions import DomainError
+from merchants import services
+from merchants.models import Appeal, Sanction, ViolationEntry, ViolationRule
+
+
+@admin.display(description=_("decisions"))
+def decision_history(obj):
+    """The object's decision records as a small table (who, when, from, to, why)."""
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
+                d.action,
+                d.from_state or "-",
+                d.to_state or "-",
+                d.by,
+                d.reason,
+            )
+            for d in decisions_for(obj)
+        ),
+    )
+    return format_html("<table>{}</table>", rows) if rows else "-"
+
+
+class HistoryMixin:
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, decision_history] if obj is not None else fields
+
+
+class ServiceForm(forms.ModelForm):
+    """An add form whose clean() calls the service (inside the admin's transaction), so a
+    refused input shows as a form error and nothing is stored; save_model only picks up
+    what the service created."""
+
+    user = None
+    created = None
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                self.created = self.call_service(data)
+            except DomainError as error:
+                raise forms.ValidationError(error.messages) from error
+        return data
+
+    def call_service(self, data):
+        raise NotImplementedError
+
+
+class RuleVersionForm(ServiceForm):
+    """A new version of a rule (or a new rule); the service numbers and closes versions."""
+
+    class Meta:
+        model = ViolationRule
+        fields = ["code", "title_zh", "title_en", "points", "severity", "effective_from", "note"]
+
+    def call_service(self, data):
+        return services.publish_rule_version(
+            code=data["code"],
+            title_zh=data["title_zh"],
+            title_en=data["title_en"],
+            points=data["points"],
+            severity=data["severity"],
+            effective_from=data["effective_from"],
+            note=data.get("note", ""),
+            by=self.user,
+        )
+
+
+class ServiceAddAdmin(admin.ModelAdmin):
+    """Rows are added through a ServiceForm and never edited or deleted here."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.user = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = form.created.pk
+
+    def save_related(self, request, form, formsets, change):
+        """The service saved everything already."""
+
+
+@admin.register(ViolationRule)
+class ViolationRuleAdmin(HistoryMixin, ServiceAddAdmin):
+    form = RuleVersionForm
+    list_display = [
+        "code",
+        "version",
+        "title_zh",
+        "title_en",
+        "points",
+        "severity",
+        "effective_from",
+        "effective_until",
+    ]
+    list_filter = ["severity", "code"]
+    search_fields = ["code", "title_zh", "title_en"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*RuleVersionForm.Meta.fields, "version", "effective_until"] if obj else []
+
+    def get_changeform_initial_data(self, request):
+        """ "Add" with ?code=… starts from that rule's latest version."""
+        initial = super().get_changeform_initial_data(request)
+        latest = ViolationRule.objects.filter(code=initial.get("code", "")).first()
+        if latest is not None:
+            for field in ("title_zh", "title_en", "points", "severity"):
+                initial[field] = getattr(latest, field)
+        return initial
+
+
+@admin.register(ViolationEntry)
+class ViolationEntryAdmin(HistoryMixin, ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = [
+        "occurred_at",
+        "merchant",
+        "rule_code",
+        "points",
+        "status",
+        "expires_at",
+        "recorded_by",
+    ]
+    list_filter = ["status", "rule_code"]
+    search_fields = ["merchant__legal_name", "evidence_id"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["merchant", "recorded_by"]
+    readonly_fields = ["evidence_link"]
+
+    @admin.display(description=_("evidence"))
+    def evidence_link(self, obj):
+        return obj.evidence_label
+
+
+class ImposeSanctionForm(ServiceForm):
+    rule_code = forms.SlugField(label=_("rule code"))
+    evidence_model = forms.ModelChoiceField(
+        label=_("evidence type"), queryset=ContentType.objects.order_by("app_label", "model")
+    )
+    evidence_pk = forms.CharField(label=_("evidence id"))
+    days = forms.IntegerField(label=_("days"), required=False, min_value=1)
+
+    class Meta:
+        model = Sanction
+        fields = ["merchant", "kind", "category", "reason"]
+
+    def call_service(self, data):
+        try:
+            evidence = data["evidence_model"].get_object_for_this_type(pk=data["evidence_pk"])
+        except (ObjectDoesNotExist, DjangoValidationError, ValueError) as error:
+            raise DomainError(_("No such evidence object.")) from error
+        return services.impose_sanction(
+            merchant=data["merchant"],
+            kind=data["kind"],
+            rule_code=data["rule_code"],
+            evidence=evidence,
+            by=self.user,
+            reason=data["reason"],
+            days=data.get("days"),
+            category=data.get("category"),
+        )
+
+
+@admin.register(Sanction)
+class SanctionAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
+    """Staff impose manual sanctions here (always with a rule and evidence)."""
+
+    list_display = [
+        "starts_at",
+        "merchant",
+        "kind",
+        "origin",
+        "status",
+        "step_points",
+        "ends_at",
+        "imposed_by",
+    ]
+    list_filter = ["status", "kind", "origin"]
+    search_fields = ["merchant__legal_name", "reason"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["merchant", "imposed_by"]
+    raw_id_fields = ["merchant"]
+    add_fields = [
+        "merchant",
+        "kind",
+        "rule_code",
+        "evidence_model",
+        "evidence_pk",
+        "days",
+        "category",
+        "reason",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ImposeSanctionForm
+            kwargs["fields"] = self.add_fields
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in Sanction._meta.fields] + ["entries"]
+
+    def view_on_site(self, obj):
+        return reverse("merchants:staff-standing", args=[obj.merchant_id])
+
+
+@admin.register(Appeal)
+class AppealAdmin(HistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "submitted_at",
+        "merchant",
+        "status",
+        "entry",
+        "sanction",
+        "decision_due_at",
+        "reviewer",
+    ]
+    list_filter = ["status"]
+    search_fields = ["merchant__legal_name", "statement", "decision_reason"]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["merchant", "entry", "sanction", "reviewer"]
+
+    def view_on_site(self, obj):
+        return reverse("merchants:staff-appeal", args=[obj.pk])

@@ -1,0 +1,305 @@
+"""Standing API: the points ledger, sanctions and appeals (with their transitions).
+
+Merchant users see their own merchant only (merchants.standing_selectors); standing staff
+see every merchant; writes go through merchants.services.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.api import role_permission
+from core.exceptions import DomainError, NotAllowed
+from core.models import Category
+from core.roles import Role
+from merchants import services
+from merchants.models import Appeal, Merchant, Sanction, ViolationEntry
+from merchants.standing_selectors import (
+    appeals_visible_to,
+    entries_visible_to,
+    sanctions_visible_to,
+)
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-id",)
+    page_size = 50
+
+
+def _evidence(obj) -> dict | None:
+    if not obj.evidence_type_id:
+        return None
+    return {
+        "type": f"{obj.evidence_type.app_label}.{obj.evidence_type.model}",
+        "id": obj.evidence_id,
+        "label": obj.evidence_label,
+        "url": obj.evidence_url,
+    }
+
+
+class EvidenceSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="app_label.model")
+    id = serializers.CharField()
+    label = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True)
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    rule_version = serializers.IntegerField(source="rule.version", read_only=True)
+    rule_title = serializers.CharField(source="rule.title", read_only=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ViolationEntry
+        fields = [
+            "id",
+            "merchant",
+            "rule_code",
+            "rule_version",
+            "rule_title",
+            "points",
+            "occurred_at",
+            "recorded_at",
+            "expires_at",
+            "status",
+            "note",
+            "evidence",
+            "withdrawn_at",
+            "withdrawal_reason",
+            "appeal_until",
+        ]
+
+    @extend_schema(responses=EvidenceSerializer)
+    def get_evidence(self, obj) -> dict | None:
+        return _evidence(obj)
+
+
+class SanctionSerializer(serializers.ModelSerializer):
+    rule_code = serializers.CharField(source="rule.code", read_only=True, default=None)
+    rule_version = serializers.IntegerField(source="rule.version", read_only=True, default=None)
+    entries = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sanction
+        fields = [
+            "id",
+            "merchant",
+            "kind",
+            "origin",
+            "status",
+            "step_points",
+            "points_at_imposition",
+            "entries",
+            "rule_code",
+            "rule_version",
+            "evidence",
+            "category",
+            "reason",
+            "starts_at",
+            "ends_at",
+            "appeal_until",
+            "ended_at",
+            "end_reason",
+            "replaces",
+        ]
+
+    @extend_schema(responses=EvidenceSerializer)
+    def get_evidence(self, obj) -> dict | None:
+        return _evidence(obj)
+
+
+class ImposeSanctionSerializer(serializers.Serializer):
+    merchant = serializers.PrimaryKeyRelatedField(queryset=Merchant.objects.all())
+    kind = serializers.ChoiceField(choices=Sanction.Kind.choices)
+    rule_code = serializers.SlugField()
+    evidence_type = serializers.CharField(help_text="app_label.model of the evidence object")
+    evidence_id = serializers.CharField()
+    reason = serializers.CharField()
+    days = serializers.IntegerField(required=False, allow_null=True)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
+
+    def validate(self, attrs):
+        attrs["evidence"] = evidence_object(attrs.pop("evidence_type"), attrs.pop("evidence_id"))
+        return attrs
+
+
+def evidence_object(type_label: str, object_id: str) -> Model:
+    """The evidence named as "app_label.model" and a primary key."""
+    app_label, _dot, model = (type_label or "").partition(".")
+    try:
+        content_type = ContentType.objects.get_by_natural_key(app_label, model.lower())
+        return content_type.get_object_for_this_type(pk=object_id)
+    except (ObjectDoesNotExist, DjangoValidationError, ValueError, TypeError) as exc:
+        raise serializers.ValidationError({"evidence_id": _("No such evidence object.")}) from exc
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    files = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "id",
+            "merchant",
+            "entry",
+            "sanction",
+            "status",
+            "statement",
+            "files",
+            "submitted_at",
+            "decision_due_at",
+            "reviewer",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = [f for f in fields if f not in ("entry", "sanction", "statement")]
+
+
+class NewAppealSerializer(serializers.Serializer):
+    entry = serializers.IntegerField(required=False, allow_null=True)
+    sanction = serializers.IntegerField(required=False, allow_null=True)
+    statement = serializers.CharField()
+    files = serializers.ListField(child=serializers.FileField(), required=False, max_length=5)
+
+
+class DecideSerializer(serializers.Serializer):
+    upheld = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class EntryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The points ledger: what each point is for, its rule version, evidence and expiry."""
+
+    serializer_class = EntrySerializer
+    queryset = ViolationEntry.objects.none()
+    pagination_class = NewestFirst
+    filterset_fields = {"merchant": ["exact"], "status": ["exact"], "rule_code": ["exact"]}
+    ordering_fields = ["id"]
+
+    def get_queryset(self):
+        return entries_visible_to(self.request.user).prefetch_related("evidence")
+
+
+class SanctionViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sanctions. Merchant Management staff impose (with a rule and evidence) and revoke."""
+
+    serializer_class = SanctionSerializer
+    queryset = Sanction.objects.none()
+    filterset_fields = {"merchant": ["exact"], "status": ["exact"], "kind": ["exact"]}
+    ordering_fields = ["id", "starts_at"]
+
+    def get_queryset(self):
+        return sanctions_visible_to(self.request.user).prefetch_related("entries", "evidence")
+
+    def get_permissions(self):
+        if self.action in ("create", "revoke"):
+            return [role_permission(Role.MERCHANT_MANAGEMENT)()]
+        return super().get_permissions()
+
+    @extend_schema(request=ImposeSanctionSerializer, responses={201: SanctionSerializer})
+    def create(self, request, *args, **kwargs):
+        form = ImposeSanctionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        sanction = services.impose_sanction(by=request.user, **form.validated_data)
+        return Response(SanctionSerializer(sanction).data, status=201)
+
+    @extend_schema(request=ReasonSerializer, responses=SanctionSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        form = ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        sanction = services.revoke_sanction(
+            sanction=self.get_object(), by=request.user, reason=form.validated_data["reason"]
+        )
+        return Response(SanctionSerializer(sanction).data)
+
+
+class AppealViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Appeals: merchants submit; Merchant Management staff review and decide."""
+
+    serializer_class = AppealSerializer
+    queryset = Appeal.objects.none()
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = {"merchant": ["exact"], "status": ["exact"]}
+    ordering_fields = ["id", "decision_due_at"]
+
+    def get_queryset(self):
+        return appeals_visible_to(self.request.user).prefetch_related("files")
+
+    def get_permissions(self):
+        if self.action in ("review", "decide"):
+            return [role_permission(Role.MERCHANT_MANAGEMENT)()]
+        return super().get_permissions()
+
+    @extend_schema(request=NewAppealSerializer, responses={201: AppealSerializer})
+    def create(self, request, *args, **kwargs):
+        form = NewAppealSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        if bool(data.get("entry")) == bool(data.get("sanction")):
+            raise DomainError(_("Appeal either one ledger entry or one sanction."))
+        user = request.user
+        entry = sanction = None
+        if data.get("entry"):
+            entry = entries_visible_to(user).filter(pk=data["entry"]).first()
+            if entry is None:
+                raise NotAllowed(_("No such ledger entry of yours."))
+        else:
+            sanction = sanctions_visible_to(user).filter(pk=data["sanction"]).first()
+            if sanction is None:
+                raise NotAllowed(_("No such sanction of yours."))
+        appeal = services.submit_appeal(
+            by=user,
+            statement=data["statement"],
+            entry=entry,
+            sanction=sanction,
+            files=data.get("files", []),
+        )
+        return Response(AppealSerializer(appeal).data, status=201)
+
+    @extend_schema(request=None, responses=AppealSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        appeal = services.start_appeal_review(appeal=self.get_object(), by=request.user)
+        return Response(AppealSerializer(appeal).data)
+
+    @extend_schema(request=DecideSerializer, responses=AppealSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        form = DecideSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        appeal = services.decide_appeal(
+            appeal=self.get_object(), by=request.user, **form.validated_data
+        )
+        return Response(AppealSerializer(appeal).data)
+
+
+def register(router):
+    router.register("standing/entries", EntryViewSet, basename="violation-entry")
+    router.register("standing/sanctions", SanctionViewSet, basename="sanction")
+    router.register("standing/appeals", AppealViewSet, basename="appeal")

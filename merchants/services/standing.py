@@ -1,0 +1,951 @@
+"""Merchant standing: the rules catalogue, the points ledger, the sanction ladder, manual
+sanctions, appeals and the daily sweep.
+
+Concurrency: every write that reads a merchant's points and then acts on them (recording a
+violation, withdrawing one, the sweep lowering the ladder step) first locks the merchant
+row, so two violations arriving together see each other's points and a ladder step is
+applied once per crossing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core import policies
+from core.alerts import AlertSpec, raise_alerts, raise_alerts_from_select
+from core.audit import SYSTEM, Workflow, record_decision
+from core.db import advisory_xact_lock
+from core.exceptions import DomainError, NotAllowed
+from core.roles import Role, has_role
+from core.uploads import store_upload, validate_upload
+from merchants import points as ladder_rules
+from merchants.models import (
+    Appeal,
+    Membership,
+    Merchant,
+    MerchantStanding,
+    Restriction,
+    Sanction,
+    Severity,
+    ViolationEntry,
+    ViolationRule,
+)
+from merchants.policies import APPEALS, LADDER, POINTS
+from merchants.selectors import merchant_of
+from merchants.services.selling import _after_restriction_change, lift, restrict
+
+SANCTION_SOURCE = "merchants.sanction:%s"
+SWEEP_LABEL = f"{SYSTEM}:merchants.standing-sweep"
+_CODE = re.compile(r"^[a-z0-9_]+$")
+
+
+# --- rules catalogue --------------------------------------------------------------------
+def rule_in_force(code: str, *, at=None) -> ViolationRule:
+    """The version of a rule in force at `at`; DomainError when none is."""
+    at = at or timezone.now()
+    rule = (
+        ViolationRule.objects.filter(code=code, effective_from__lte=at)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=at))
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    if rule is None:
+        raise DomainError(
+            _("No version of the rule “%(code)s” was in force on %(at)s.")
+            % {"code": code, "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")},
+            code="rule_not_in_force",
+        )
+    return rule
+
+
+@transaction.atomic
+def publish_rule_version(
+    *,
+    code: str,
+    title_zh: str,
+    title_en: str,
+    points,
+    severity: str,
+    effective_from=None,
+    by=None,
+    note: str = "",
+) -> ViolationRule:
+    """Add the next version of a rule (or its first). The previous version stays as it was
+    and stops being in force when the new one starts."""
+    code = (code or "").strip()
+    if not _CODE.match(code):
+        raise DomainError(_("A rule code uses lower-case letters, digits and underscores."))
+    if not (title_zh or "").strip() or not (title_en or "").strip():
+        raise DomainError(_("A rule needs a Chinese and an English title."))
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise DomainError(_("A rule's points must be a positive whole number."), code="points")
+    if severity not in Severity.values:
+        raise DomainError(_("Unknown severity “%(severity)s”.") % {"severity": severity})
+    effective_from = effective_from or timezone.now()
+    advisory_xact_lock(f"violation-rule:{code}")  # number versions one at a time per code
+    last = ViolationRule.objects.filter(code=code).order_by("-version").first()
+    if last is not None:
+        if not (note or "").strip():
+            raise DomainError(_("Say why the rule changes (the note is required)."))
+        if effective_from <= last.effective_from:
+            raise DomainError(
+                _("The new version must start after version %(version)s (%(at)s).")
+                % {
+                    "version": last.version,
+                    "at": timezone.localtime(last.effective_from).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+        if last.effective_until is None or last.effective_until > effective_from:
+            last.effective_until = effective_from
+            last.save(update_fields=["effective_until"])
+    rule = ViolationRule.objects.create(
+        code=code,
+        version=(last.version + 1) if last else 1,
+        title_zh=title_zh.strip(),
+        title_en=title_en.strip(),
+        points=points,
+        severity=severity,
+        effective_from=effective_from,
+        note=note,
+        created_by=_user(by),
+    )
+    record_decision(
+        rule, action="publish", to_state=f"v{rule.version}", actor=by, reason=note or ""
+    )
+    return rule
+
+
+# --- points -----------------------------------------------------------------------------
+def current_points(merchant: Merchant, at=None) -> int:
+    """Points a merchant carries at `at` (now): unexpired, non-withdrawn entries."""
+    if at is None:
+        at = timezone.now()
+        counting = ViolationEntry.objects.filter(
+            merchant=merchant, status=ViolationEntry.Status.ACTIVE, expires_at__gt=at
+        )
+    else:
+        counting = ViolationEntry.objects.filter(
+            Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at),
+            merchant=merchant,
+            occurred_at__lte=at,
+            expires_at__gt=at,
+        )
+    return counting.aggregate(total=Sum("points"))["total"] or 0
+
+
+def counting_entries(merchant: Merchant):
+    return ViolationEntry.objects.filter(
+        merchant=merchant, status=ViolationEntry.Status.ACTIVE, expires_at__gt=timezone.now()
+    )
+
+
+@transaction.atomic
+def record_violation(
+    *, merchant: Merchant, rule_code: str, evidence, recorded_by=None, occurred_at=None, note=""
+) -> ViolationEntry | None:
+    """Add a violation to the merchant's ledger and apply the sanction ladder.
+
+    Idempotent per (evidence object, rule code): a second call returns None and changes
+    nothing. Refuses when no version of the rule was in force when it happened.
+    """
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + timedelta(minutes=5):
+        raise DomainError(_("A violation cannot have happened in the future."))
+    if evidence is None or getattr(evidence, "pk", None) is None:
+        raise DomainError(_("A violation needs the evidence that shows it (a saved object)."))
+    rule = rule_in_force(rule_code, at=occurred_at)
+    days = policies.get(POINTS, at=occurred_at)["expire_after_days"]
+    expires_at = occurred_at + timedelta(days=days)
+    if expires_at <= now:
+        raise DomainError(
+            _("This violation is older than %(days)s days: its points would already have expired.")
+            % {"days": days}
+        )
+    merchant = _lock(merchant)
+    try:
+        with transaction.atomic():
+            entry = ViolationEntry.objects.create(
+                merchant=merchant,
+                rule=rule,
+                rule_code=rule.code,
+                points=rule.points,
+                evidence_type=ContentType.objects.get_for_model(evidence),
+                evidence_id=str(evidence.pk),
+                occurred_at=occurred_at,
+                expires_at=expires_at,
+                recorded_by=_user(recorded_by),
+                recorded_at=now,
+                appeal_until=_appeal_until(now),
+                note=note or "",
+            )
+    except IntegrityError as exc:
+        if _violated_constraint(exc) == "violation_once_per_evidence_rule":
+            return None
+        raise
+    record_decision(
+        entry,
+        action="record",
+        to_state=entry.status,
+        actor=recorded_by,
+        reason=note or "",
+        data={"rule": rule.code, "version": rule.version, "points": rule.points},
+    )
+    _notify_owners(
+        merchant,
+        kind="violation_recorded",
+        key=f"violation_recorded:entry:{entry.pk}",
+        obj=entry,
+        payload={
+            "merchant": merchant.legal_name,
+            "points": entry.points,
+            "rule": rule.code,
+            "expires": _day(entry.expires_at),
+        },
+    )
+    _apply_ladder(merchant, now=now)
+    return entry
+
+
+@transaction.atomic
+def withdraw_violation(*, evidence, rule_code: str, by, reason: str) -> ViolationEntry:
+    """Take an entry off the ledger (a re-test overturned the verdict, an appeal was upheld)
+    and undo the ladder sanctions it no longer justifies."""
+    if evidence is None or getattr(evidence, "pk", None) is None:
+        raise DomainError(_("Name the evidence whose violation is withdrawn."))
+    entry = ViolationEntry.objects.filter(
+        evidence_type=ContentType.objects.get_for_model(evidence),
+        evidence_id=str(evidence.pk),
+        rule_code=rule_code,
+    ).first()
+    if entry is None:
+        raise DomainError(
+            _("No “%(code)s” violation is recorded for this evidence.") % {"code": rule_code}
+        )
+    return _withdraw(entry, by=by, reason=reason)
+
+
+def _withdraw(entry: ViolationEntry, *, by, reason: str) -> ViolationEntry:
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for withdrawing the violation."))
+    merchant = _lock(entry.merchant)
+    entry.refresh_from_db()
+    if entry.status == ViolationEntry.Status.WITHDRAWN:
+        return entry
+    previous = entry.status
+    entry.status = ViolationEntry.Status.WITHDRAWN
+    entry.withdrawn_at = timezone.now()
+    entry.withdrawn_by = _user(by)
+    entry.withdrawal_reason = reason
+    entry.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    record_decision(
+        entry,
+        action="withdraw",
+        from_state=previous,
+        to_state=entry.status,
+        actor=by,
+        reason=reason,
+    )
+    _undo_unjustified_sanctions(merchant, by=by, reason=reason)
+    return entry
+
+
+# --- the ladder -------------------------------------------------------------------------
+def ladder_in_force():
+    version = policies.ensure_version(LADDER)
+    return version, ladder_rules.parse_ladder(version.value["steps"])
+
+
+def _standing(merchant: Merchant) -> MerchantStanding:
+    # Only called with the merchant row locked, so get_or_create cannot race.
+    return MerchantStanding.objects.get_or_create(merchant=merchant)[0]
+
+
+def _apply_ladder(merchant: Merchant, *, now) -> list[Sanction]:
+    """Apply the step the merchant's points newly reach (once), and track the step held."""
+    version, ladder = ladder_in_force()
+    standing = _standing(merchant)
+    total = current_points(merchant)
+    crossed = ladder_rules.step_crossed(standing.ladder_step, total, ladder)
+    imposed = []
+    if crossed is not None:
+        imposed = _impose_step(
+            merchant,
+            crossed,
+            version=version,
+            total=total,
+            entries=list(counting_entries(merchant)),
+            starts_at=now,
+        )
+    reached = ladder_rules.step_for(total, ladder)
+    held = reached.points if reached else 0
+    if held != standing.ladder_step:
+        standing.ladder_step = held
+        standing.save(update_fields=["ladder_step", "updated_at"])
+    return imposed
+
+
+def _impose_step(
+    merchant, step, *, version, total, entries, starts_at, replaces=None
+) -> list[Sanction]:
+    """The sanctions of one ladder step: an optional warning plus the restriction."""
+    now = timezone.now()
+    reason = _("%(points)s points reached the %(step)s-point step of the sanction ladder.") % {
+        "points": total,
+        "step": step.points,
+    }
+    if replaces is not None:
+        reason = _(
+            "Shortened after a violation was withdrawn: %(points)s points remain for the "
+            "%(step)s-point step."
+        ) % {"points": total, "step": step.points}
+    common = {
+        "merchant": merchant,
+        "origin": Sanction.Origin.LADDER,
+        "step_points": step.points,
+        "points_at_imposition": total,
+        "ladder_policy": version,
+        "reason": reason,
+        "starts_at": starts_at,
+        # A shortened sanction is a new decision: it can be appealed from now.
+        "appeal_until": _appeal_until(now),
+    }
+    sanctions = []
+    if step.warning:
+        sanctions.append(
+            Sanction.objects.create(
+                kind=Sanction.Kind.WARNING,
+                status=Sanction.Status.ENDED,
+                ends_at=starts_at,
+                ended_at=starts_at,
+                **common,
+            )
+        )
+    ends_at = starts_at + timedelta(days=step.days) if step.days else None
+    served = ends_at is not None and ends_at <= now
+    main = Sanction.objects.create(
+        kind=step.sanction,
+        ends_at=ends_at,
+        replaces=replaces,
+        status=Sanction.Status.ENDED if served else Sanction.Status.ACTIVE,
+        ended_at=now if served else None,
+        end_reason=_("Already served when it was shortened.") if served else "",
+        **common,
+    )
+    sanctions.append(main)
+    if not served:
+        _open_restriction(main, by=None)
+    for sanction in sanctions:
+        sanction.entries.set(entries)
+        record_decision(
+            sanction,
+            action="impose",
+            to_state=sanction.status,
+            reason=reason,
+            data={
+                "points": total,
+                "step": step.points,
+                "entries": [e.pk for e in entries],
+                "ladder_version": version.version,
+            },
+        )
+        _announce_sanction(sanction)
+    return sanctions
+
+
+def _undo_unjustified_sanctions(merchant: Merchant, *, by, reason: str) -> None:
+    """After a withdrawal: a ladder sanction whose own entries (minus the withdrawn ones) no
+    longer reach its step is revoked, and replaced by the lower step they still reach,
+    counted from the original start (a shortened sanction)."""
+    version, ladder = ladder_in_force()
+    affected = (
+        Sanction.objects.filter(
+            merchant=merchant,
+            origin=Sanction.Origin.LADDER,
+            status__in=[Sanction.Status.ACTIVE, Sanction.Status.ENDED],
+            entries__status=ViolationEntry.Status.WITHDRAWN,
+        )
+        .distinct()
+        .order_by("starts_at", "id")
+    )
+    for sanction in affected:
+        remaining = [e for e in sanction.entries.all() if e.status != e.Status.WITHDRAWN]
+        still = sum(e.points for e in remaining)
+        if still >= sanction.step_points:
+            continue
+        _end_sanction(sanction, status=Sanction.Status.REVOKED, by=by, reason=reason)
+        lower = ladder_rules.step_for(still, ladder)
+        if (
+            lower is not None
+            and sanction.kind != Sanction.Kind.WARNING
+            and not _step_already_sanctioned(merchant, lower, remaining)
+        ):
+            _impose_step(
+                merchant,
+                lower,
+                version=sanction.ladder_policy or version,
+                total=still,
+                entries=remaining,
+                starts_at=sanction.starts_at,
+                replaces=sanction,
+            )
+    standing = _standing(merchant)
+    reached = ladder_rules.step_for(current_points(merchant), ladder)
+    held = min(standing.ladder_step, reached.points if reached else 0)
+    if held != standing.ladder_step:
+        standing.ladder_step = held
+        standing.save(update_fields=["ladder_step", "updated_at"])
+
+
+def _step_already_sanctioned(merchant, step, entries) -> bool:
+    """Did the same climb (sanctions sharing these entries) already apply this step or a
+    higher one that still stands? Then the lower step is not imposed a second time."""
+    return (
+        Sanction.objects.filter(
+            merchant=merchant,
+            origin=Sanction.Origin.LADDER,
+            step_points__gte=step.points,
+            status__in=[Sanction.Status.ACTIVE, Sanction.Status.ENDED],
+            entries__in=entries,
+        )
+        .exclude(kind=Sanction.Kind.WARNING)
+        .exists()
+    )
+
+
+# --- sanctions --------------------------------------------------------------------------
+MANUAL_KINDS_WITH_DAYS = {Sanction.Kind.SALES_RESTRICTION, Sanction.Kind.SUSPENSION}
+_RESTRICTION_KIND = {
+    Sanction.Kind.SALES_RESTRICTION: Restriction.Kind.SALES_RESTRICTION,
+    Sanction.Kind.SUSPENSION: Restriction.Kind.SUSPENSION,
+    Sanction.Kind.TERMINATION: Restriction.Kind.TERMINATION,
+}
+
+
+@transaction.atomic
+def impose_sanction(
+    *,
+    merchant: Merchant,
+    kind: str,
+    rule_code: str,
+    evidence,
+    by,
+    reason: str,
+    days: int | None = None,
+    category=None,
+) -> Sanction:
+    """A sanction decided by Merchant Management staff, always with a rule and evidence."""
+    if not has_role(by, Role.MERCHANT_MANAGEMENT):
+        raise NotAllowed(_("Only Merchant Management staff impose sanctions."))
+    if kind not in Sanction.Kind.values:
+        raise DomainError(_("Unknown sanction kind “%(kind)s”.") % {"kind": kind})
+    if evidence is None or getattr(evidence, "pk", None) is None:
+        raise DomainError(_("A sanction needs the evidence that justifies it."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the sanction."))
+    if kind in MANUAL_KINDS_WITH_DAYS:
+        if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+            raise DomainError(_("Say for how many days (a positive whole number)."))
+    elif days:
+        raise DomainError(_("This kind of sanction has no duration."))
+    if category is not None and kind != Sanction.Kind.SALES_RESTRICTION:
+        raise DomainError(_("Only a sales restriction can be limited to one category."))
+    rule = rule_in_force(rule_code)
+    merchant = _lock(merchant)
+    now = timezone.now()
+    is_warning = kind == Sanction.Kind.WARNING
+    sanction = Sanction.objects.create(
+        merchant=merchant,
+        kind=kind,
+        origin=Sanction.Origin.MANUAL,
+        status=Sanction.Status.ENDED if is_warning else Sanction.Status.ACTIVE,
+        points_at_imposition=current_points(merchant),
+        rule=rule,
+        category=category,
+        evidence_type=ContentType.objects.get_for_model(evidence),
+        evidence_id=str(evidence.pk),
+        reason=reason,
+        starts_at=now,
+        appeal_until=_appeal_until(now),
+        ends_at=now + timedelta(days=days) if days else (now if is_warning else None),
+        ended_at=now if is_warning else None,
+        imposed_by=_user(by),
+    )
+    _open_restriction(sanction, by=by)
+    record_decision(
+        sanction,
+        action="impose",
+        to_state=sanction.status,
+        actor=by,
+        reason=reason,
+        data={"rule": rule.code, "version": rule.version, "days": days},
+    )
+    _announce_sanction(sanction)
+    _after_sanction_change(sanction)
+    return sanction
+
+
+@transaction.atomic
+def revoke_sanction(*, sanction: Sanction, by, reason: str) -> Sanction:
+    """Staff take a sanction back (the appeal path calls this too)."""
+    if not has_role(by, Role.MERCHANT_MANAGEMENT):
+        raise NotAllowed(_("Only Merchant Management staff revoke sanctions."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for revoking the sanction."))
+    _lock(sanction.merchant)
+    sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
+    if sanction.status == Sanction.Status.REVOKED:
+        raise DomainError(_("This sanction has already been revoked."))
+    _end_sanction(sanction, status=Sanction.Status.REVOKED, by=by, reason=reason)
+    return sanction
+
+
+def _open_restriction(sanction: Sanction, *, by) -> None:
+    restriction_kind = _RESTRICTION_KIND.get(sanction.kind)
+    if restriction_kind is None:
+        return
+    sanction.restriction = restrict(
+        merchant=sanction.merchant,
+        kind=restriction_kind,
+        reason=Restriction.Reason.SANCTION,
+        source=SANCTION_SOURCE % sanction.pk,
+        category=sanction.category,
+        detail=sanction.reason,
+        starts_at=sanction.starts_at,
+        ends_at=sanction.ends_at,
+        by=by,
+    )
+    sanction.save(update_fields=["restriction"])
+
+
+def _end_sanction(sanction: Sanction, *, status: str, by, reason: str) -> None:
+    previous = sanction.status
+    sanction.status = status
+    sanction.ended_at = timezone.now()
+    sanction.end_reason = reason
+    sanction.save(update_fields=["status", "ended_at", "end_reason"])
+    if sanction.restriction_id:
+        lift(
+            merchant=sanction.merchant,
+            reason=Restriction.Reason.SANCTION,
+            source=SANCTION_SOURCE % sanction.pk,
+            by=by,
+            note=reason,
+        )
+    record_decision(
+        sanction, action=status, from_state=previous, to_state=status, actor=by, reason=reason
+    )
+    if status == Sanction.Status.REVOKED:
+        payload = {
+            "merchant": sanction.merchant.legal_name,
+            "kind": sanction.kind,
+            "reason": reason,
+        }
+        _notify_owners(
+            sanction.merchant,
+            kind="sanction_revoked",
+            key=f"sanction_revoked:sanction:{sanction.pk}",
+            obj=sanction,
+            payload=payload,
+        )
+        _notify_staff(
+            sanction.merchant,
+            kind="sanction_revoked",
+            key=f"sanction_revoked:sanction:{sanction.pk}:staff",
+            obj=sanction,
+            payload=payload,
+        )
+    _after_sanction_change(sanction)
+
+
+def _announce_sanction(sanction: Sanction) -> None:
+    payload = {
+        "merchant": sanction.merchant.legal_name,
+        "kind": sanction.kind,
+        "points": sanction.points_at_imposition,
+        "ends": _day(sanction.ends_at) if sanction.ends_at else "-",
+    }
+    _notify_owners(
+        sanction.merchant,
+        kind="sanction_imposed",
+        key=f"sanction_imposed:sanction:{sanction.pk}",
+        obj=sanction,
+        payload=payload,
+    )
+    _notify_staff(
+        sanction.merchant,
+        kind="sanction_imposed",
+        key=f"sanction_imposed:sanction:{sanction.pk}:staff",
+        obj=sanction,
+        payload=payload,
+    )
+
+
+# Higher layers (products: delist a product on a product_delisting sanction) subscribe here
+# without this layer importing them.
+SANCTION_LISTENERS: list = []
+
+
+def on_sanction_change(listener):
+    SANCTION_LISTENERS.append(listener)
+    return listener
+
+
+def _after_sanction_change(sanction: Sanction) -> None:
+    for listener in SANCTION_LISTENERS:
+        listener(sanction)
+
+
+# --- appeals ----------------------------------------------------------------------------
+APPEAL_FLOW = Workflow(
+    "status",
+    {
+        Appeal.Status.SUBMITTED: {Appeal.Status.UNDER_REVIEW},
+        Appeal.Status.UNDER_REVIEW: {Appeal.Status.UPHELD, Appeal.Status.REJECTED},
+    },
+    labels=dict(Appeal.Status.choices),
+)
+
+
+def appeal_deadline(target) -> timezone.datetime:
+    """Until when the merchant may appeal an entry or a sanction: fixed when it was
+    recorded or imposed, from the appeals policy then in force."""
+    return target.appeal_until
+
+
+def _appeal_until(moment):
+    return moment + timedelta(days=policies.get(APPEALS, at=moment)["appeal_within_days"])
+
+
+def can_appeal(target) -> bool:
+    if timezone.now() > appeal_deadline(target):
+        return False
+    if isinstance(target, ViolationEntry):
+        return target.status != target.Status.WITHDRAWN and not target.appeals.exists()
+    return target.status != target.Status.REVOKED and not target.appeals.exists()
+
+
+@transaction.atomic
+def submit_appeal(
+    *, by, statement: str, entry: ViolationEntry | None = None, sanction=None, files=()
+) -> Appeal:
+    """A merchant user appeals one ledger entry or one sanction of their own merchant."""
+    merchant = merchant_of(by)
+    if merchant is None:
+        raise NotAllowed(_("Only a merchant's own users can appeal."))
+    if (entry is None) == (sanction is None):
+        raise DomainError(_("Appeal either one ledger entry or one sanction."))
+    target = entry or sanction
+    if target.merchant_id != merchant.pk:
+        raise NotAllowed(_("You can only appeal your own merchant's entries and sanctions."))
+    if not (statement or "").strip():
+        raise DomainError(_("Explain why you appeal (the statement is required)."))
+    deadline = appeal_deadline(target)
+    now = timezone.now()
+    if now > deadline:
+        raise DomainError(
+            _("The appeal window closed on %(date)s.") % {"date": _day(deadline)},
+            code="appeal_window",
+        )
+    if entry is not None and entry.status == ViolationEntry.Status.WITHDRAWN:
+        raise DomainError(_("This entry has been withdrawn; there is nothing to appeal."))
+    if sanction is not None and sanction.status == Sanction.Status.REVOKED:
+        raise DomainError(_("This sanction has been revoked; there is nothing to appeal."))
+    for file in files:  # check every file before storing any
+        validate_upload(file)
+    _lock(merchant)
+    if Appeal.objects.filter(Q(entry=entry) if entry else Q(sanction=sanction)).exists():
+        raise DomainError(_("This has already been appealed."), code="appeal_twice")
+    appeal = Appeal.objects.create(
+        merchant=merchant,
+        entry=entry,
+        sanction=sanction,
+        statement=statement.strip(),
+        submitted_by=by,
+        submitted_at=now,
+        decision_due_at=now + timedelta(days=policies.get(APPEALS, at=now)["decide_within_days"]),
+    )
+    appeal.files.set([store_upload(file, uploaded_by=by) for file in files])
+    record_decision(
+        appeal, action="submit", to_state=appeal.status, actor=by, reason=appeal.statement
+    )
+    _notify_staff(
+        merchant,
+        kind="appeal_submitted",
+        key=f"appeal_submitted:appeal:{appeal.pk}",
+        obj=appeal,
+        payload={"merchant": merchant.legal_name, "due": _day(appeal.decision_due_at)},
+        url=reverse("merchants:staff-appeal", args=[appeal.pk]),
+    )
+    return appeal
+
+
+def imposers(appeal: Appeal) -> set[int]:
+    """Users who imposed what is appealed: the recorder of an entry; the imposer of a manual
+    sanction, or the recorders of the entries behind a ladder sanction."""
+    if appeal.entry_id:
+        ids = {appeal.entry.recorded_by_id}
+    else:
+        sanction = appeal.sanction
+        ids = {sanction.imposed_by_id}
+        ids |= set(sanction.entries.values_list("recorded_by_id", flat=True))
+    return {i for i in ids if i is not None}
+
+
+def _check_reviewer(appeal: Appeal, by) -> None:
+    if not has_role(by, Role.MERCHANT_MANAGEMENT):
+        raise NotAllowed(_("Only Merchant Management staff review appeals."))
+    if by.pk in imposers(appeal):
+        raise NotAllowed(
+            _("You imposed what is appealed; another colleague must review it."),
+            code="reviewer_is_imposer",
+        )
+
+
+@transaction.atomic
+def start_appeal_review(*, appeal: Appeal, by) -> Appeal:
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    _check_reviewer(appeal, by)
+    appeal.reviewer = by
+    APPEAL_FLOW.apply(appeal, Appeal.Status.UNDER_REVIEW, actor=by, update_fields=["reviewer"])
+    return appeal
+
+
+@transaction.atomic
+def decide_appeal(*, appeal: Appeal, by, upheld: bool, reason: str) -> Appeal:
+    """Uphold (undo the entry or the sanction, recompute the ladder) or reject, with a
+    written reason. Only the reviewer who took the appeal decides it."""
+    if not (reason or "").strip():
+        raise DomainError(_("Write the reason for the decision."), code="reason")
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    _check_reviewer(appeal, by)
+    if appeal.status == Appeal.Status.UNDER_REVIEW and appeal.reviewer_id != by.pk:
+        raise NotAllowed(_("Another colleague is reviewing this appeal."))
+    to = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
+    appeal.decided_at = timezone.now()
+    appeal.decision_reason = reason.strip()
+    APPEAL_FLOW.apply(
+        appeal, to, actor=by, reason=reason, update_fields=["decided_at", "decision_reason"]
+    )
+    if upheld and appeal.entry_id:
+        _withdraw(appeal.entry, by=by, reason=_("Appeal upheld: %(reason)s") % {"reason": reason})
+    elif upheld:
+        _lock(appeal.merchant)
+        sanction = Sanction.objects.select_for_update().get(pk=appeal.sanction_id)
+        if sanction.status != Sanction.Status.REVOKED:
+            _end_sanction(
+                sanction,
+                status=Sanction.Status.REVOKED,
+                by=by,
+                reason=_("Appeal upheld: %(reason)s") % {"reason": reason},
+            )
+    _notify_owners(
+        appeal.merchant,
+        kind="appeal_decided",
+        key=f"appeal_decided:appeal:{appeal.pk}",
+        obj=appeal,
+        payload={"merchant": appeal.merchant.legal_name, "outcome": to, "reason": reason},
+    )
+    return appeal
+
+
+# --- sweeps -----------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    entries_expired: int
+    standings_lowered: int
+    sanctions_ended: int
+
+
+_EXPIRE_ENTRIES = """
+    UPDATE merchants_violationentry SET status = 'expired', expired_at = %(now)s
+    WHERE status = 'active' AND expires_at <= %(now)s
+"""
+# Lock the merchants whose held step may drop (the same lock record_violation takes), then
+# lower each held step to the one their remaining points reach, in one statement.
+_LOCK_HOLDERS = """
+    SELECT m.id FROM merchants_merchant m
+    JOIN merchants_merchantstanding s ON s.merchant_id = m.id
+    WHERE s.ladder_step > 0 ORDER BY m.id FOR UPDATE OF m
+"""
+_LOWER_STEPS = """
+    WITH totals AS (
+        SELECT s.id, COALESCE(SUM(e.points), 0) AS points
+        FROM merchants_merchantstanding s
+        LEFT JOIN merchants_violationentry e
+          ON e.merchant_id = s.merchant_id AND e.status = 'active' AND e.expires_at > %(now)s
+        WHERE s.ladder_step > 0
+        GROUP BY s.id
+    ), reached AS (
+        SELECT t.id, COALESCE(
+            (SELECT max(step) FROM unnest(%(steps)s::int[]) AS step WHERE step <= t.points), 0
+        ) AS step
+        FROM totals t
+    )
+    UPDATE merchants_merchantstanding s SET ladder_step = r.step, updated_at = %(now)s
+    FROM reached r WHERE s.id = r.id AND s.ladder_step > r.step
+"""
+_END_SANCTIONS = """
+    WITH ended AS (
+        UPDATE merchants_sanction
+        SET status = 'ended', ended_at = %(now)s, end_reason = %(why)s
+        WHERE status = 'active' AND ends_at IS NOT NULL AND ends_at <= %(now)s
+        RETURNING id, merchant_id, restriction_id
+    ), lifted AS (
+        UPDATE merchants_restriction r SET lifted_at = %(now)s
+        FROM ended WHERE r.id = ended.restriction_id AND r.lifted_at IS NULL
+        RETURNING r.id, r.kind
+    ), decided AS (
+        INSERT INTO core_decision
+            (content_type_id, object_id, action, from_state, to_state, actor_label, reason,
+             data, created_at)
+        SELECT %(sanction_ct)s, ended.id::text, 'ended', 'active', 'ended', %(label)s,
+               %(why)s, '{}'::jsonb, %(now)s FROM ended
+        UNION ALL
+        SELECT %(restriction_ct)s, lifted.id::text, 'lift', lifted.kind, 'lifted', %(label)s,
+               %(why)s, '{}'::jsonb, %(now)s FROM lifted
+    )
+    SELECT DISTINCT merchant_id FROM ended
+"""
+
+
+@transaction.atomic
+def sweep_standing(*, now=None) -> SweepResult:
+    """Daily: expire entries past their 365 days, lower held ladder steps accordingly, end
+    time-boxed sanctions and lift their restrictions. Set-based; a second run finds nothing."""
+    now = now or timezone.now()
+    _version, ladder = ladder_in_force()
+    params = {
+        "now": now,
+        "steps": ladder_rules.thresholds(ladder),
+        "why": str(gettext_lazy("The sanction's time ran out.")),
+        "label": SWEEP_LABEL,
+        "sanction_ct": ContentType.objects.get_for_model(Sanction).pk,
+        "restriction_ct": ContentType.objects.get_for_model(Restriction).pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_EXPIRE_ENTRIES, params)
+        expired = cursor.rowcount
+        cursor.execute(_LOCK_HOLDERS)
+        cursor.execute(_LOWER_STEPS, params)
+        lowered = cursor.rowcount
+        cursor.execute(_END_SANCTIONS, params)
+        merchant_ids = [row[0] for row in cursor.fetchall()]
+    if merchant_ids:
+        # Selling rights changed for these merchants: let listeners (listings) catch up.
+        transaction.on_commit(lambda: _notify_restriction_listeners(merchant_ids))
+    return SweepResult(expired, lowered, len(merchant_ids))
+
+
+def _notify_restriction_listeners(merchant_ids: list[int]) -> None:
+    for merchant in Merchant.objects.filter(pk__in=merchant_ids):
+        _after_restriction_change(merchant)
+
+
+_APPEAL_DEADLINE_ALERTS = """
+    SELECT %(kind)s, %(kind)s || ':appeal:' || a.id, NULL::bigint, g.id, %(ct)s, a.id::text,
+           jsonb_build_object(
+               'merchant', m.legal_name,
+               'due', to_char(a.decision_due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+           ),
+           '/staff/standing/appeals/' || a.id || '/'
+    FROM merchants_appeal a
+    JOIN merchants_merchant m ON m.id = a.merchant_id
+    JOIN auth_group g ON g.name = %(group)s
+    WHERE a.status IN ('submitted', 'under_review') AND a.decision_due_at <= %(until)s
+"""
+
+
+def raise_appeal_deadline_alerts(*, now=None) -> int:
+    """Appeals whose decision is due within a day, and overdue ones: one alert each, ever."""
+    now = now or timezone.now()
+    raised = 0
+    for kind, until in (("appeal_due_soon", now + timedelta(days=1)), ("appeal_overdue", now)):
+        raised += len(
+            raise_alerts_from_select(
+                _APPEAL_DEADLINE_ALERTS,
+                {
+                    "kind": kind,
+                    "ct": ContentType.objects.get_for_model(Appeal).pk,
+                    "tz": timezone.get_default_timezone_name(),
+                    "group": Role.MERCHANT_MANAGEMENT.value,
+                    "until": until,
+                },
+            )
+        )
+    return raised
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _lock(merchant: Merchant) -> Merchant:
+    return Merchant.objects.select_for_update().get(pk=merchant.pk)
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
+def _violated_constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
+
+
+def _notify_owners(merchant, *, kind, key, obj, payload) -> None:
+    owners = Membership.objects.filter(merchant=merchant, role=Membership.Role.OWNER)
+    url = reverse("merchants:standing")
+    raise_alerts(
+        [
+            AlertSpec(
+                kind=kind, key=f"{key}:user:{uid}", user_id=uid, obj=obj, payload=payload, url=url
+            )
+            for uid in owners.values_list("user_id", flat=True)
+        ]
+    )
+
+
+def _notify_staff(merchant, *, kind, key, obj, payload, url=None) -> None:
+    group = Group.objects.filter(name=Role.MERCHANT_MANAGEMENT).first()
+    if group is None:
+        return
+    url = url or reverse("merchants:staff-standing", args=[merchant.pk])
+    raise_alerts(
+        [AlertSpec(kind=kind, key=key, group_id=group.pk, obj=obj, payload=payload, url=url)]
+    )
+
+
+__all__ = [
+    "SANCTION_LISTENERS",
+    "SweepResult",
+    "appeal_deadline",
+    "can_appeal",
+    "current_points",
+    "decide_appeal",
+    "impose_sanction",
+    "imposers",
+    "ladder_in_force",
+    "on_sanction_change",
+    "publish_rule_version",
+    "raise_appeal_deadline_alerts",
+    "record_violation",
+    "revoke_sanction",
+    "rule_in_force",
+    "start_appeal_review",
+    "submit_appeal",
+    "sweep_standing",
+    "withdraw_violation",
+]

@@ -1,0 +1,80 @@
+"""Wiring for merchant standing: alert kinds, navigation and who may read its files."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.alerts import register_kind
+from core.navigation import register_nav
+from core.roles import Role, has_role
+from core.uploads import register_access_rule
+
+STANDING_READERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
+
+
+def ready() -> None:
+    register_kind(
+        "violation_recorded",
+        _("Violation recorded"),
+        _("%(merchant)s: %(points)s points for “%(rule)s”, counting until %(expires)s"),
+    )
+    register_kind(
+        "sanction_imposed",
+        _("Sanction imposed"),
+        _("%(merchant)s: sanction “%(kind)s” at %(points)s points, until %(ends)s"),
+    )
+    register_kind(
+        "sanction_revoked",
+        _("Sanction revoked"),
+        _("%(merchant)s: sanction “%(kind)s” revoked: %(reason)s"),
+    )
+    register_kind(
+        "appeal_submitted",
+        _("Appeal submitted"),
+        _("%(merchant)s appealed; decision due %(due)s"),
+    )
+    register_kind(
+        "appeal_decided", _("Appeal decided"), _("%(merchant)s: appeal %(outcome)s: %(reason)s")
+    )
+    register_kind(
+        "appeal_due_soon", _("Appeal decision due soon"), _("%(merchant)s: appeal due %(due)s")
+    )
+    register_kind(
+        "appeal_overdue",
+        _("Appeal decision overdue"),
+        _("%(merchant)s: appeal was due %(due)s"),
+    )
+    from merchants.portal import register_portal_link
+
+    register_portal_link(_("Standing"), "merchants:standing", 70)
+    register_nav(
+        _("Appeals"),
+        "merchants:staff-appeals",
+        lambda user: has_role(user, Role.MERCHANT_MANAGEMENT),
+        order=410,
+    )
+    register_access_rule(standing_file_readable)
+
+
+def standing_file_readable(request, upload) -> bool:
+    """Appeal files and evidence uploads: the merchant concerned and standing staff."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from merchants.models import Appeal, Sanction, ViolationEntry
+    from merchants.selectors import merchant_of
+
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    upload_type = ContentType.objects.get_for_model(upload)
+    as_appeal = Appeal.objects.filter(files=upload)
+    as_entry = ViolationEntry.objects.filter(evidence_type=upload_type, evidence_id=str(upload.pk))
+    as_sanction = Sanction.objects.filter(evidence_type=upload_type, evidence_id=str(upload.pk))
+    if has_role(user, *STANDING_READERS):
+        return as_appeal.exists() or as_entry.exists() or as_sanction.exists()
+    merchant = merchant_of(user)
+    if merchant is None:
+        return False
+    return (
+        as_appeal.filter(merchant=merchant).exists()
+        or as_entry.filter(merchant=merchant).exists()
+        or as_sanction.filter(merchant=merchant).exists()
+    )
