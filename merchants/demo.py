@@ -220,6 +220,10 @@ def seed(log):
             )
     log("  merchants: every state, documents near expiry (5 days) and expired (3 days ago)")
 
+
+def seed_late(log):
+    """Standing last: its sanction restricts merchant A, which must first have listed its
+    products (so the demo also shows the restriction cascading to listings)."""
     from merchants import demo_standing
 
     demo_standing.seed(log)

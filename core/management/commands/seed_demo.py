@@ -12,7 +12,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write("Demo logins (user / password / who):")
         # Layer order, so each app's examples can use the ones below it.
-        for app in APPS:
-            if find_spec(f"{app}.demo"):
-                import_module(f"{app}.demo").seed(self.stdout.write)
+        demos = [import_module(f"{app}.demo") for app in APPS if find_spec(f"{app}.demo")]
+        for demo in demos:
+            demo.seed(self.stdout.write)
+        # Then whatever must happen once every app has its examples (e.g. sanctions).
+        for demo in demos:
+            if hasattr(demo, "seed_late"):
+                demo.seed_late(self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
