@@ -153,4 +153,3 @@ class MerchantRatingStandingAdmin(NeverDeletedAdmin):
     list_display = ["merchant", "state", "previous_state", "changed_at", "restriction_source"]
     list_filter = ["state"]
     list_select_related = ["merchant"]
-

@@ -18,7 +18,9 @@ class ReviewForm(forms.Form):
     text = forms.CharField(
         label=_("Your review"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
-    photo_1 = UploadField(label=_("Photo"), required=False, help_text=_("JPEG or PNG, at most 10 MB."))
+    photo_1 = UploadField(
+        label=_("Photo"), required=False, help_text=_("JPEG or PNG, at most 10 MB.")
+    )
     photo_2 = UploadField(label=_("Photo"), required=False, help_text="")
     photo_3 = UploadField(label=_("Photo"), required=False, help_text="")
     description_accuracy = ScoreField(_("Description accuracy"))

@@ -216,7 +216,9 @@ class ServiceRating(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.merchant} {self.description_accuracy}/{self.service_attitude}/{self.logistics}"
+        return (
+            f"{self.merchant} {self.description_accuracy}/{self.service_attitude}/{self.logistics}"
+        )
 
     @property
     def average(self) -> float:

@@ -55,9 +55,7 @@ def _refuse_self_review(*, merchant: Merchant, reviewer: str, by) -> None:
     if (by is not None and merchant_of(by) == merchant) or reviewer in merchant_identifiers(
         merchant
     ):
-        raise NotAllowed(
-            _("A merchant cannot review or rate itself."), code="self_review"
-        )
+        raise NotAllowed(_("A merchant cannot review or rate itself."), code="self_review")
 
 
 def _lock_reviewable(purchase: Purchase) -> Purchase:

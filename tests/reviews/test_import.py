@@ -33,7 +33,9 @@ def product(merchant_a):
 
 
 def test_import_stores_lines_and_hands_out_one_review_link_per_new_line(storefront, product):
-    response = storefront.post(URL, {"purchases": [row(product, 1), row(product, 2)]}, format="json")
+    response = storefront.post(
+        URL, {"purchases": [row(product, 1), row(product, 2)]}, format="json"
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["created"], body["updated"], body["unchanged"]) == (2, 0, 0)
@@ -99,7 +101,9 @@ def test_a_mixed_batch_stores_nothing_and_reports_each_bad_row(storefront, produ
 
 def test_future_delivery_and_empty_batches_are_refused(storefront, product):
     future = (timezone.now() + timedelta(days=1)).isoformat()
-    response = storefront.post(URL, {"purchases": [row(product, 1, delivered_at=future)]}, format="json")
+    response = storefront.post(
+        URL, {"purchases": [row(product, 1, delivered_at=future)]}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["rows"][0]["errors"]["delivered_at"] == ["Cannot be in the future."]
     empty = storefront.post(URL, {"purchases": []}, format="json")
@@ -111,8 +115,14 @@ def test_a_reviewed_line_cannot_change_hands(storefront, product, merchant_a):
     review = ProductReviewFactory(purchase__product=product)
     purchase = review.purchase
     moved = ProductFactory(merchant=merchant_a)
-    data = row(product, 1, order_number=purchase.order_number, line=purchase.line,
-               consumer=purchase.consumer, product=moved.pk)
+    data = row(
+        product,
+        1,
+        order_number=purchase.order_number,
+        line=purchase.line,
+        consumer=purchase.consumer,
+        product=moved.pk,
+    )
     response = storefront.post(URL, {"purchases": [data]}, format="json")
     assert response.status_code == 400
     assert "already has a review" in response.json()["rows"][0]["errors"]["line"][0]
