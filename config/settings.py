@@ -143,7 +143,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # entries into django-celery-beat's tables, where staff can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
     "core.deliver-alerts": {"task": "core.tasks.deliver_alerts", "schedule": 60.0},
-    "reviews.rolling-ratings": {"task": "reviews.tasks.compute_rolling_ratings", "schedule": 3600.0},
+    "reviews.rolling-ratings": {
+        "task": "reviews.tasks.compute_rolling_ratings",
+        "schedule": 3600.0,
+    },
     "reviews.integrity-signals": {
         "task": "reviews.tasks.compute_integrity_signals",
         "schedule": 900.0,

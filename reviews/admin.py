@@ -2,7 +2,6 @@
 are never deleted (E-commerce Law art. 39); folding is done on the moderation page."""
 
 from django.contrib import admin
-
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 

@@ -3,14 +3,13 @@ rolling figures and integrity signals. No endpoint deletes anything."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-
-from django.utils.translation import gettext as _
 
 from core.api import role_permission
 from core.exceptions import DomainError

@@ -313,7 +313,7 @@ class ProductRatingFigure(models.Model):
 class MerchantRatingFigure(models.Model):
     """A merchant's rolling service ratings as of one day, per dimension.
 
-    The sums are kept so thresholds compare exactly (sum < threshold × count), never on a
+    The sums are kept so thresholds compare exactly (sum < threshold * count), never on a
     rounded average."""
 
     merchant = models.ForeignKey(

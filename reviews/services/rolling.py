@@ -24,7 +24,7 @@ from core.alerts import AlertSpec, raise_alerts
 from core.roles import Role
 from merchants.models import Membership, Restriction
 from merchants.services import lift, restrict
-from reviews.models import MerchantRatingFigure, MerchantRatingStanding
+from reviews.models import MerchantRatingStanding
 from reviews.policies import RATING_THRESHOLDS
 
 PRODUCT_FIGURES = """

@@ -114,8 +114,7 @@ UNVERIFIED = """
 # contact email or the contact phone (normalised as reviews.identity does). Writing refuses
 # exact matches, so this catches reviews by people who joined the merchant later, over
 # every review rather than just the lookback.
-_PHONE = """CASE WHEN length(d) = 13 AND left(d, 2) = '86' THEN substr(d, 3) ELSE d END"""
-MERCHANT_LINKED = f"""
+MERCHANT_LINKED = """
     WITH links AS (
         SELECT ms.merchant_id, lower(trim(u.email)) AS identifier,
                'member_email' AS matched, u.id AS member
@@ -125,7 +124,8 @@ MERCHANT_LINKED = f"""
         SELECT m.id, lower(trim(m.contact_email)), 'contact_email', NULL
         FROM merchants_merchant m WHERE m.contact_email <> ''
         UNION ALL
-        SELECT m.id, {_PHONE}, 'contact_phone', NULL
+        SELECT m.id, CASE WHEN length(d) = 13 AND left(d, 2) = '86' THEN substr(d, 3) ELSE d END,
+               'contact_phone', NULL
         FROM merchants_merchant m
         CROSS JOIN LATERAL (SELECT regexp_replace(m.contact_phone, '\\D', '', 'g') AS d) x
         WHERE m.contact_phone <> ''
@@ -171,6 +171,7 @@ def compute_signals(*, now: datetime | None = None) -> dict[str, int]:
             [str(settings["duplicate_similarity"])],
         )
         for kind, select in KINDS.items():
-            cursor.execute(_INSERT.format(select=select), {**params, "kind": kind})
+            sql = _INSERT.format(select=select)  # our own constants; values are parameters
+            cursor.execute(sql, {**params, "kind": kind})
             raised[kind] = cursor.rowcount
     return raised
