@@ -69,7 +69,12 @@ class _Row:
 
 
 def review_url(token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("reviews:write", args=[token])
+    return review_url_template().replace("TOKEN", token)
+
+
+def review_url_template() -> str:
+    """The link with "TOKEN" for the token: reversed once per batch, not once per line."""
+    return settings.SITE_URL.rstrip("/") + reverse("reviews:write", args=["TOKEN"])
 
 
 def _positive_int(row: _Row, raw: dict, name: str) -> int | None:
@@ -257,11 +262,13 @@ def import_purchases(*, rows: list, by=None) -> ImportResult:
     )
     # A line another batch inserted since our check keeps that batch's token: only the
     # lines whose stored hash is ours are new, and only their links are handed out.
-    stored_hashes = dict(
-        Purchase.objects.filter(pk__in=[p.pk for p in to_write]).values_list(
-            "pk", "review_token_hash"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, review_token_hash FROM reviews_purchase WHERE id = ANY(%s)",
+            [[p.pk for p in to_write]],
         )
-    )
+        stored_hashes = dict(cursor.fetchall())
+    template = review_url_template()
     for purchase in to_write:
         key = (purchase.order_number, purchase.line)
         if key in tokens and stored_hashes.get(purchase.pk) == purchase.review_token_hash:
@@ -271,7 +278,7 @@ def import_purchases(*, rows: list, by=None) -> ImportResult:
                     "id": purchase.pk,
                     "order_number": purchase.order_number,
                     "line": purchase.line,
-                    "review_url": review_url(tokens[key]),
+                    "review_url": template.replace("TOKEN", tokens[key]),
                 }
             )
         else:
