@@ -17,7 +17,7 @@ from merchants.selectors import merchant_of
 from products.models import Product
 from reviews import selectors, services
 from reviews.forms import DismissForm, ReasonForm, ReplyForm, ReviewForm
-from reviews.models import IntegritySignal, ProductReview
+from reviews.models import IntegritySignal, MerchantRatingStanding, ProductReview
 
 
 def product_reviews(request, product_id):
@@ -36,7 +36,7 @@ def write(request, token):
     purchase = selectors.purchase_by_token(token)
     if purchase is None:
         raise Http404
-    review = getattr(purchase, "review", None) if hasattr(purchase, "review") else None
+    review = ProductReview.objects.filter(purchase=purchase).prefetch_related("photos").first()
     form = ReviewForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and review is None and form.is_valid():
         data = form.cleaned_data
@@ -84,9 +84,7 @@ def merchant_ratings(request):
             "merchant": merchant,
             "trend": trend,
             "latest": trend[-1] if trend else None,
-            "standing": getattr(merchant, "rating_standing", None)
-            if hasattr(merchant, "rating_standing")
-            else None,
+            "standing": MerchantRatingStanding.objects.filter(merchant=merchant).first(),
             "page": reviews,
             "reply_form": ReplyForm(),
         },

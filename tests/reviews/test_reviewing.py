@@ -226,3 +226,34 @@ def test_a_stranger_cannot_reply(merchant_a):
     )
     with pytest.raises(NotAllowed):
         services.reply_to_review(review=review, by=UserFactory(), text="Hi")
+
+
+def test_a_bad_photo_stores_nothing(merchant_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import Upload
+    from tests.files import pdf_bytes
+
+    purchase = PurchaseFactory(product__merchant=merchant_a)
+    good = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
+    bad = SimpleUploadedFile("b.pdf", pdf_bytes(), content_type="application/pdf")
+    with pytest.raises(DomainError) as raised:
+        services.write_review(purchase=purchase, stars=5, photos=[good, bad], channel="link")
+    assert raised.value.code == "photo_type"
+    assert not ProductReview.objects.exists() and not Upload.objects.exists()
+
+
+def test_reviews_are_filtered_in_the_api(api, role_user, merchant_a):
+    from tests.factories.reviews import ProductReviewFactory
+
+    ProductReviewFactory(purchase__product__merchant=merchant_a, stars=1)
+    ProductReviewFactory(purchase__product__merchant=merchant_a, stars=5)
+    folded = ProductReviewFactory(stars=4, folded=True, fold_reason="spam")
+    api.force_login(role_user("quality_manager"))
+    stars = [r["stars"] for r in api.get("/api/v1/reviews/?stars_min=4").json()["results"]]
+    assert sorted(stars) == [4, 5]
+    results = api.get("/api/v1/reviews/?folded=true").json()["results"]
+    assert [r["id"] for r in results] == [folded.pk]
+    assert results[0]["fold_reason"] == "spam"
+    mine = api.get(f"/api/v1/reviews/?merchant={merchant_a.pk}").json()["results"]
+    assert len(mine) == 2

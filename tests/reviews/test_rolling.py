@@ -113,6 +113,10 @@ def test_just_below_four_is_a_warning_to_the_owner_and_merchant_management(
     assert payload["ratings"] == 20 and payload["overall"] == "3.9833"
     assert payload["level"] == "warning"
     assert can_sell(merchant_a)
+    # Raised once: the next runs (same day, next day) add nothing while it stays below.
+    assert compute_rolling_ratings().warned == []
+    assert run(DAY + timedelta(days=1)).warned == []
+    assert Alert.objects.filter(kind="rating_below_threshold").count() == 2
 
 
 def test_exactly_three_and_a_half_warns_but_does_not_restrict(day, merchant_a):
