@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import governed
+from reviews.evidence import labelled
 
 STAR_RANGE = Q(stars__gte=1, stars__lte=5)
 
@@ -276,6 +277,10 @@ class IntegritySignal(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.review_id}"
+
+    @property
+    def evidence_items(self) -> list:
+        return labelled(self.evidence)
 
 
 class ProductRatingFigure(models.Model):
