@@ -158,3 +158,14 @@ def test_purchase_for_order_reads_the_line_or_the_first_line(product, merchant_b
     assert purchase_for_order("X-1", 2).line == 2
     assert purchase_for_order("X-1", merchant=merchant_b) is None
     assert purchase_for_order("nope") is None
+
+
+def test_a_request_over_the_per_request_limit_is_refused_whole(storefront, product, monkeypatch):
+    from reviews import api
+
+    monkeypatch.setattr(api, "API_MAX_BATCH", 2)
+    batch = {"purchases": [row(product, n) for n in range(1, 4)]}
+    response = storefront.post(URL, batch, format="json")
+    assert response.status_code == 400
+    assert "at most 2 purchases per request" in str(response.json())
+    assert not Purchase.objects.exists()
