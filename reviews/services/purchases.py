@@ -8,17 +8,22 @@ so sending the same batch twice changes nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core.audit import SYSTEM
 from core.exceptions import DomainError
+from core.models import Decision
 from products.models import Product
 from reviews import identity
 from reviews.models import Purchase
@@ -155,7 +160,7 @@ def _existing_lines(rows: list[_Row]) -> dict:
         cursor.execute(
             """
             SELECT p.order_number, p.line, p.consumer, p.product_id, p.merchant_id, p.quantity,
-                   p.paid_at, p.delivered_at,
+                   p.paid_at, p.delivered_at, p.id,
                    EXISTS (SELECT 1 FROM reviews_productreview r WHERE r.purchase_id = p.id)
                    OR EXISTS (SELECT 1 FROM reviews_servicerating s WHERE s.purchase_id = p.id)
             FROM reviews_purchase p
@@ -164,9 +169,17 @@ def _existing_lines(rows: list[_Row]) -> dict:
             """,
             [[r.order_number for r in rows], [r.line for r in rows]],
         )
-        columns = ["consumer", "product_id", "merchant_id", "quantity", "paid_at", "delivered_at"]
+        columns = [
+            "consumer",
+            "product_id",
+            "merchant_id",
+            "quantity",
+            "paid_at",
+            "delivered_at",
+            "id",
+        ]
         return {
-            (rec[0], rec[1]): ({**dict(zip(columns, rec[2:8], strict=True))}, rec[8])
+            (rec[0], rec[1]): (dict(zip(columns, rec[2:9], strict=True)), rec[9])
             for rec in cursor.fetchall()
         }
 
@@ -240,12 +253,19 @@ def import_purchases(*, rows: list, by=None) -> ImportResult:
         raise ImportRejected(bad)
 
     result = ImportResult()
-    to_write, tokens = [], {}
+    to_write, tokens, changes = [], {}, []
     for row in parsed:
         stored = existing.get(row.key)
-        if stored is not None and all(stored[0][k] == v for k, v in row.values.items()):
-            result.unchanged += 1
-            continue
+        if stored is not None:
+            changed = {
+                name: [stored[0][name], value]
+                for name, value in row.values.items()
+                if stored[0][name] != value
+            }
+            if not changed:
+                result.unchanged += 1
+                continue
+            changes.append((stored[0]["id"], changed))
         purchase = Purchase(order_number=row.order_number, line=row.line, **row.values)
         if stored is None:
             token, purchase.review_token_hash = new_token()
@@ -253,6 +273,7 @@ def import_purchases(*, rows: list, by=None) -> ImportResult:
         to_write.append(purchase)
     if not to_write:
         return result
+    _record_changes(changes, by=by)
     Purchase.objects.bulk_create(
         to_write,
         update_conflicts=True,
@@ -284,6 +305,28 @@ def import_purchases(*, rows: list, by=None) -> ImportResult:
         else:
             result.updated += 1
     return result
+
+
+def _record_changes(changes: list, *, by) -> None:
+    """One decision per changed stored line, with old and new values, in one insert."""
+    if not changes:
+        return
+    content_type = ContentType.objects.get_for_model(Purchase)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    Decision.objects.bulk_create(
+        [
+            Decision(
+                content_type=content_type,
+                object_id=str(pk),
+                action="storefront_update",
+                actor=actor,
+                actor_label="" if actor else SYSTEM,
+                data={"changed": json.loads(json.dumps(changed, cls=DjangoJSONEncoder))},
+            )
+            for pk, changed in changes
+        ],
+        batch_size=5000,
+    )
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.audit import decisions_for
 from reviews.models import Purchase
 from reviews.selectors import purchase_by_token, purchase_for_order
 from tests.factories.products import ProductFactory
@@ -58,15 +59,25 @@ def test_sending_the_same_batch_twice_changes_nothing(storefront, product):
 
 
 def test_a_changed_line_is_updated_in_place(storefront, product):
-    storefront.post(URL, {"purchases": [row(product, 1, delivered_at=None)]}, format="json")
+    paid = (timezone.now() - timedelta(days=2)).isoformat()
+    first = row(product, 1, delivered_at=None, paid_at=paid)
+    storefront.post(URL, {"purchases": [first]}, format="json")
     assert purchase_for_order("SO-00001").delivered_at is None
     delivered = timezone.now() - timedelta(hours=1)
     body = storefront.post(
-        URL, {"purchases": [row(product, 1, delivered_at=delivered.isoformat())]}, format="json"
+        URL,
+        {"purchases": [row(product, 1, delivered_at=delivered.isoformat(), paid_at=paid)]},
+        format="json",
     ).json()
     assert (body["created"], body["updated"]) == (0, 1)
     assert Purchase.objects.count() == 1
-    assert purchase_for_order("SO-00001", 1).delivered_at == delivered
+    purchase = purchase_for_order("SO-00001", 1)
+    assert purchase.delivered_at == delivered
+    # The change is on record: who sent it, the old and the new value.
+    decision = decisions_for(purchase).get()
+    assert decision.action == "storefront_update" and decision.actor == storefront.user
+    assert list(decision.data["changed"]) == ["delivered_at"]
+    assert decision.data["changed"]["delivered_at"][0] is None
 
 
 def test_a_mixed_batch_stores_nothing_and_reports_each_bad_row(storefront, product, merchant_b):
