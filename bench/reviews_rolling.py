@@ -11,6 +11,12 @@ alerts; second run: the same day refreshed), and the purchases import: a fresh b
 `import_lines` lines (default 100,000) through the service, the same batch again (all
 unchanged), and a fresh batch end to end through the HTTP endpoint with the storefront
 token. Standalone, it works in a throwaway database `bench_<db>` that it drops afterwards.
+
+Measured 2026-11-23 on the 2-core dev box under load from other work (load average ~7):
+  5,000,000 ratings + 1,000,000 reviews, 2,000 merchants: build 543 s; rolling task 13.9 s
+  (first run, incl. 697 restrictions and the warnings' alerts), 3.6 s rerun (figures only).
+  Import of one 100,000-line batch: 17.7 s (5,640 lines/s); the same batch again 3.6 s;
+  100,000 lines over HTTP in 20,000-line requests 22.3 s (4,494 lines/s).
 """
 
 from __future__ import annotations
