@@ -166,6 +166,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "merchants.tasks.appeal_deadline_sweep",
         "schedule": 900.0,
     },
+    "reviews.rolling-ratings": {
+        "task": "reviews.tasks.compute_rolling_ratings",
+        "schedule": 3600.0,
+    },
+    "reviews.integrity-signals": {
+        "task": "reviews.tasks.compute_integrity_signals",
+        "schedule": 900.0,
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------

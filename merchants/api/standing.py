@@ -144,7 +144,7 @@ def evidence_object(type_label: str, object_id: str) -> Model:
         raise serializers.ValidationError({"evidence_id": _("No such evidence object.")}) from exc
 
 
-class ReasonSerializer(serializers.Serializer):
+class SanctionReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
@@ -223,10 +223,10 @@ class SanctionViewSet(
         sanction = services.impose_sanction(by=request.user, **form.validated_data)
         return Response(SanctionSerializer(sanction).data, status=201)
 
-    @extend_schema(request=ReasonSerializer, responses=SanctionSerializer)
+    @extend_schema(request=SanctionReasonSerializer, responses=SanctionSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        form = ReasonSerializer(data=request.data)
+        form = SanctionReasonSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         sanction = services.revoke_sanction(
             sanction=self.get_object(), by=request.user, reason=form.validated_data["reason"]

@@ -1,0 +1,38 @@
+"""Review and rating settings (versioned in core.policies; staff add versions in the admin)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core import policies
+
+RATING_THRESHOLDS = "reviews.rating_thresholds"
+INTEGRITY = "reviews.integrity"
+
+policies.register(
+    RATING_THRESHOLDS,
+    label=_("Service rating thresholds"),
+    defaults={
+        "window_days": 90,
+        "min_ratings": 20,
+        "warning_below": 4.0,
+        "restriction_below": 3.5,
+    },
+)
+
+policies.register(
+    INTEGRITY,
+    label=_("Review integrity signals"),
+    defaults={
+        # A burst: at least burst_min_reviews reviews of one product within burst_window_hours,
+        # and burst_factor times what its baseline (the baseline_days before) would predict.
+        "burst_window_hours": 24,
+        "burst_min_reviews": 10,
+        "burst_factor": 5.0,
+        "baseline_days": 30,
+        # Near-duplicates: pg_trgm similarity at or above this, texts of at least min_length.
+        "duplicate_similarity": 0.8,
+        "duplicate_min_length": 20,
+        "duplicate_lookback_days": 90,
+        # How far back each sweep looks for new reviews to examine.
+        "sweep_lookback_hours": 48,
+    },
+)

@@ -1,0 +1,120 @@
+"""Reads about purchases, reviews and figures, scoped to who is asking."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from core.roles import Role, has_role
+from merchants.selectors import merchant_of
+from reviews.models import (
+    IntegritySignal,
+    MerchantRatingFigure,
+    ProductRatingFigure,
+    ProductReview,
+    Purchase,
+    ServiceRating,
+)
+from reviews.services.tokens import token_hash
+
+STAFF_READERS = tuple(Role.values)
+
+
+def purchase_for_order(
+    order_number: str, line: int | None = None, *, merchant=None
+) -> Purchase | None:
+    """The purchase behind an order (its given line, else its first line), or None.
+
+    Complaints read `delivered_at` from here; pass `merchant` to stay inside one merchant."""
+    purchases = Purchase.objects.filter(order_number=order_number).select_related(
+        "product", "merchant"
+    )
+    if merchant is not None:
+        purchases = purchases.filter(merchant=merchant)
+    if line is not None:
+        purchases = purchases.filter(line=line)
+    return purchases.order_by("line").first()
+
+
+def purchase_by_token(token: str) -> Purchase | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        Purchase.objects.select_related("product", "merchant")
+        .filter(review_token_hash=token_hash(token))
+        .first()
+    )
+
+
+def _is_storefront(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_perm("reviews.import_purchases")
+
+
+def _scope(queryset: QuerySet, user) -> QuerySet:
+    """Staff departments and the storefront see everything, merchant users their own rows,
+    anyone else nothing."""
+    if has_role(user, *STAFF_READERS) or _is_storefront(user):
+        return queryset
+    merchant = merchant_of(user)
+    if merchant is not None:
+        return queryset.filter(merchant=merchant)
+    return queryset.none()
+
+
+def purchases_visible_to(user) -> QuerySet:
+    return _scope(Purchase.objects.select_related("product", "merchant"), user)
+
+
+def reviews_visible_to(user) -> QuerySet:
+    return _scope(
+        ProductReview.objects.select_related("product", "merchant").prefetch_related("photos"),
+        user,
+    )
+
+
+def ratings_visible_to(user) -> QuerySet:
+    return _scope(ServiceRating.objects.select_related("merchant", "purchase"), user)
+
+
+def merchant_figures_visible_to(user) -> QuerySet:
+    return _scope(MerchantRatingFigure.objects.select_related("merchant"), user)
+
+
+def product_figures_visible_to(user) -> QuerySet:
+    return _scope(ProductRatingFigure.objects.select_related("product"), user)
+
+
+def public_reviews(product) -> QuerySet:
+    """Every review of a product, folded ones included (the page shows them as folded)."""
+    return product.reviews.prefetch_related("photos").order_by("-created_at", "-id")
+
+
+def review_summary(product) -> dict:
+    return product.reviews.aggregate(
+        count=Count("id", filter=Q(folded=False)), folded=Count("id", filter=Q(folded=True))
+    )
+
+
+def merchant_trend(merchant, *, days: int = 90, today: date | None = None) -> list:
+    """The merchant's daily figures, oldest first, for the portal's trend."""
+    figures = MerchantRatingFigure.objects.filter(merchant=merchant)
+    if today is not None:
+        figures = figures.filter(as_of__gt=today - timedelta(days=days), as_of__lte=today)
+    return list(figures.order_by("-as_of")[:days])[::-1]
+
+
+def moderation_queue() -> QuerySet:
+    """Reviews with open signals, most signalled first, signals and decisions attached."""
+    open_signals = IntegritySignal.objects.filter(status=IntegritySignal.Status.OPEN)
+    return (
+        ProductReview.objects.filter(signals__status=IntegritySignal.Status.OPEN)
+        .annotate(open_signals=Count("signals", filter=Q(signals__status="open")))
+        .select_related("product", "merchant")
+        .prefetch_related(Prefetch("signals", queryset=open_signals, to_attr="pending"))
+        .order_by("-open_signals", "-created_at")
+    )
+
+
+def is_review_photo(upload) -> bool:
+    return ProductReview.photos.through.objects.filter(upload_id=upload.pk).exists()

@@ -1,0 +1,237 @@
+"""Rolling ratings and the thresholds that act on them.
+
+`compute_rolling_ratings` writes one figure row per product and per merchant for the day,
+each level in one INSERT ... SELECT ... ON CONFLICT DO UPDATE (rerunning a day refreshes
+it). `apply_thresholds` then moves each merchant's standing in one statement and acts only
+on the merchants whose standing changed, so a warning or a restriction happens once per
+episode, carries the figures that caused it, and a restriction is lifted on recovery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import policies
+from core.alerts import AlertSpec, raise_alerts
+from core.roles import Role
+from merchants.models import Membership, Restriction
+from merchants.services import lift, record_violation, restrict
+from reviews.models import MerchantRatingStanding
+from reviews.policies import RATING_THRESHOLDS
+
+PRODUCT_FIGURES = """
+    INSERT INTO reviews_productratingfigure
+        (product_id, merchant_id, as_of, window_days, review_count, stars_sum, stars,
+         computed_at)
+    SELECT r.product_id, min(r.merchant_id), %(as_of)s, %(window_days)s, count(*),
+           sum(r.stars), round(avg(r.stars), 4), %(now)s
+    FROM reviews_productreview r
+    WHERE r.created_at > %(start)s AND r.created_at <= %(end)s AND NOT r.folded
+    GROUP BY r.product_id
+    ON CONFLICT (product_id, as_of) DO UPDATE SET
+        window_days = EXCLUDED.window_days, review_count = EXCLUDED.review_count,
+        stars_sum = EXCLUDED.stars_sum, stars = EXCLUDED.stars,
+        computed_at = EXCLUDED.computed_at
+"""
+
+MERCHANT_FIGURES = """
+    INSERT INTO reviews_merchantratingfigure
+        (merchant_id, as_of, window_days, rating_count, description_accuracy_sum,
+         service_attitude_sum, logistics_sum, description_accuracy, service_attitude,
+         logistics, overall, computed_at)
+    SELECT s.merchant_id, %(as_of)s, %(window_days)s, count(*),
+           sum(s.description_accuracy), sum(s.service_attitude), sum(s.logistics),
+           round(avg(s.description_accuracy), 4), round(avg(s.service_attitude), 4),
+           round(avg(s.logistics), 4),
+           round(avg(s.description_accuracy + s.service_attitude + s.logistics) / 3.0, 4),
+           %(now)s
+    FROM reviews_servicerating s
+    WHERE s.created_at > %(start)s AND s.created_at <= %(end)s
+    GROUP BY s.merchant_id
+    ON CONFLICT (merchant_id, as_of) DO UPDATE SET
+        window_days = EXCLUDED.window_days, rating_count = EXCLUDED.rating_count,
+        description_accuracy_sum = EXCLUDED.description_accuracy_sum,
+        service_attitude_sum = EXCLUDED.service_attitude_sum,
+        logistics_sum = EXCLUDED.logistics_sum,
+        description_accuracy = EXCLUDED.description_accuracy,
+        service_attitude = EXCLUDED.service_attitude, logistics = EXCLUDED.logistics,
+        overall = EXCLUDED.overall, computed_at = EXCLUDED.computed_at
+"""
+
+# The state each merchant's figure puts it in, compared exactly on sums (an average below
+# t over n ratings of three dimensions is a sum below 3·t·n). Fewer than min_ratings: no
+# verdict, the standing stays as it was. Only changed standings come back.
+STANDINGS = """
+    WITH target AS (
+        SELECT f.merchant_id, f.id AS figure_id,
+               CASE
+                 WHEN f.description_accuracy_sum + f.service_attitude_sum + f.logistics_sum
+                      < 3 * %(restriction_below)s * f.rating_count THEN 'restricted'
+                 WHEN f.description_accuracy_sum + f.service_attitude_sum + f.logistics_sum
+                      < 3 * %(warning_below)s * f.rating_count THEN 'warning'
+                 ELSE 'ok'
+               END AS state
+        FROM reviews_merchantratingfigure f
+        WHERE f.as_of = %(as_of)s AND f.rating_count >= %(min_ratings)s
+    )
+    INSERT INTO reviews_merchantratingstanding
+        (merchant_id, state, previous_state, figure_id, restriction_source, changed_at)
+    SELECT merchant_id, state, 'ok', figure_id, '', %(now)s FROM target
+    ON CONFLICT (merchant_id) DO UPDATE SET
+        previous_state = reviews_merchantratingstanding.state,
+        state = EXCLUDED.state, figure_id = EXCLUDED.figure_id, changed_at = EXCLUDED.changed_at
+    WHERE reviews_merchantratingstanding.state <> EXCLUDED.state
+    RETURNING merchant_id, state, previous_state
+"""
+
+
+@dataclass
+class RollingResult:
+    as_of: date
+    products: int = 0
+    merchants: int = 0
+    warned: list[int] = field(default_factory=list)
+    restricted: list[int] = field(default_factory=list)
+    lifted: list[int] = field(default_factory=list)
+
+
+def _params(now: datetime, thresholds: dict) -> dict:
+    window = timedelta(days=thresholds["window_days"])
+    return {
+        "as_of": timezone.localdate(now),
+        "window_days": thresholds["window_days"],
+        "start": now - window,
+        "end": now,
+        "now": now,
+        "min_ratings": thresholds["min_ratings"],
+        "warning_below": Decimal(str(thresholds["warning_below"])),
+        "restriction_below": Decimal(str(thresholds["restriction_below"])),
+    }
+
+
+@transaction.atomic
+def compute_rolling_ratings(*, now: datetime | None = None) -> RollingResult:
+    now = now or timezone.now()
+    thresholds = policies.get(RATING_THRESHOLDS, at=now)
+    params = _params(now, thresholds)
+    result = RollingResult(as_of=params["as_of"])
+    with connection.cursor() as cursor:
+        cursor.execute(PRODUCT_FIGURES, params)
+        result.products = cursor.rowcount
+        cursor.execute(MERCHANT_FIGURES, params)
+        result.merchants = cursor.rowcount
+    apply_thresholds(params=params, thresholds=thresholds, result=result)
+    return result
+
+
+ALERT_KINDS = {"warning": "rating_below_threshold", "restriction": "rating_restriction"}
+
+
+def _alerts(
+    standing: MerchantRatingStanding, level: str, threshold, owners: dict, group_id: int
+) -> list:
+    figure = standing.figure
+    key = f"rating_below_threshold:{level}:merchant:{standing.merchant_id}:figure:{figure.pk}"
+    payload = {
+        "subject": standing.merchant.legal_name,
+        "average": str(figure.overall),
+        "count": figure.rating_count,
+        "threshold": str(threshold),
+        "level": level,
+        **figure.as_evidence(),
+    }
+    recipients = [("user", uid) for uid in owners.get(standing.merchant_id, [])]
+    recipients.append(("group", group_id))
+    url = reverse("reviews:merchant-ratings")
+    return [
+        AlertSpec(
+            kind=ALERT_KINDS[level],
+            key=f"{key}:{kind}:{rid}",
+            user_id=rid if kind == "user" else None,
+            group_id=rid if kind == "group" else None,
+            obj=figure,
+            payload=payload,
+            url=url,
+        )
+        for kind, rid in recipients
+    ]
+
+
+def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(STANDINGS, params)
+        # A first standing comes back too (inserted as "ok" → state); act only on changes.
+        changed = [row[0] for row in cursor.fetchall() if row[1] != row[2]]
+    if not changed:
+        return
+    standings = list(
+        MerchantRatingStanding.objects.filter(merchant_id__in=changed).select_related(
+            "merchant", "figure"
+        )
+    )
+    owners: dict[int, list[int]] = {}
+    for merchant_id, user_id in Membership.objects.filter(
+        merchant_id__in=changed, role=Membership.Role.OWNER
+    ).values_list("merchant_id", "user_id"):
+        owners.setdefault(merchant_id, []).append(user_id)
+    group_id = Group.objects.get(name=Role.MERCHANT_MANAGEMENT).pk
+    specs = []
+    State = MerchantRatingStanding.State
+    for standing in standings:
+        figure = standing.figure
+        if standing.previous_state == State.RESTRICTED:
+            lift(
+                merchant=standing.merchant,
+                reason=Restriction.Reason.RATING,
+                source=standing.restriction_source,
+                note=_("The 90-day service rating recovered to %(average)s over %(count)d ratings.")
+                % {"average": figure.overall, "count": figure.rating_count},
+            )
+            standing.restriction_source = ""
+            result.lifted.append(standing.merchant_id)
+        if standing.state == State.RESTRICTED:
+            restrict(
+                merchant=standing.merchant,
+                kind=Restriction.Kind.SALES_RESTRICTION,
+                reason=Restriction.Reason.RATING,
+                source=figure.source,
+                detail=_(
+                    "90-day service rating %(average)s over %(count)d ratings is below "
+                    "%(threshold)s (description %(accuracy)s, attitude %(attitude)s, "
+                    "logistics %(logistics)s)."
+                )
+                % {
+                    "average": figure.overall,
+                    "count": figure.rating_count,
+                    "threshold": thresholds["restriction_below"],
+                    "accuracy": figure.description_accuracy,
+                    "attitude": figure.service_attitude,
+                    "logistics": figure.logistics,
+                },
+            )
+            # Only merchants whose standing just changed get here, so this is not a per-row
+            # loop over the whole book; record_violation is idempotent per figure and rule.
+            record_violation(
+                merchant=standing.merchant,
+                rule_code="rating_below_restriction",
+                evidence=figure,
+                note=str(figure.as_evidence()),
+            )
+            standing.restriction_source = figure.source
+            result.restricted.append(standing.merchant_id)
+            specs += _alerts(
+                standing, "restriction", thresholds["restriction_below"], owners, group_id
+            )
+        elif standing.state == State.WARNING and standing.previous_state == State.OK:
+            result.warned.append(standing.merchant_id)
+            specs += _alerts(standing, "warning", thresholds["warning_below"], owners, group_id)
+        standing.save(update_fields=["restriction_source"])
+    raise_alerts(specs)

@@ -1,0 +1,29 @@
+"""Periodic review work: thin tasks around the services, safe to run twice."""
+
+from celery import shared_task
+
+from core.audit import system_context
+
+
+@shared_task(acks_late=True)
+def compute_rolling_ratings() -> dict:
+    from reviews.services import compute_rolling_ratings as compute
+
+    with system_context("reviews.rolling-ratings"):
+        result = compute()
+    return {
+        "as_of": result.as_of.isoformat(),
+        "products": result.products,
+        "merchants": result.merchants,
+        "warned": result.warned,
+        "restricted": result.restricted,
+        "lifted": result.lifted,
+    }
+
+
+@shared_task(acks_late=True)
+def compute_integrity_signals() -> dict:
+    from reviews.services import compute_signals
+
+    with system_context("reviews.integrity-signals"):
+        return compute_signals()
