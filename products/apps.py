@@ -5,3 +5,57 @@ from django.utils.translation import gettext_lazy as _
 class ProductsConfig(AppConfig):
     name = "products"
     verbose_name = _("Products")
+    role_permissions = {
+        "quality_manager": ["view_*"],
+        "data_analysis": ["view_*"],
+        "quality_management": [
+            "*_qualitystandard",
+            "*_standardversion",
+            "*_requirement",
+            "*_claimterm",
+            "*_claimphrase",
+            "view_claimflag",
+            "change_claimflag",
+            "view_scanrun",
+            "add_scanrun",
+            "view_product",
+            "change_product",
+        ],
+        "merchant_management": [
+            "view_product",
+            "change_product",
+            "view_claimflag",
+            "change_claimflag",
+            "view_claimterm",
+            "view_claimphrase",
+            "view_scanrun",
+            "view_qualitystandard",
+            "view_standardversion",
+            "view_requirement",
+        ],
+        "consumer_service": ["view_product", "view_qualitystandard", "view_standardversion"],
+    }
+
+    def ready(self):
+        from core.navigation import register_nav
+        from core.roles import Role, has_role
+        from core.uploads import register_access_rule
+        from merchants.selectors import merchant_of
+        from merchants.services import on_restriction_change
+        from products import selectors
+        from products.services import sync_listings_with_selling_rights
+
+        on_restriction_change(sync_listings_with_selling_rights)
+        register_access_rule(selectors.may_see_product_image)
+        register_nav(
+            _("My products"), "products:merchant-products", lambda u: merchant_of(u) is not None, 20
+        )
+        register_nav(
+            _("Standards"), "products:merchant-standards", lambda u: merchant_of(u) is not None, 21
+        )
+        register_nav(
+            _("Claim review"),
+            "products:staff-claims",
+            lambda u: has_role(u, Role.QUALITY_MANAGEMENT, Role.MERCHANT_MANAGEMENT),
+            40,
+        )

@@ -1,8 +1,13 @@
+import uuid
+
+import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import governed
+from products import claims
 
 
 @governed
@@ -40,6 +45,18 @@ class Product(models.Model):
         default=Status.LISTED,
         db_index=True,
     )
+
+    class Cause(models.TextChoices):
+        """Why a listing is not listed; decides how it may come back."""
+
+        MANUAL = "manual", _("Staff decision")
+        SELLING_RIGHTS = "selling_rights", _("Merchant or category restricted")
+        QUALITY = "quality", _("Quality (inspection)")
+        AD_CLAIM = "ad_claim", _("Advertising claim")
+
+    status_cause = models.CharField(
+        _("status cause"), max_length=20, choices=Cause.choices, blank=True, default=""
+    )
     status_reason = models.TextField(_("status reason"), blank=True, default="")
     status_evidence = models.CharField(_("status evidence"), max_length=200, blank=True, default="")
     status_changed_by = models.ForeignKey(
@@ -65,3 +82,388 @@ class Product(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# --- advertising claims ------------------------------------------------------------------
+
+
+class ClaimCategory(models.TextChoices):
+    STATE_LEVEL = claims.STATE_LEVEL, _("State or world level")
+    SUPERLATIVE = claims.SUPERLATIVE, _("Superlative")
+    RANK_FIRST = claims.RANK_FIRST, _("Ranked first")
+    TOP_GRADE = claims.TOP_GRADE, _("Top grade")
+    UNIQUENESS = claims.UNIQUENESS, _("Uniqueness")
+    ABSOLUTE = claims.ABSOLUTE, _("Absolute promise")
+    PRICE = claims.PRICE, _("Lowest price")
+
+
+class ExemptionKind(models.TextChoices):
+    TRADEMARK = claims.TRADEMARK, _("Registered trademark")
+    OFFICIAL_GRADE = claims.OFFICIAL_GRADE, _("Official grade or designation")
+    OWN_RANGE = claims.OWN_RANGE, _("Comparison within the merchant's own range")
+    QUOTED_AWARD = claims.QUOTED_AWARD, _("Quoted award name")
+
+
+@governed
+class ClaimTerm(models.Model):
+    """One absolute term of the maintained list (Advertising Law art. 9(3))."""
+
+    text = models.CharField(_("term"), max_length=60, unique=True)
+    category = models.CharField(_("category"), max_length=20, choices=ClaimCategory.choices)
+    explanation_zh = models.TextField(_("why it may breach the law (Chinese)"), blank=True)
+    explanation_en = models.TextField(_("why it may breach the law (English)"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim term")
+        verbose_name_plural = _("claim terms")
+        ordering = ["category", "text"]
+
+    def __str__(self):
+        return self.text
+
+
+@governed
+class ClaimPhrase(models.Model):
+    """A phrase containing a term: a context exception (not a claim: 第一次, best before) or
+    a lawful use to hint at (a merchant's registered brand name, an official designation)."""
+
+    class Kind(models.TextChoices):
+        CONTEXT = claims.CONTEXT, _("Not a claim (context exception)")
+        TRADEMARK = claims.TRADEMARK, _("Registered trademark")
+        OFFICIAL_GRADE = claims.OFFICIAL_GRADE, _("Official grade or designation")
+        OWN_RANGE = claims.OWN_RANGE, _("Comparison within the merchant's own range")
+        QUOTED_AWARD = claims.QUOTED_AWARD, _("Quoted award name")
+
+    text = models.CharField(_("phrase"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True, default="")
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim exemption phrase")
+        verbose_name_plural = _("claim exemption phrases")
+        ordering = ["kind", "text"]
+        constraints = [models.UniqueConstraint(fields=["text", "kind"], name="claim_phrase_unique")]
+
+    def __str__(self):
+        return f"{self.text} ({self.get_kind_display()})"
+
+
+class ClaimFlag(models.Model):
+    """A term found in a product's title or description, waiting for (or past) review.
+
+    A flag is identified by product, field and `context_key` (the term and the normalised
+    characters around it), so a rescan finds the same flag again and a staff decision
+    survives edits elsewhere in the text, but not a change to the flagged phrase itself.
+    """
+
+    class Field(models.TextChoices):
+        TITLE = "title", _("title")
+        DESCRIPTION = "description", _("description")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLEARED = "cleared", _("Cleared")
+        ACTIONED = "actioned", _("Listing restricted")
+        OBSOLETE = "obsolete", _("No longer matches")
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="claim_flags", verbose_name=_("product")
+    )
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    term = models.ForeignKey(
+        ClaimTerm,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="flags",
+        verbose_name=_("term"),
+    )
+    term_text = models.CharField(_("term"), max_length=60)
+    category = models.CharField(_("category"), max_length=20, choices=ClaimCategory.choices)
+    start = models.PositiveIntegerField(_("starts at"))
+    end = models.PositiveIntegerField(_("ends at"))
+    matched = models.CharField(_("matched text"), max_length=200)
+    excerpt = models.CharField(_("excerpt"), max_length=400)
+    context_key = models.CharField(max_length=32)
+    exemption_hint = models.CharField(
+        _("possible exemption"),
+        max_length=20,
+        choices=ExemptionKind.choices,
+        blank=True,
+        default="",
+    )
+    exemption_detail = models.CharField(
+        _("exemption evidence"), max_length=200, blank=True, default=""
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, default="")
+    # The scan that last saw this hit: a scan closes the open flags of its products it did
+    # not see (the text changed or the term left the list).
+    seen_token = models.UUIDField(default=uuid.uuid4)
+    created_at = models.DateTimeField(_("flagged"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim flag")
+        verbose_name_plural = _("claim flags")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "field", "context_key"], name="claim_flag_one_per_context"
+            ),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_flag_span"),
+        ]
+        indexes = [
+            # The review queue lists open flags, oldest first.
+            models.Index(fields=["created_at"], name="claim_flag_open", condition=Q(status="open")),
+            models.Index(fields=["status", "category"], name="claim_flag_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.product}: {self.term_text}"
+
+
+class ScanRun(models.Model):
+    """A bulk rescan of every product, with its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        SUPERSEDED = "superseded", _("Superseded by a newer run")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+    total = models.PositiveIntegerField(_("products to scan"), default=0)
+    processed = models.PositiveIntegerField(_("products scanned"), default=0)
+    flags_seen = models.PositiveIntegerField(_("hits found"), default=0)
+    flags_new = models.PositiveIntegerField(_("new flags"), default=0)
+    flags_closed = models.PositiveIntegerField(_("flags no longer matching"), default=0)
+    # Highest product id done: a redelivered task resumes after it.
+    cursor = models.BigIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("claim scan run")
+        verbose_name_plural = _("claim scan runs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_status_display()} {self.processed}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.processed / self.total))
+
+
+# --- quality standards -----------------------------------------------------------------
+
+
+class QualityStandard(models.Model):
+    """What products of one category must meet; its content lives in versions."""
+
+    category = models.OneToOneField(
+        "core.Category",
+        on_delete=models.PROTECT,
+        related_name="quality_standard",
+        verbose_name=_("category"),
+    )
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quality standard")
+        verbose_name_plural = _("quality standards")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+
+_PUBLISHED_IS_FROZEN = pgtrigger.Protect(
+    name="published_version_frozen",
+    operation=pgtrigger.Update | pgtrigger.Delete,
+    condition=pgtrigger.Q(old__status="published"),
+)
+
+
+@governed
+class StandardVersion(models.Model):
+    """One version of a standard. Drafts are edited; a published version never changes
+    (a database trigger refuses it), so an inspection that recorded it keeps its meaning.
+    A version applies from its `effective_from` until the next published one's."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    standard = models.ForeignKey(
+        QualityStandard,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("standard"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    effective_from = models.DateTimeField(_("effective from"), null=True, blank=True)
+    note = models.TextField(_("what changed"), blank=True, default="")
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("standard version")
+        verbose_name_plural = _("standard versions")
+        ordering = ["standard", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "number"], name="standard_version_unique"),
+            models.UniqueConstraint(
+                fields=["standard"],
+                condition=Q(status="draft"),
+                name="standard_one_draft",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(effective_from__isnull=False, published_at__isnull=False),
+                name="standard_published_has_dates",
+            ),
+        ]
+        indexes = [models.Index(fields=["standard", "status", "effective_from"])]
+        triggers = [_PUBLISHED_IS_FROZEN]
+
+    def __str__(self):
+        return f"{self.standard} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        # The trigger is the guarantee; this turns it into a sentence a person can act on.
+        if self.pk:
+            from products.services.standards import ensure_draft
+
+            ensure_draft(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Requirement(models.Model):
+    class Kind(models.TextChoices):
+        PASS_FAIL = "pass_fail", _("Pass or fail")
+        MEASURED = "measured", _("Measured")
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical", _("Critical")
+        MAJOR = "major", _("Major")
+        MINOR = "minor", _("Minor")
+
+    version = models.ForeignKey(
+        StandardVersion,
+        on_delete=models.CASCADE,
+        related_name="requirements",
+        verbose_name=_("version"),
+    )
+    code = models.CharField(_("code"), max_length=40)
+    description = models.TextField(_("description"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    unit = models.CharField(_("unit"), max_length=30, blank=True, default="")
+    min_value = models.DecimalField(
+        _("minimum"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    test_method = models.CharField(_("test method"), max_length=200, blank=True, default="")
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    # Set when the version is published; the trigger below then refuses any change.
+    locked = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        ordering = ["version", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="requirement_code_unique"),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=F("max_value")),
+                name="requirement_min_le_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="measured", unit__gt="")
+                & (Q(min_value__isnull=False) | Q(max_value__isnull=False))
+                | Q(kind="pass_fail", unit="", min_value__isnull=True, max_value__isnull=True),
+                name="requirement_kind_fields",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="published_requirement_frozen",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__locked=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.description[:60]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and type(self).objects.filter(pk=self.pk, locked=True).exists():
+            from products.services.standards import ensure_draft
+
+            ensure_draft(self.version)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        from products.services.standards import validate_requirement
+
+        validate_requirement(self)

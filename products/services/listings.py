@@ -1,0 +1,335 @@
+"""Products and their listing status: create, edit, restrict, delist, relist."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import Workflow, record_decision
+from core.exceptions import DomainError, NotAllowed
+from core.uploads import store_upload, validate_upload
+from merchants.selectors import merchant_of
+from merchants.services import selling_rights
+from products.models import Product
+from products.services.claim_review import scan_product
+
+MAX_IMAGES = 9
+EDITABLE_FIELDS = ("sku", "title", "description", "price", "category")
+
+LISTING = Workflow(
+    "status",
+    {
+        Product.Status.LISTED: {Product.Status.RESTRICTED, Product.Status.DELISTED},
+        Product.Status.RESTRICTED: {Product.Status.LISTED, Product.Status.DELISTED},
+        Product.Status.DELISTED: {Product.Status.LISTED},
+    },
+    labels=dict(Product.Status.choices),
+)
+
+
+def _check_can_sell(merchant, category) -> None:
+    rights = selling_rights(merchant, category)
+    if not rights:
+        raise DomainError(
+            {
+                "category": _("%(merchant)s may not list products in %(category)s: %(reasons)s")
+                % {"merchant": merchant, "category": category, "reasons": " ".join(rights.reasons)}
+            },
+            code="cannot_sell",
+        )
+
+
+def _check_owner(product: Product, by) -> None:
+    """A merchant user may only touch their own merchant's products."""
+    merchant = merchant_of(by)
+    if merchant is not None and merchant.pk != product.merchant_id:
+        raise NotAllowed(_("This product belongs to another merchant."), code="not_owner")
+
+
+def _clean_fields(merchant, fields: dict, product: Product | None = None) -> dict:
+    errors = {}
+    cleaned = dict(fields)
+    if "title" in cleaned:
+        cleaned["title"] = " ".join((cleaned["title"] or "").split())
+        if not cleaned["title"]:
+            errors["title"] = _("A product needs a title.")
+        elif len(cleaned["title"]) > 200:
+            errors["title"] = _("The title is longer than 200 characters.")
+    if "sku" in cleaned:
+        cleaned["sku"] = (cleaned["sku"] or "").strip()
+        if not cleaned["sku"]:
+            errors["sku"] = _("A product needs a SKU.")
+        else:
+            taken = Product.objects.filter(merchant=merchant, sku=cleaned["sku"])
+            if product is not None:
+                taken = taken.exclude(pk=product.pk)
+            if taken.exists():
+                errors["sku"] = _("You already have a product with this SKU.")
+    if "price" in cleaned:
+        try:
+            price = Decimal(str(cleaned["price"]))
+        except (InvalidOperation, ValueError):
+            price = None
+        if price is None or not price.is_finite() or price <= 0 or price >= Decimal("1e10"):
+            errors["price"] = _("The price must be a positive amount.")
+        else:
+            cleaned["price"] = price.quantize(Decimal("0.01"))
+    if "description" in cleaned:
+        cleaned["description"] = (cleaned["description"] or "").strip()
+    if errors:
+        raise DomainError(errors)
+    return cleaned
+
+
+def _check_images(files, already: int = 0) -> None:
+    files = list(files)
+    if already + len(files) > MAX_IMAGES:
+        raise DomainError({"images": _("At most %(n)d images per product.") % {"n": MAX_IMAGES}})
+    for file in files:
+        try:
+            checked = validate_upload(file)
+        except ValidationError as exc:
+            raise DomainError(
+                {"images": _("%(name)s: %(error)s") % {"name": file.name, "error": exc.messages[0]}}
+            ) from exc
+        if not checked.content_type.startswith("image/"):
+            raise DomainError(
+                {"images": _("%(name)s is not an image (JPEG or PNG).") % {"name": file.name}}
+            )
+
+
+@transaction.atomic
+def create_product(
+    *, merchant, category, sku, title, price, description="", images=(), by=None
+) -> Product:
+    """List a product. Refused, with the reasons, when the merchant may not sell in the
+    category; every image is checked before anything is stored."""
+    _check_can_sell(merchant, category)
+    fields = _clean_fields(
+        merchant, {"sku": sku, "title": title, "description": description, "price": price}
+    )
+    _check_images(images)
+    product = Product.objects.create(
+        merchant=merchant,
+        category=category,
+        status=Product.Status.LISTED,
+        status_changed_at=timezone.now(),
+        status_changed_by=by if getattr(by, "is_authenticated", False) else None,
+        **fields,
+    )
+    if images:
+        product.images.add(*(store_upload(file, uploaded_by=by) for file in images))
+    record_decision(product, action="list", to_state=Product.Status.LISTED, actor=by)
+    scan_product(product)
+    return product
+
+
+@transaction.atomic
+def update_product(*, product: Product, by=None, add_images=(), remove_images=(), **fields):
+    """Edit a product. Changing it requires the right to sell in its (new) category; a
+    changed title or description is scanned again."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(", ".join(sorted(unknown)))
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    _check_owner(product, by)
+    _check_can_sell(product.merchant, fields.get("category") or product.category)
+    cleaned = _clean_fields(product.merchant, fields, product)
+    remove_ids = {str(getattr(u, "pk", u)) for u in remove_images}
+    kept = product.images.exclude(pk__in=remove_ids).count()
+    _check_images(add_images, already=kept)
+    rescan = any(
+        name in cleaned and cleaned[name] != getattr(product, name)
+        for name in ("title", "description")
+    )
+    for name, value in cleaned.items():
+        setattr(product, name, value)
+    product.save()
+    if remove_ids:
+        product.images.remove(*product.images.filter(pk__in=remove_ids))
+    if add_images:
+        product.images.add(*(store_upload(file, uploaded_by=by) for file in add_images))
+    if rescan:
+        scan_product(product)
+    return product
+
+
+def _move(product, to, *, by, reason, evidence="", cause="", action, data=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": _("Give the reason for this decision.")})
+    product.status_reason = reason
+    product.status_evidence = (evidence or "")[:200]
+    product.status_cause = cause
+    product.status_changed_by = by if getattr(by, "is_authenticated", False) else None
+    product.status_changed_at = timezone.now()
+    return LISTING.apply(
+        product,
+        to,
+        actor=by,
+        reason=reason,
+        action=action,
+        data={"cause": cause, "evidence": product.status_evidence, **(data or {})},
+        update_fields=[
+            "status_reason",
+            "status_evidence",
+            "status_cause",
+            "status_changed_by",
+            "status_changed_at",
+            "updated_at",
+        ],
+    )
+
+
+def _locked(product) -> Product:
+    return Product.objects.select_for_update().get(pk=product.pk)
+
+
+@transaction.atomic
+def restrict_listing(
+    *, product: Product, by, reason: str, evidence: str = "", cause=Product.Cause.MANUAL
+) -> Product:
+    product = _locked(product)
+    _move(
+        product,
+        Product.Status.RESTRICTED,
+        by=by,
+        reason=reason,
+        evidence=evidence,
+        cause=cause,
+        action="restrict",
+    )
+    return product
+
+
+@transaction.atomic
+def delist_listing(
+    *, product: Product, by, reason: str, evidence: str = "", cause=Product.Cause.MANUAL
+) -> Product:
+    """Take a product off sale. The inspections app delists with cause `quality`; such a
+    product only comes back through `relist_after_reinspection`."""
+    product = _locked(product)
+    _move(
+        product,
+        Product.Status.DELISTED,
+        by=by,
+        reason=reason,
+        evidence=evidence,
+        cause=cause,
+        action="delist",
+    )
+    return product
+
+
+@transaction.atomic
+def relist(*, product: Product, by, reason: str) -> Product:
+    product = _locked(product)
+    if product.status_cause == Product.Cause.QUALITY:
+        raise DomainError(
+            _(
+                "This product was taken off sale for quality; it can only be relisted after "
+                "a passed re-inspection."
+            ),
+            code="needs_reinspection",
+        )
+    if product.status_cause == Product.Cause.SELLING_RIGHTS:
+        raise DomainError(
+            _(
+                "This listing is restricted because the merchant may not sell in its category; "
+                "it comes back by itself when that restriction is lifted."
+            ),
+            code="selling_rights",
+        )
+    _check_can_sell(product.merchant, product.category)
+    _move(product, Product.Status.LISTED, by=by, reason=reason, action="relist")
+    return product
+
+
+@transaction.atomic
+def relist_after_reinspection(*, product: Product, inspection_ref: str, by=None) -> Product:
+    """For the inspections app, once a re-inspection of this product has passed."""
+    product = _locked(product)
+    if product.status_cause != Product.Cause.QUALITY or product.status == Product.Status.LISTED:
+        raise DomainError(_("This product is not off sale for quality."), code="not_quality")
+    if not (inspection_ref or "").strip():
+        raise DomainError(_("Name the passed re-inspection."))
+    _check_can_sell(product.merchant, product.category)
+    _move(
+        product,
+        Product.Status.LISTED,
+        by=by,
+        reason=_("Re-inspection %(ref)s passed.") % {"ref": inspection_ref},
+        evidence=inspection_ref,
+        action="relist_after_reinspection",
+        data={"inspection": inspection_ref},
+    )
+    return product
+
+
+# --- following the merchant's selling rights ---------------------------------------------
+_SYNC = """
+    WITH blocked(category_id, reason) AS (
+        SELECT * FROM unnest(%(blocked)s::bigint[], %(reasons)s::text[])
+    ), changed AS (
+        UPDATE products_product AS p
+        SET status = CASE WHEN b.category_id IS NULL THEN 'listed' ELSE 'restricted' END,
+            status_cause = CASE WHEN b.category_id IS NULL THEN '' ELSE 'selling_rights' END,
+            status_reason = COALESCE(b.reason, %(lifted)s),
+            status_evidence = '',
+            status_changed_by_id = NULL,
+            status_changed_at = now(),
+            updated_at = now()
+        FROM products_product AS q
+        LEFT JOIN blocked AS b ON b.category_id = q.category_id
+        WHERE p.id = q.id
+          AND q.merchant_id = %(merchant)s
+          AND ((q.status = 'listed' AND b.category_id IS NOT NULL)
+               OR (q.status = 'restricted' AND q.status_cause = 'selling_rights'
+                   AND b.category_id IS NULL))
+        RETURNING p.id, p.status, p.status_reason
+    )
+    INSERT INTO core_decision
+        (content_type_id, object_id, action, from_state, to_state, actor_id, actor_label,
+         reason, data, created_at)
+    SELECT %(content_type)s, id::text,
+           CASE status WHEN 'restricted' THEN 'restrict' ELSE 'relist' END,
+           CASE status WHEN 'restricted' THEN 'listed' ELSE 'restricted' END,
+           status, NULL, 'system', status_reason, '{"cause": "selling_rights"}'::jsonb, now()
+    FROM changed
+"""
+
+
+def sync_listings_with_selling_rights(merchant) -> int:
+    """Restrict the merchant's listings where it may no longer sell, and lift the
+    restrictions this put on listings where it may again: one statement, with a decision
+    per listing. Registered as a merchants.services.on_restriction_change listener."""
+    category_ids = list(
+        Product.objects.filter(merchant=merchant).values_list("category_id", flat=True).distinct()
+    )
+    if not category_ids:
+        return 0
+    from core.models import Category
+
+    blocked, reasons = [], []
+    for category in Category.objects.filter(pk__in=category_ids):
+        rights = selling_rights(merchant, category)
+        if not rights:
+            blocked.append(category.pk)
+            reasons.append(" ".join(rights.reasons)[:1000])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SYNC,
+            {
+                "blocked": blocked,
+                "reasons": reasons,
+                "merchant": merchant.pk,
+                "lifted": _("The restriction on the merchant was lifted."),
+                "content_type": ContentType.objects.get_for_model(Product).pk,
+            },
+        )
+        return cursor.rowcount

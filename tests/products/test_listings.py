@@ -1,0 +1,206 @@
+from decimal import Decimal
+
+import pytest
+
+from core.audit import decisions_for
+from core.exceptions import DomainError, NotAllowed
+from core.models import Upload
+from merchants.models import Restriction
+from merchants.services import lift, restrict
+from products import services
+from products.models import Product
+from tests import files
+from tests.factories.products import ProductFactory
+
+
+def create(merchant, category, **kwargs):
+    fields = {"sku": "A-1", "title": "五常大米 10斤", "price": "59.90", **kwargs}
+    return services.create_product(merchant=merchant, category=category, **fields)
+
+
+def test_a_merchant_lists_a_product_in_an_approved_category(seller_a, food, owner_a):
+    product = create(seller_a, food, by=owner_a, images=[files.png()])
+    assert product.status == Product.Status.LISTED
+    assert product.price == Decimal("59.90")
+    assert product.images.count() == 1
+    assert [d.action for d in decisions_for(product)] == ["list"]
+
+
+def test_listing_in_a_category_the_merchant_may_not_sell_in_is_refused_with_the_reason(
+    seller_b, phones
+):
+    with pytest.raises(DomainError) as err:
+        create(seller_b, phones)
+    assert "not approved to sell in" in err.value.message_dict["category"][0]
+    assert not Product.objects.exists()
+
+
+def test_listing_while_the_merchant_is_restricted_is_refused(seller_a, food):
+    restrict(
+        merchant=seller_a,
+        kind=Restriction.Kind.SUSPENSION,
+        reason=Restriction.Reason.MANUAL,
+        source="test:1",
+    )
+    with pytest.raises(DomainError, match="may not list"):
+        create(seller_a, food)
+    assert not Product.objects.exists()
+
+
+def test_listing_for_a_suspended_merchant_is_refused(seller_a, food):
+    seller_a.status = "suspended"
+    seller_a.save()
+    with pytest.raises(DomainError, match="Suspended"):
+        create(seller_a, food)
+
+
+def test_an_oversized_or_fake_image_stores_nothing(seller_a, food, settings):
+    settings.UPLOAD_MAX_BYTES = 50
+    with pytest.raises(DomainError) as err:
+        create(seller_a, food, images=[files.png(), files.upload("x.png", files.png_bytes())])
+    assert "too large" in err.value.message_dict["images"][0]
+    settings.UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    with pytest.raises(DomainError, match="not an image"):
+        create(seller_a, food, images=[files.pdf()])
+    assert not Product.objects.exists()
+    assert not Upload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("price", "-1"), ("price", "abc"), ("title", "  "), ("sku", "")]
+)
+def test_bad_fields_are_refused_by_name(seller_a, food, field, value):
+    with pytest.raises(DomainError) as err:
+        create(seller_a, food, **{field: value})
+    assert field in err.value.message_dict
+
+
+def test_a_duplicate_sku_is_refused(seller_a, food):
+    create(seller_a, food)
+    with pytest.raises(DomainError, match="SKU"):
+        create(seller_a, food, title="Other")
+
+
+def test_a_merchant_cannot_edit_another_merchants_product(seller_a, seller_b, food, owner_b):
+    product = create(seller_a, food)
+    with pytest.raises(NotAllowed):
+        services.update_product(product=product, by=owner_b, title="hijacked")
+    product.refresh_from_db()
+    assert product.title == "五常大米 10斤"
+
+
+def test_moving_a_product_to_a_category_the_merchant_may_not_sell_in_is_refused(
+    seller_b, food, phones, owner_b
+):
+    product = create(seller_b, food)
+    with pytest.raises(DomainError, match="not approved"):
+        services.update_product(product=product, by=owner_b, category=phones)
+    product.refresh_from_db()
+    assert product.category == food
+
+
+def test_restricting_a_merchant_restricts_its_listings_and_lifting_brings_them_back(
+    seller_a, seller_b, food, phones
+):
+    a_food = ProductFactory(merchant=seller_a, category=food)
+    a_phone = ProductFactory(merchant=seller_a, category=phones)
+    a_delisted = ProductFactory(merchant=seller_a, category=food, status="delisted")
+    a_claim = ProductFactory(
+        merchant=seller_a, category=phones, status="restricted", status_cause="ad_claim"
+    )
+    b_food = ProductFactory(merchant=seller_b, category=food)
+    restrict(
+        merchant=seller_a,
+        kind=Restriction.Kind.SALES_RESTRICTION,
+        reason=Restriction.Reason.DOCUMENT_EXPIRED,
+        source="doc:1",
+        category=food,
+    )
+    statuses = dict(Product.objects.values_list("pk", "status"))
+    assert statuses[a_food.pk] == "restricted"
+    assert statuses[a_phone.pk] == "listed"
+    assert statuses[a_delisted.pk] == "delisted"
+    assert statuses[b_food.pk] == "listed"
+    a_food.refresh_from_db()
+    assert a_food.status_cause == "selling_rights"
+    assert [(d.action, d.actor_label) for d in decisions_for(a_food)] == [("restrict", "system")]
+
+    restrict(
+        merchant=seller_a,
+        kind=Restriction.Kind.SUSPENSION,
+        reason=Restriction.Reason.SANCTION,
+        source="sanction:1",
+    )
+    assert Product.objects.get(pk=a_phone.pk).status == "restricted"
+
+    lift(merchant=seller_a, reason=Restriction.Reason.SANCTION, source="sanction:1")
+    assert Product.objects.get(pk=a_phone.pk).status == "listed"
+    assert Product.objects.get(pk=a_food.pk).status == "restricted"  # food still restricted
+    lift(merchant=seller_a, reason=Restriction.Reason.DOCUMENT_EXPIRED, source="doc:1")
+    statuses = dict(Product.objects.values_list("pk", "status"))
+    assert statuses[a_food.pk] == "listed"
+    assert statuses[a_claim.pk] == "restricted"  # another cause: stays until staff decide
+    assert statuses[a_delisted.pk] == "delisted"
+
+
+def test_the_cascade_is_one_update_whatever_the_number_of_listings(
+    seller_a, food, django_assert_max_num_queries
+):
+    ProductFactory.create_batch(30, merchant=seller_a, category=food)
+    from products.services import sync_listings_with_selling_rights
+
+    seller_a.categories.remove(food)
+    with django_assert_max_num_queries(8):
+        changed = sync_listings_with_selling_rights(seller_a)
+    assert changed == 30
+    assert not Product.objects.filter(status="listed").exists()
+
+
+def test_a_quality_delisting_needs_a_passed_reinspection_to_come_back(seller_a, food, role_user):
+    qm = role_user("quality_management")
+    product = ProductFactory(merchant=seller_a, category=food)
+    services.delist_listing(
+        product=product, by=None, reason="Lot failed", evidence="INS-1", cause="quality"
+    )
+    with pytest.raises(DomainError, match="re-inspection"):
+        services.relist(product=product, by=qm, reason="please")
+    services.relist_after_reinspection(product=product, inspection_ref="INS-2", by=None)
+    product.refresh_from_db()
+    assert product.status == "listed"
+    assert [d.action for d in decisions_for(product)] == ["delist", "relist_after_reinspection"]
+    assert decisions_for(product).last().data["inspection"] == "INS-2"
+
+
+def test_reinspection_relisting_is_only_for_quality_delistings(seller_a, food, role_user):
+    product = ProductFactory(merchant=seller_a, category=food)
+    services.delist_listing(product=product, by=role_user("quality_management"), reason="x")
+    with pytest.raises(DomainError):
+        services.relist_after_reinspection(product=product, inspection_ref="INS-9")
+
+
+def test_staff_restrict_and_relist_with_reason_evidence_and_who(seller_a, food, role_user):
+    qm = role_user("quality_management")
+    product = ProductFactory(merchant=seller_a, category=food)
+    with pytest.raises(DomainError):
+        services.restrict_listing(product=product, by=qm, reason=" ")
+    services.restrict_listing(product=product, by=qm, reason="Mislabelled", evidence="photo 3")
+    product.refresh_from_db()
+    assert (product.status, product.status_reason, product.status_evidence) == (
+        "restricted",
+        "Mislabelled",
+        "photo 3",
+    )
+    assert product.status_changed_by == qm
+    services.relist(product=product, by=qm, reason="Label fixed")
+    product.refresh_from_db()
+    assert product.status == "listed"
+    with pytest.raises(DomainError, match="Cannot go from"):
+        services.relist(product=product, by=qm, reason="again")
+
+
+def test_a_cascade_restriction_is_not_relisted_by_hand(seller_a, food, role_user):
+    product = ProductFactory(merchant=seller_a, category=food)
+    seller_a.categories.remove(food)
+    services.sync_listings_with_selling_rights(seller_a)
+    with pytest.raises(DomainError, match="by itself"):
+        services.relist(product=product, by=role_user("quality_management"), reason="x")
