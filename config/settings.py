@@ -143,6 +143,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # entries into django-celery-beat's tables, where staff can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
     "core.deliver-alerts": {"task": "core.tasks.deliver_alerts", "schedule": 60.0},
+    "inspections.plan-due": {
+        "task": "inspections.tasks.plan_due_inspections",
+        "schedule": 6 * 3600.0,
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------
@@ -206,6 +210,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DefectClassEnum": "inspections.models.DefectClass",
+        "InspectionSeverityEnum": "inspections.models.INSPECTION_SEVERITIES",
+        "SwitchingSeverityEnum": "inspections.models.Severity",
+    },
 }
 
 # --- security --------------------------------------------------------------------------

@@ -23,6 +23,10 @@ class Severity(models.TextChoices):
     DISCONTINUED = switching.DISCONTINUED, _("Discontinued (acceptance stopped)")
 
 
+#: The severities a lot is inspected on (discontinued is a state, not a severity).
+INSPECTION_SEVERITIES = Severity.choices[:3]
+
+
 class DefectClass(models.TextChoices):
     CRITICAL = "critical", _("Critical")
     MAJOR = "major", _("Major")
@@ -165,7 +169,7 @@ class Inspection(models.Model):
         verbose_name=_("standard version"),
     )
     severity = models.CharField(
-        _("inspection severity"), max_length=20, choices=Severity.choices[:3]
+        _("inspection severity"), max_length=20, choices=INSPECTION_SEVERITIES
     )
     level = models.CharField(_("inspection level"), max_length=5, default="II")
     sampling_policy = models.ForeignKey(
