@@ -80,9 +80,11 @@ def test_a_retest_that_fails_dismisses_the_objection_and_keeps_the_product_off_s
 
 def test_an_objection_after_15_days_is_refused(product_a, owner_a, inspect):
     original = inspect(product_a, failures=REJECT)
-    with time_machine.travel(original.decided_at + timedelta(days=15, minutes=1)):
-        with pytest.raises(DomainError, match="objection window closed"):
-            services.submit_objection(inspection=original, reason="late", by=owner_a)
+    with (
+        time_machine.travel(original.decided_at + timedelta(days=15, minutes=1)),
+        pytest.raises(DomainError, match="objection window closed"),
+    ):
+        services.submit_objection(inspection=original, reason="late", by=owner_a)
     assert not Objection.objects.exists()
     assert not InspectionPlan.objects.filter(kind="retest").exists()
 

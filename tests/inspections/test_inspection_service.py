@@ -149,7 +149,7 @@ def test_a_lot_size_of_zero_or_less_is_refused(product_a, qm, lot_size):
 
 def test_an_aql_not_in_the_table_is_refused_and_nothing_is_stored(product_a, qm):
     policies.publish(SAMPLING, value={"aql_major": "3.0"}, note="typo")
-    with pytest.raises(DomainError, match="AQL 3.0 is not in the ISO 2859-1 tables"):
+    with pytest.raises(DomainError, match=r"AQL 3\.0 is not in the ISO 2859-1 tables"):
         start(product_a, qm)
     assert not Inspection.objects.exists()
     assert not SwitchingRecord.objects.exists()
