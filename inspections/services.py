@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+import pgtrigger
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
@@ -38,7 +39,7 @@ from inspections.sampling import SamplingError, SamplingPlan, single_sampling_pl
 from inspections.verdict import DEFECT_CLASSES, Verdict, lot_verdict
 from merchants.models import Membership, Merchant, Restriction
 from merchants.selectors import merchant_of
-from merchants.services import lift, restrict
+from merchants.services import can_sell, lift, restrict
 from products.models import Product, Requirement
 from products.services import delist_listing, relist_after_reinspection, standard_version_for
 
@@ -222,40 +223,56 @@ def cancel_plan(*, plan: InspectionPlan, by, reason: str) -> InspectionPlan:
 
 
 # --- the planner ------------------------------------------------------------------------
-_PLAN_COLUMNS = """
-    (kind, merchant_id, category_id, product_id, period, due_by, tightened, status, reason,
-     source, retest_of_id, created_by_id, created_at)
-"""
-_PERIODIC = f"""
-    INSERT INTO inspections_inspectionplan {_PLAN_COLUMNS}
-    SELECT 'periodic', m.id, NULL, NULL, %(period)s, %(due_by)s, false, 'due', %(reason)s,
+# Each kind is one INSERT ... SELECT ... ON CONFLICT DO NOTHING; the unique key (merchant,
+# kind, period) makes a second run, a retried task or two overlapping beats harmless. The
+# row history is written set-based in the same statement (the per-row pghistory trigger is
+# skipped for it: at 100,000 merchants it is most of the time), with the task's context.
+_PLAN_COLUMNS = (
+    "kind, merchant_id, category_id, product_id, period, due_by, tightened, status, reason, "
+    "source, retest_of_id, created_by_id, created_at"
+)
+_WITH_HISTORY = f"""
+    WITH inserted AS (
+        INSERT INTO inspections_inspectionplan ({_PLAN_COLUMNS})
+        {{select}}
+        ON CONFLICT (merchant_id, kind, period) DO NOTHING
+        RETURNING id, {_PLAN_COLUMNS}
+    )
+    INSERT INTO inspections_inspectionplanevent
+        (pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id, id, {_PLAN_COLUMNS})
+    SELECT now(), 'insert', id, (SELECT _pgh_attach_context()), id, {_PLAN_COLUMNS}
+    FROM inserted
+"""  # noqa: S608 - constant column list
+_PERIODIC = _WITH_HISTORY.format(
+    select="""
+    SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', %s,
            'planner', NULL, NULL, now()
     FROM merchants_merchant AS m
     WHERE m.status IN ('probation', 'active')
-    ON CONFLICT (merchant_id, kind, period) DO NOTHING
-"""  # noqa: S608 - constant column list
-_PROBATION = f"""
-    INSERT INTO inspections_inspectionplan {_PLAN_COLUMNS}
+"""
+)
+_PROBATION = _WITH_HISTORY.format(
+    select="""
     SELECT 'probation', m.id, NULL, NULL, 'probation',
-           (m.went_live_at AT TIME ZONE %(tz)s)::date + %(days)s, true, 'due', %(reason)s,
+           (m.went_live_at AT TIME ZONE %s)::date + %s, true, 'due', %s,
            'planner', NULL, NULL, now()
     FROM merchants_merchant AS m
     WHERE m.status = 'probation' AND m.went_live_at IS NOT NULL
-    ON CONFLICT (merchant_id, kind, period) DO NOTHING
-"""  # noqa: S608 - constant column list
+"""
+)
 # The month's random sample is a deterministic hash order of the active merchants, so a
 # second run the same month picks the same merchants (and inserts nothing).
-_RANDOM = f"""
-    INSERT INTO inspections_inspectionplan {_PLAN_COLUMNS}
-    SELECT 'random', m.id, NULL, NULL, %(period)s, %(due_by)s, false, 'due', %(reason)s,
+_RANDOM = _WITH_HISTORY.format(
+    select="""
+    SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', %s,
            'planner', NULL, NULL, now()
     FROM merchants_merchant AS m
     WHERE m.status = 'active'
-    ORDER BY md5(m.id::text || ':' || %(period)s)
-    LIMIT (SELECT ceil(count(*) * %(share)s / 100.0)::bigint
+    ORDER BY md5(m.id::text || ':' || %s)
+    LIMIT (SELECT ceil(count(*) * %s / 100.0)::bigint
            FROM merchants_merchant WHERE status = 'active')
-    ON CONFLICT (merchant_id, kind, period) DO NOTHING
-"""  # noqa: S608 - constant column list
+"""
+)
 
 
 def quarter_of(day: date) -> tuple[str, date]:
@@ -283,33 +300,34 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
     quarter, quarter_end = quarter_of(today)
     month, month_end = month_of(today)
     created = {}
-    with connection.cursor() as cursor:
+    with (
+        pgtrigger.ignore("inspections.InspectionPlan:insert_insert"),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(
             _PERIODIC,
-            {
-                "period": quarter,
-                "due_by": quarter_end,
-                "reason": _("Quarterly spot check %(period)s") % {"period": quarter},
-            },
+            # (pgtrigger.ignore adds its own positional parameter: no named ones here.)
+            [quarter, quarter_end, _("Quarterly spot check %(period)s") % {"period": quarter}],
         )
         created["periodic"] = cursor.rowcount
         cursor.execute(
             _PROBATION,
-            {
-                "tz": timezone.get_current_timezone_name(),
-                "days": settings["probation_due_days"],
-                "reason": _("First spot check of the probation period (tightened)"),
-            },
+            [
+                timezone.get_current_timezone_name(),
+                settings["probation_due_days"],
+                _("First spot check of the probation period (tightened)"),
+            ],
         )
         created["probation"] = cursor.rowcount
         cursor.execute(
             _RANDOM,
-            {
-                "period": month,
-                "due_by": month_end,
-                "share": settings["random_share_percent"],
-                "reason": _("Random spot check %(period)s") % {"period": month},
-            },
+            [
+                month,
+                month_end,
+                _("Random spot check %(period)s") % {"period": month},
+                month,
+                settings["random_share_percent"],
+            ],
         )
         created["random"] = cursor.rowcount
     return created
@@ -796,10 +814,13 @@ def _conclude_retest(retest: Inspection, verdict: Verdict, *, by) -> None:
     original = Inspection.objects.select_for_update().get(pk=retest.plan.retest_of_id)
     objection = Objection.objects.select_for_update().filter(retest_plan=retest.plan_id).first()
     if verdict.accepted:
-        product = Product.objects.get(pk=retest.product_id)
+        product = Product.objects.select_related("merchant", "category").get(pk=retest.product_id)
+        # While the merchant may not sell in the category (acceptance stopped, a sanction)
+        # the product stays off sale; the passed re-test stays on record for later.
         if (
             product.status_cause == Product.Cause.QUALITY
             and product.status != Product.Status.LISTED
+            and can_sell(product.merchant, product.category)
         ):
             relist_after_reinspection(product=product, inspection_ref=f"#{retest.pk}", by=by)
         if objection is not None:

@@ -86,3 +86,20 @@ def test_risk_triggers_plan_once_per_cause_within_7_days(merchant_a):
     assert first == again
     assert first.kind == "risk_triggered"
     assert (first.due_by - first.created_at.date()).days <= 7
+
+
+@time_machine.travel(NOW)
+def test_planner_plans_have_their_row_history(merchants):
+    from django.apps import apps
+
+    from core.audit import system_context
+
+    with system_context("test-planner"):
+        services.plan_due_inspections()
+    Event = apps.get_model("inspections", "InspectionPlanEvent")
+    plans = set(InspectionPlan.objects.values_list("pk", "kind", "period"))
+    events = Event.objects.filter(pgh_label="insert")
+    assert set(events.values_list("pgh_obj_id", "kind", "period")) == plans
+    assert {e.pgh_context.metadata["actor"] for e in events.select_related("pgh_context")} == {
+        "system:test-planner"
+    }
