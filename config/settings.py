@@ -174,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.compute_integrity_signals",
         "schedule": 900.0,
     },
+    "inspections.plan-due": {
+        "task": "inspections.tasks.plan_due_inspections",
+        "schedule": 6 * 3600.0,
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------
@@ -243,6 +247,9 @@ SPECTACULAR_SETTINGS = {
         "SanctionKindEnum": "merchants.models.standing.Sanction.Kind",
         "ClaimPhraseKindEnum": "products.models.ClaimPhrase.Kind",
         "RequirementKindEnum": "products.models.Requirement.Kind",
+        "DefectClassEnum": "inspections.models.DefectClass",
+        "InspectionSeverityEnum": "inspections.models.INSPECTION_SEVERITIES",
+        "SwitchingSeverityEnum": "inspections.models.Severity",
     },
 }
 

@@ -1,0 +1,204 @@
+"""Staff admin for plans, inspections, switching states and objections. Records of what
+was decided are read-only here; actions call the services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
+from inspections import services
+from inspections.models import Inspection, InspectionPlan, Objection, SampleResult, SwitchingRecord
+
+
+def _report(modeladmin, request, exc: ValidationError):
+    for message in exc.messages:
+        modeladmin.message_user(request, message, messages.ERROR)
+
+
+@admin.register(InspectionPlan)
+class InspectionPlanAdmin(LargeTableAdmin):
+    list_display = ["due_by", "kind", "merchant", "category", "product", "status", "period"]
+    list_filter = ["kind", "status", "tightened"]
+    search_fields = ["merchant__legal_name", "period", "source"]
+    date_hierarchy = "due_by"
+    list_select_related = ["merchant", "category", "product"]
+    raw_id_fields = ["merchant", "category", "product"]
+    readonly_fields = ["status", "retest_of", "created_by", "created_at"]
+    fields = [
+        "kind",
+        "merchant",
+        "category",
+        "product",
+        "due_by",
+        "tightened",
+        "reason",
+        "period",
+        "source",
+        *readonly_fields,
+    ]
+    inlines = [DecisionsInline]
+    actions = ["cancel"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        plan = services.create_plan(
+            kind=data["kind"],
+            merchant=data["merchant"],
+            category=data.get("category"),
+            product=data.get("product"),
+            due_by=data["due_by"],
+            tightened=data.get("tightened", False),
+            reason=data.get("reason", ""),
+            period=data.get("period", ""),
+            source=data.get("source", ""),
+            by=request.user,
+        )
+        obj.pk = plan.pk
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "period" in form.base_fields:
+            form.base_fields["period"].required = False
+        return form
+
+    @admin.action(description=_("Cancel the selected plans"))
+    def cancel(self, request, queryset):
+        done = 0
+        for plan in queryset.filter(status=InspectionPlan.Status.DUE):
+            try:
+                services.cancel_plan(
+                    plan=plan, by=request.user, reason=str(_("Cancelled by staff"))
+                )
+                done += 1
+            except ValidationError as exc:
+                _report(self, request, exc)
+        self.message_user(request, _("%(n)d plans cancelled.") % {"n": done})
+
+
+class SampleResultInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SampleResult
+    fields = ["sample_number", "requirement", "passed", "value", "unit", "recorded_by"]
+    readonly_fields = fields
+    extra = 0
+    # Only the nonconforming results: a full lot is hundreds of rows (the grid shows all).
+    verbose_name_plural = _("nonconforming results")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(passed=False).select_related("requirement")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "product",
+        "merchant",
+        "batch",
+        "lot_size",
+        "severity",
+        "status",
+        "decided_by_class",
+    ]
+    list_filter = ["status", "severity", "decided_by_class"]
+    search_fields = ["=id", "batch", "product__title", "merchant__legal_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["product", "merchant"]
+    readonly_fields = [
+        "plan",
+        "product",
+        "merchant",
+        "category",
+        "lot_size",
+        "batch",
+        "standard_version",
+        "severity",
+        "level",
+        "sampling_policy",
+        "sampling_plans",
+        "sample_size",
+        "inspector",
+        "lab",
+        "attachments",
+        "status",
+        "verdict_detail",
+        "decided_by_class",
+        "decided_by",
+        "decided_at",
+        "overturned_by",
+        "grid",
+    ]
+    fields = readonly_fields
+    inlines = [SampleResultInline, DecisionsInline]
+
+    @admin.display(description=_("result grid"))
+    def grid(self, obj):
+        url = reverse("inspections:staff-record", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the result grid"))
+
+
+@admin.register(SwitchingRecord)
+class SwitchingRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "merchant",
+        "category",
+        "severity",
+        "lots",
+        "switching_score",
+        "consecutive_accepted",
+        "rejected_on_tightened",
+        "updated_at",
+    ]
+    list_filter = ["severity"]
+    search_fields = ["merchant__legal_name"]
+    list_select_related = ["merchant", "category"]
+    readonly_fields = [*list_display, "recent_normal", "history"]
+    fields = readonly_fields
+    inlines = [DecisionsInline]
+    actions = ["accept_corrective_action"]
+
+    def has_change_permission(self, request, obj=None):
+        # Read-only detail page; the list keeps the action available to change-permitted staff.
+        return obj is None and request.user.has_perm("inspections.change_switchingrecord")
+
+    @admin.action(description=_("Accept the corrective action (resume on tightened, lift)"))
+    def accept_corrective_action(self, request, queryset):
+        done = 0
+        for record in queryset:
+            try:
+                services.accept_corrective_action(
+                    record=record, by=request.user, note=str(_("Accepted in the admin"))
+                )
+                done += 1
+            except ValidationError as exc:
+                _report(self, request, exc)
+        self.message_user(request, _("%(n)d merchants resume inspection.") % {"n": done})
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["submitted_at", "inspection", "merchant", "status", "retest_plan"]
+    list_filter = ["status"]
+    search_fields = ["merchant__legal_name", "reason"]
+    list_select_related = ["inspection", "merchant", "retest_plan"]
+    readonly_fields = [
+        "inspection",
+        "merchant",
+        "reason",
+        "status",
+        "retest_plan",
+        "submitted_by",
+        "submitted_at",
+        "decided_at",
+        "decision_note",
+    ]
+    fields = readonly_fields
+    inlines = [DecisionsInline]

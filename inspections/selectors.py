@@ -1,0 +1,93 @@
+"""Reads, scoped to who is asking."""
+
+from django.db.models import Q
+
+from core.roles import Role, has_role
+from inspections.models import Inspection, InspectionPlan, Objection, SwitchingRecord
+from merchants.selectors import merchant_of
+
+INSPECTORS = (Role.QUALITY_MANAGEMENT,)
+STAFF_READERS = (
+    Role.QUALITY_MANAGEMENT,
+    Role.QUALITY_MANAGER,
+    Role.MERCHANT_MANAGEMENT,
+    Role.DATA_ANALYSIS,
+)
+
+
+def is_inspector(user) -> bool:
+    return has_role(user, *INSPECTORS)
+
+
+def is_staff_reader(user) -> bool:
+    return merchant_of(user) is None and has_role(user, *STAFF_READERS)
+
+
+def plans_visible_to(user):
+    """Staff see every plan. Spot checks are unannounced: a merchant sees only the re-tests
+    of their own products (which they asked for or need)."""
+    plans = InspectionPlan.objects.select_related("merchant", "category", "product")
+    merchant = merchant_of(user)
+    if merchant is not None:
+        return plans.filter(merchant=merchant, kind=InspectionPlan.Kind.RETEST)
+    if has_role(user, *STAFF_READERS):
+        return plans
+    return plans.none()
+
+
+def inspections_visible_to(user):
+    inspections = Inspection.objects.select_related(
+        "product", "merchant", "category", "plan", "standard_version__standard", "inspector"
+    )
+    merchant = merchant_of(user)
+    if merchant is not None:
+        return inspections.filter(merchant=merchant)
+    if has_role(user, *STAFF_READERS):
+        return inspections
+    return inspections.none()
+
+
+def objections_visible_to(user):
+    objections = Objection.objects.select_related("inspection", "merchant", "retest_plan")
+    merchant = merchant_of(user)
+    if merchant is not None:
+        return objections.filter(merchant=merchant)
+    if has_role(user, *STAFF_READERS):
+        return objections
+    return objections.none()
+
+
+def switching_visible_to(user):
+    records = SwitchingRecord.objects.select_related("merchant", "category")
+    merchant = merchant_of(user)
+    if merchant is not None:
+        return records.filter(merchant=merchant)
+    if has_role(user, *STAFF_READERS):
+        return records
+    return records.none()
+
+
+def due_queue():
+    """Open plans, soonest due first (the Quality Management queue)."""
+    return (
+        InspectionPlan.objects.filter(
+            status__in=[InspectionPlan.Status.DUE, InspectionPlan.Status.IN_PROGRESS]
+        )
+        .select_related("merchant", "category", "product", "retest_of")
+        .order_by("due_by", "id")
+    )
+
+
+def may_see_lab_report(request, upload) -> bool:
+    """Lab reports: staff readers, and the merchant of the inspection."""
+    links = Inspection.attachments.through.objects.filter(upload_id=upload.pk)
+    merchant = merchant_of(request.user)
+    if merchant is not None:
+        return links.filter(inspection__merchant=merchant).exists()
+    return has_role(request.user, *STAFF_READERS) and links.exists()
+
+
+def open_for_results(user):
+    return inspections_visible_to(user).filter(
+        Q(status=Inspection.Status.DRAFT) | Q(status=Inspection.Status.RECORDED)
+    )

@@ -1,0 +1,132 @@
+"""Pages: the queue, the result grid (one post), the merchant portal and its isolation."""
+
+import pytest
+
+from core.roles import Role
+from inspections import services
+from inspections.models import Inspection, Objection
+from products.models import Requirement
+from tests.factories.core import UserFactory
+from tests.factories.inspections import InspectionPlanFactory
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return login
+
+
+def test_the_queue_lists_due_plans_and_is_for_quality_management(
+    client_for, qm, merchant_a, owner_a
+):
+    InspectionPlanFactory(merchant=merchant_a, reason="Quarterly spot check 2026Q4")
+    page = client_for(qm).get("/staff/inspections/")
+    assert page.status_code == 200
+    assert "Quarterly spot check 2026Q4" in page.content.decode()
+    assert client_for(owner_a).get("/staff/inspections/").status_code == 403
+
+
+def test_staff_start_an_inspection_from_the_queue(client_for, qm, product_a):
+    plan = InspectionPlanFactory(merchant=product_a.merchant)
+    response = client_for(qm).post(
+        f"/staff/inspections/plans/{plan.pk}/start/",
+        {"product": product_a.pk, "lot_size": "500", "batch": "L-1", "lab": "CTI"},
+    )
+    inspection = Inspection.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/inspections/{inspection.pk}/record/"
+
+
+def start(product, qm, lot_size=1200):
+    plan = InspectionPlanFactory(merchant=product.merchant)
+    return services.start_inspection(
+        plan=plan, product=product, lot_size=lot_size, batch="G", by=qm
+    )
+
+
+def grid_post(inspection, *, failing_label=(), net="500"):
+    data = {}
+    for requirement in inspection.standard_version.requirements.all():
+        size = inspection.sampling_plans[requirement.severity]["sample_size"]
+        for sample in range(1, size + 1):
+            if requirement.kind == Requirement.Kind.MEASURED:
+                data[f"v-{sample}-{requirement.pk}"] = net
+                data[f"u-{requirement.pk}"] = requirement.unit
+            elif requirement.code == "LABEL" and sample in failing_label:
+                data[f"f-{sample}-{requirement.pk}"] = "on"
+    return data
+
+
+def test_the_grid_renders_80_samples_and_one_post_records_and_decides(
+    client_for, qm, product_a, django_assert_max_num_queries
+):
+    inspection = start(product_a, qm)  # lot 1200: code J, n = 80
+    client = client_for(qm)
+    with django_assert_max_num_queries(25):
+        page = client.get(f"/staff/inspections/{inspection.pk}/record/")
+    html = page.content.decode()
+    assert html.count('type="checkbox"') == 160  # PB and LABEL on 80 samples
+    assert html.count('inputmode="decimal"') == 80
+    assert "inspections/grid.js" in html and "<script>" not in html
+    response = client.post(
+        f"/staff/inspections/{inspection.pk}/record/",
+        {**grid_post(inspection, failing_label=(3, 9)), "decide": "1"},
+    )
+    assert response.status_code == 302
+    inspection.refresh_from_db()
+    assert inspection.results.count() == 240
+    assert inspection.status == "accepted"
+    assert inspection.verdict_detail["minor"]["nonconforming"] == 2
+
+
+def test_a_bad_grid_value_shows_the_error_and_stores_nothing(client_for, qm, product_a):
+    inspection = start(product_a, qm)
+    response = client_for(qm).post(
+        f"/staff/inspections/{inspection.pk}/record/", {**grid_post(inspection, net="abc")}
+    )
+    assert response.status_code == 200
+    assert "abc is not a number" in response.content.decode()
+    assert not inspection.results.exists()
+
+
+def test_the_grid_is_not_for_merchants(client_for, owner_a, qm, product_a):
+    inspection = start(product_a, qm)
+    assert client_for(owner_a).get(f"/staff/inspections/{inspection.pk}/record/").status_code == 403
+
+
+def test_a_merchant_sees_their_inspections_and_objects_on_the_portal(
+    client_for, owner_a, product_a, inspect
+):
+    rejected = inspect(product_a, failures={"critical": 1})
+    client = client_for(owner_a)
+    listing = client.get("/merchant/inspections/").content.decode()
+    assert f"/merchant/inspections/{rejected.pk}/" in listing
+    detail = client.get(f"/merchant/inspections/{rejected.pk}/").content.decode()
+    assert "Object and ask for a re-test" in detail
+    response = client.post(f"/merchant/inspections/{rejected.pk}/", {"reason": "Wrong sample"})
+    assert response.status_code == 302
+    assert Objection.objects.get().status == "retest_scheduled"
+
+
+def test_merchant_b_cannot_open_merchant_as_inspection(client_for, owner_b, product_a, inspect):
+    rejected = inspect(product_a, failures={"critical": 1})
+    client = client_for(owner_b)
+    assert client.get(f"/merchant/inspections/{rejected.pk}/").status_code == 404
+    assert client.post(f"/merchant/inspections/{rejected.pk}/", {"reason": "x"}).status_code == 404
+    assert (
+        f"/merchant/inspections/{rejected.pk}/"
+        not in client.get("/merchant/inspections/").content.decode()
+    )
+    assert not Objection.objects.exists()
+
+
+def test_staff_without_a_merchant_cannot_use_the_portal(client_for, role_user):
+    assert (
+        client_for(role_user(Role.QUALITY_MANAGEMENT)).get("/merchant/inspections/").status_code
+        == 403
+    )
+    assert client_for(UserFactory()).get("/staff/inspections/").status_code == 403
