@@ -143,6 +143,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # entries into django-celery-beat's tables, where staff can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
     "core.deliver-alerts": {"task": "core.tasks.deliver_alerts", "schedule": 60.0},
+    "complaints.sweep-sla": {
+        "task": "complaints.tasks.sweep_sla",
+        "schedule": 60.0,
+        # A wake-up older than the next one is worthless: drop it instead of piling up.
+        "options": {"expires": 55},
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -124,6 +125,8 @@ class Decision(models.Model):
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
+    # Not a column: lets core.admin.DecisionsInline (a generic inline) find the rows.
+    subject = GenericForeignKey("content_type", "object_id")
     action = models.CharField(_("action"), max_length=64)
     from_state = models.CharField(_("from"), max_length=40, blank=True, default="")
     to_state = models.CharField(_("to"), max_length=40, blank=True, default="")
