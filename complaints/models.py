@@ -257,20 +257,18 @@ OPEN = [*RUNNING, CaseStatus.AWAITING_CONSUMER]
 
 
 class SweepStage(models.IntegerChoices):
-    """How far the sweep has alerted on one clock. Alerted clocks leave the partial index,
-    so a sweep only ever reads clocks that still have an alert to raise."""
+    """How far the sweep has alerted on one clock. Alerted clocks leave the sweep's partial
+    indexes, so a sweep only ever reads clocks that still have an alert to raise."""
 
     NONE = 0, _("On time")
     AT_RISK = 1, _("At risk")
     BREACHED = 2, _("Breached")
 
 
-def _open_clock_index(name: str, column: str, stage: str, below: int, extra: Q) -> models.Index:
-    return models.Index(
-        fields=[column],
-        name=name,
-        condition=Q(status__in=RUNNING) & Q(**{f"{stage}__lt": below}) & extra,
-    )
+class Target(models.TextChoices):
+    RESPONSE = "response", _("first response")
+    RESOLUTION = "resolution", _("resolution")
+    MERCHANT_ANSWER = "merchant_answer", _("merchant answer")
 
 
 @governed
@@ -314,7 +312,7 @@ class Case(models.Model):
     kind = models.CharField(
         _("kind"), max_length=20, choices=CaseKind.choices, default=CaseKind.COMPLAINT
     )
-    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    reference = models.CharField(_("reference"), max_length=32)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
     )
@@ -391,21 +389,12 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    # Sweep bookkeeping: what has been alerted on each clock, and counters that make the
-    # alert key of a restarted clock (reopen, a second merchant request) a new fact.
-    response_stage = models.PositiveSmallIntegerField(
-        choices=SweepStage.choices, default=SweepStage.NONE
-    )
-    resolution_stage = models.PositiveSmallIntegerField(
-        choices=SweepStage.choices, default=SweepStage.NONE
-    )
-    merchant_stage = models.PositiveSmallIntegerField(
-        choices=SweepStage.choices, default=SweepStage.NONE
-    )
+    # Counters that make the alert key of a restarted clock (reopen, a second merchant
+    # request) a new fact.
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     merchant_request_count = models.PositiveSmallIntegerField(default=0)
 
-    tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    tracking_token_hash = models.CharField(max_length=64, editable=False)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"),
         null=True,
@@ -428,6 +417,9 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
         constraints = [
+            # Constraints rather than unique=True: no extra LIKE index on a million rows.
+            models.UniqueConstraint(fields=["reference"], name="case_reference_unique"),
+            models.UniqueConstraint(fields=["tracking_token_hash"], name="case_token_unique"),
             models.CheckConstraint(
                 condition=Q(satisfaction__isnull=True) | Q(satisfaction__range=(1, 5)),
                 name="case_satisfaction_range",
@@ -438,49 +430,21 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            # One partial index per sweep threshold: only running clocks that still owe an
-            # alert, so the index stays as small as the work left to do.
-            _open_clock_index(
-                "case_response_risk",
-                "response_at_risk_at",
-                "response_stage",
-                SweepStage.AT_RISK,
-                Q(first_responded_at__isnull=True),
+            # Staff queues sort open cases by their nearest deadline.
+            models.Index(
+                fields=["response_due_at"],
+                name="case_open_response_due",
+                condition=Q(status__in=OPEN, first_responded_at__isnull=True),
             ),
-            _open_clock_index(
-                "case_response_due",
-                "response_due_at",
-                "response_stage",
-                SweepStage.BREACHED,
-                Q(first_responded_at__isnull=True),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="case_open_resolution_due",
+                condition=Q(status__in=OPEN),
             ),
-            _open_clock_index(
-                "case_resolution_risk",
-                "resolution_at_risk_at",
-                "resolution_stage",
-                SweepStage.AT_RISK,
-                Q(),
-            ),
-            _open_clock_index(
-                "case_resolution_due",
-                "resolution_due_at",
-                "resolution_stage",
-                SweepStage.BREACHED,
-                Q(),
-            ),
-            _open_clock_index(
-                "case_merchant_risk",
-                "merchant_answer_at_risk_at",
-                "merchant_stage",
-                SweepStage.AT_RISK,
-                Q(status=CaseStatus.AWAITING_MERCHANT),
-            ),
-            _open_clock_index(
-                "case_merchant_due",
-                "merchant_answer_due_at",
-                "merchant_stage",
-                SweepStage.BREACHED,
-                Q(status=CaseStatus.AWAITING_MERCHANT),
+            models.Index(
+                fields=["merchant_answer_due_at"],
+                name="case_merchant_answer_due",
+                condition=Q(status=CaseStatus.AWAITING_MERCHANT),
             ),
             # Queues: open cases by agent and by merchant, nearest deadline first.
             models.Index(
@@ -492,7 +456,6 @@ class Case(models.Model):
                 fields=["merchant", "-created_at"],
                 name="case_by_merchant",
             ),
-            models.Index(fields=["status", "resolution_due_at"], name="case_status_due"),
         ]
 
     def __str__(self):
@@ -505,6 +468,45 @@ class Case(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.status == CaseStatus.AWAITING_CONSUMER
+
+
+class SLAClock(models.Model):
+    """One SLA target of a case as the sweep sees it: a narrow mirror of the case's deadline
+    columns (the case stays the source of truth; services.sync_clocks writes this).
+
+    Why a separate table: the sweep marks what it alerted (`stage`) on every crossing
+    clock. Updating the wide, heavily indexed case row for that costs ~20x more than this
+    row with three indexes, and `stage` in the partial index predicates is what keeps the
+    indexes holding only clocks that still owe an alert.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks", db_index=False)
+    target = models.CharField(max_length=20, choices=Target.choices)
+    due_at = models.DateTimeField()
+    at_risk_at = models.DateTimeField()
+    running = models.BooleanField(default=True)
+    stage = models.PositiveSmallIntegerField(choices=SweepStage.choices, default=SweepStage.NONE)
+    cycle = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        constraints = [models.UniqueConstraint(fields=["case", "target"], name="sla_clock_unique")]
+        indexes = [
+            models.Index(
+                fields=["at_risk_at"],
+                name="sla_clock_at_risk",
+                condition=Q(running=True, stage__lt=SweepStage.AT_RISK),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="sla_clock_due",
+                condition=Q(running=True, stage__lt=SweepStage.BREACHED),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.target}"
 
 
 class CasePause(models.Model):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from complaints import sla
 from complaints.models import (
     OPEN,
+    RUNNING,
     BusinessCalendar,
     CalendarKind,
     Case,
@@ -31,7 +32,7 @@ from complaints.models import (
     CaseStatus,
     Priority,
     SLAPolicy,
-    SweepStage,
+    Target,
 )
 from core.audit import Workflow, record_decision
 from core.db import advisory_xact_lock
@@ -158,6 +159,58 @@ def _target(policy: SLAPolicy, start: datetime, hours) -> sla.Target:
     return sla.target(start, hours, policy.calendar(), policy.at_risk_fraction)
 
 
+# --- the sweep's clocks -----------------------------------------------------------------------
+
+_SYNC_CLOCKS = """
+    INSERT INTO complaints_slaclock (case_id, target, due_at, at_risk_at, running, stage, cycle)
+    VALUES {rows}
+    ON CONFLICT (case_id, target) DO UPDATE SET
+        due_at = EXCLUDED.due_at,
+        at_risk_at = EXCLUDED.at_risk_at,
+        running = EXCLUDED.running,
+        -- A restarted clock (reopen, a new merchant request) may alert again.
+        stage = CASE WHEN complaints_slaclock.cycle = EXCLUDED.cycle
+                     THEN complaints_slaclock.stage ELSE 0 END,
+        cycle = EXCLUDED.cycle
+"""
+
+
+def sync_clocks(case: Case) -> None:
+    """Mirror the case's deadlines and state into its SLA clocks (one statement). Called
+    by every step that moves a deadline or starts/stops a clock, under the case's lock."""
+    running = case.status in RUNNING
+    clocks = [
+        (
+            Target.RESPONSE,
+            case.response_due_at,
+            case.response_at_risk_at,
+            running and case.first_responded_at is None,
+            0,
+        ),
+        (
+            Target.RESOLUTION,
+            case.resolution_due_at,
+            case.resolution_at_risk_at,
+            running,
+            case.reopen_count,
+        ),
+    ]
+    if case.merchant_answer_due_at is not None:
+        clocks.append(
+            (
+                Target.MERCHANT_ANSWER,
+                case.merchant_answer_due_at,
+                case.merchant_answer_at_risk_at,
+                case.status == CaseStatus.AWAITING_MERCHANT and case.merchant_answered_at is None,
+                case.merchant_request_count,
+            )
+        )
+    rows = ", ".join(["(%s, %s, %s, %s, %s, 0, %s)"] * len(clocks))
+    params = [value for clock in clocks for value in (case.pk, *clock)]
+    with connection.cursor() as cursor:
+        cursor.execute(_SYNC_CLOCKS.format(rows=rows), params)
+
+
 # --- opening --------------------------------------------------------------------------------
 
 
@@ -281,6 +334,7 @@ def open_case(
         actor_label="" if by else "consumer",
         data={"channel": channel, "policy": policy.pk, "policy_version": policy.version},
     )
+    sync_clocks(case)
     if auto_assign:
         assign(case=case, strategy=auto_assign)
     case.tracking_token = token
@@ -406,6 +460,7 @@ def respond(*, case: Case, by, text: str, attachments=(), internal: bool = False
         fields = _stamp_first_response(case, by, message.created_at)
         if fields:
             case.save(update_fields=fields)
+            sync_clocks(case)
         _notify_consumer(case, "message")
     return message
 
@@ -429,6 +484,7 @@ def ask_consumer(*, case: Case, by, question: str, attachments=()) -> CasePause:
         update_fields=fields,
     )
     pause = CasePause.objects.create(case=case, started_at=now, reason=question, started_by=by)
+    sync_clocks(case)
     _notify_consumer(case, "question")
     return pause
 
@@ -475,6 +531,7 @@ def consumer_replied(*, case: Case, text: str, attachments=()) -> CaseMessage:
             data={"paused_seconds": case.paused_seconds},
             update_fields=fields,
         )
+        sync_clocks(case)
     return message
 
 
@@ -491,7 +548,6 @@ def ask_merchant(*, case: Case, by, question: str) -> Case:
     case.merchant_answered_at = None
     case.merchant_answer_due_at = answer.due_at
     case.merchant_answer_at_risk_at = answer.at_risk_at
-    case.merchant_stage = SweepStage.NONE
     case.merchant_request_count += 1
     WORKFLOW.apply(
         case,
@@ -505,10 +561,10 @@ def ask_merchant(*, case: Case, by, question: str) -> Case:
             "merchant_answered_at",
             "merchant_answer_due_at",
             "merchant_answer_at_risk_at",
-            "merchant_stage",
             "merchant_request_count",
         ],
     )
+    sync_clocks(case)
     return case
 
 
@@ -535,6 +591,7 @@ def merchant_answer(*, case: Case, by, text: str, attachments=()) -> CaseMessage
         },
         update_fields=["merchant_answered_at"],
     )
+    sync_clocks(case)
     return message
 
 
@@ -572,6 +629,7 @@ def resolve(*, case: Case, by, outcome: str, reason: str = "", message: str = ""
         },
         update_fields=fields,
     )
+    sync_clocks(case)
     _notify_consumer(case, "resolved")
     return case
 
@@ -599,7 +657,6 @@ def reopen(*, case: Case, reason: str, by=None) -> Case:
     case.reopen_count += 1
     case.resolution_due_at = resolution.due_at
     case.resolution_at_risk_at = resolution.at_risk_at
-    case.resolution_stage = SweepStage.NONE
     previous_outcome = case.outcome
     case.outcome = ""
     case.outcome_reason = ""
@@ -617,13 +674,13 @@ def reopen(*, case: Case, reason: str, by=None) -> Case:
             "reopen_count",
             "resolution_due_at",
             "resolution_at_risk_at",
-            "resolution_stage",
             "outcome",
             "outcome_reason",
             "resolved_at",
             "closed_at",
         ],
     )
+    sync_clocks(case)
     return case
 
 

@@ -19,6 +19,8 @@ from tests.factories.core import UserFactory
 from tests.factories.merchants import MembershipFactory
 
 FILED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+# One per threshold (6), the savepoint and its release, the history switch off and on.
+STATEMENTS = 6 + 2 + 2
 
 
 def at(hours: float, seconds: int = 0):
@@ -199,10 +201,10 @@ def test_sweep_uses_the_same_number_of_statements_however_many_cases_cross(
     django_assert_num_queries,
 ):
     filed(1)
-    with at(100), django_assert_num_queries(6 + 2):  # 6 thresholds, savepoint + release
+    with at(100), django_assert_num_queries(STATEMENTS):
         assert sweep().total == 4
     filed(25)
-    with at(100), django_assert_num_queries(6 + 2):
+    with at(100), django_assert_num_queries(STATEMENTS):
         assert sweep().total == 100
 
 
