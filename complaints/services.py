@@ -336,7 +336,7 @@ def open_case(
     )
     sync_clocks(case)
     if auto_assign:
-        assign(case=case, strategy=auto_assign)
+        case = assign(case=case, strategy=auto_assign)
     case.tracking_token = token
     return case
 
