@@ -38,17 +38,6 @@ class CalendarKind(models.TextChoices):
     BUSINESS_HOURS = "business", _("Business hours")
 
 
-WEEKDAYS = [
-    _("Monday"),
-    _("Tuesday"),
-    _("Wednesday"),
-    _("Thursday"),
-    _("Friday"),
-    _("Saturday"),
-    _("Sunday"),
-]
-
-
 def default_weekly_hours() -> dict:
     return {str(d): "09:00-18:00" for d in range(5)}
 
