@@ -317,11 +317,14 @@ class Case(models.Model):
     consumer_phone = models.CharField(_("consumer phone"), max_length=30, blank=True, default="")
     order_number = models.CharField(_("order number"), max_length=64, blank=True, default="")
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # No single-column indexes where a composite one below leads with the column: every
+    # index is written again when the sweep escalates a row that cannot be updated in place.
     merchant = models.ForeignKey(
         "merchants.Merchant",
         on_delete=models.PROTECT,
         related_name="cases",
         verbose_name=_("merchant"),
+        db_index=False,
     )
     product = models.ForeignKey(
         "products.Product",
@@ -348,6 +351,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_cases",
         verbose_name=_("assignee"),
+        db_index=False,
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     escalated = models.BooleanField(_("escalated to supervisor"), default=False)
@@ -441,6 +445,8 @@ class Case(models.Model):
                 name="case_open_by_assignee",
                 condition=Q(status__in=OPEN),
             ),
+            # Round-robin assignment reads each agent's latest assignment.
+            models.Index(fields=["assignee", "assigned_at"], name="case_by_assignee"),
             models.Index(
                 fields=["merchant", "-created_at"],
                 name="case_by_merchant",
