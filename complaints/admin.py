@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import services
@@ -59,6 +60,9 @@ class SLAPolicyAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["kind", "priority"] if obj else []
+
+    def get_changeform_initial_data(self, request):
+        return {"effective_from": timezone.now(), **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -128,7 +128,8 @@ class SLAPolicy(models.Model):
     """One version of the SLA targets for a case kind and priority.
 
     Versions are added, never edited once a case has pinned them: a case keeps the rules it
-    started with. The version in force is the newest with `effective_from` ≤ now.
+    started with. The version in force is the highest-numbered one whose `effective_from`
+    has come.
     """
 
     kind = models.CharField(_("case kind"), max_length=20, choices=CaseKind.choices)

@@ -80,13 +80,13 @@ OUTCOMES_BY_KIND = {
 
 
 def policy_in_force(*, kind: str, priority: int, at: datetime | None = None) -> SLAPolicy:
-    """The newest version effective at `at`; publishes the defaults (24 h / 72 h, calendar
-    hours) as version 1 the first time a kind and priority is used."""
+    """The highest-numbered version already effective at `at`; publishes the defaults
+    (24 h / 72 h, calendar hours) as version 1 the first time a kind and priority is used."""
     at = at or timezone.now()
     found = (
         SLAPolicy.objects.filter(kind=kind, priority=priority, effective_from__lte=at)
         .select_related("business_calendar")
-        .order_by("-effective_from", "-version")
+        .order_by("-version")
         .first()
     )
     if found is not None:
