@@ -13,13 +13,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import sla
+from complaints import remedies, sla
 from complaints.models import (
     OPEN,
     RUNNING,
@@ -246,10 +247,51 @@ def _validate_new_case(*, kind, merchant, product, complaint_type, delivered_at,
     if kind == CaseKind.COMPLAINT:
         if complaint_type not in Case.ComplaintType.values:
             raise DomainError(_("Choose what the complaint is about."))
-        if fields["desired_remedy"] and fields["desired_remedy"] not in Case.Remedy.values:
+        remedy = fields["desired_remedy"]
+        if remedy and remedy not in Case.Remedy.values:
             raise DomainError(_("Unknown remedy."))
+        if remedy:
+            verdict = remedy_eligibility(
+                remedy, complaint_type=complaint_type, product=product, delivered_at=delivered_at
+            )
+            if not verdict.eligible:
+                raise DomainError(
+                    _("%(remedy)s is not available for this purchase: %(why)s")
+                    % {"remedy": Case.Remedy(remedy).label, "why": explain(verdict)}
+                )
     elif product is None or not fields["advertised_claim"].strip():
         raise DomainError(_("A false-advertising report needs the product and the claim."))
+
+
+def remedy_eligibility(remedy: str, *, complaint_type: str, product, delivered_at, now=None):
+    """Whether the purchase is still eligible for `remedy` (complaints.remedies), reading the
+    product's category exclusion from the 7-day no-reason return."""
+    category = getattr(product, "category", None)
+    return remedies.eligibility(
+        remedy,
+        complaint_type=complaint_type,
+        delivered_at=delivered_at,
+        now=now or timezone.now(),
+        excluded_from_no_reason_return=bool(category and category.excluded_from_no_reason_return),
+        time_zone=settings.TIME_ZONE,
+    )
+
+
+def explain(verdict: remedies.Eligibility) -> str:
+    """The consumer-facing reason for a remedy verdict."""
+    texts = {
+        "within_window": _("open until %(day)s"),
+        "window_passed": _("the window ended on %(day)s"),
+        "excluded_category": _(
+            "this category is excluded from the 7-day no-reason return (made-to-order, "
+            "perishable, opened digital or audio-video goods, newspapers and periodicals)"
+        ),
+        "not_delivered": _("only once the goods have been delivered"),
+        "delivery_problem": _("delivery delay or damage gives full compensation or reshipment"),
+        "not_a_delivery_problem": _("only for delivery delay or damage"),
+        "always": _("always possible"),
+    }
+    return texts[verdict.reason] % {"day": verdict.last_day}
 
 
 @transaction.atomic

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from complaints import services
 from complaints.models import BusinessCalendar, Case, CaseKind, Priority
@@ -26,6 +29,7 @@ class CaseFactory(factory.Factory):
     complaint_type = Case.ComplaintType.QUALITY_DEFECT
     desired_remedy = Case.Remedy.REFUND
     order_number = factory.Sequence(lambda n: f"ORD-{n:08d}")
+    delivered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=2))
     priority = Priority.NORMAL
 
     @classmethod
