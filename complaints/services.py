@@ -315,10 +315,18 @@ def open_case(
     attachments=(),
     by=None,
     auto_assign: str | None = None,
+    received_at: datetime | None = None,
 ) -> Case:
     """File a case: pin the SLA policy in force, store both deadlines and their at-risk
-    instants, and hand out a tracking token (on `case.tracking_token`, never stored)."""
+    instants, and hand out a tracking token (on `case.tracking_token`, never stored).
+
+    `received_at`: when staff record a phone call or an email later, the clocks start when
+    the consumer reached us, not when it was typed in."""
     now = timezone.now()
+    if received_at is not None:
+        if received_at > now:
+            raise DomainError(_("The time the case was received cannot be in the future."))
+        now = received_at
     fields = {
         "consumer_email": consumer_email.strip(),
         "consumer_phone": consumer_phone.strip(),

@@ -170,3 +170,29 @@ def test_asking_the_merchant_starts_their_own_answer_clock(agent):
     assert case.merchant_answer_due_at == FILED + timedelta(hours=24)
     assert case.merchant_answer_at_risk_at == FILED + timedelta(hours=18)
     assert case.merchant_request_count == 1
+
+
+def test_a_case_recorded_later_starts_its_clocks_when_it_was_received(role_user):
+    staff = role_user("consumer_service")
+    with time_machine.travel(FILED + timedelta(hours=2), tick=False):
+        case = CaseFactory(channel="phone", by=staff, received_at=FILED)
+        assert case.created_by == staff
+        with pytest.raises(DomainError):
+            CaseFactory(received_at=FILED + timedelta(hours=3))
+    assert case.created_at == FILED
+    assert case.response_due_at == FILED + timedelta(hours=24)
+
+
+def test_the_demo_seed_builds_cases_in_every_state_once():
+    from complaints import demo as complaints_demo
+    from core import demo as core_demo
+    from merchants import demo as merchants_demo
+
+    for module in (core_demo, merchants_demo, complaints_demo):
+        module.seed(lambda line: None)
+    complaints_demo.seed(lambda line: None)  # idempotent
+    from complaints.models import Case
+
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert statuses == {"new", "assigned", "awaiting_consumer", "awaiting_merchant", "closed"}
+    assert Case.objects.count() == 7
