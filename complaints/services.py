@@ -426,6 +426,10 @@ def _agents():
     return get_user_model().objects.filter(is_active=True, groups__name=Role.CONSUMER_SERVICE)
 
 
+def has_agents() -> bool:
+    return _agents().exists()
+
+
 def pick_agent(*, strategy: str = "least_load"):
     """The Consumer Service agent to take the next case.
 
