@@ -204,7 +204,7 @@ def _sweep_session():
         finally:
             # Only matters when the sweep runs inside a caller's transaction (tests).
             cursor.execute(
-                "SELECT set_config('pgtrigger.ignore', '', true), set_config('jit', %s, true)",
+                "SELECT set_config('pgtrigger.ignore', '{}', true), set_config('jit', %s, true)",
                 [jit],
             )
 

@@ -254,3 +254,13 @@ def test_breach_alert_is_raised_once_when_two_sweeps_overlap():
     assert Alert.objects.values("key").distinct().count() == 4 * len(cases)
     priorities = set(Case.objects.values_list("priority", flat=True))
     assert priorities == {Priority.URGENT}  # escalated exactly twice each, not four times
+
+
+@pytest.mark.django_db
+def test_row_history_still_records_case_changes_after_a_sweep_in_the_same_transaction(agent):
+    (case,) = filed()
+    with at(18):
+        sweep()
+    events_before = case.events.count()
+    services.assign(case=case, to=agent)
+    assert case.events.count() == events_before + 1
