@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from complaints import remedies
 from core.exceptions import DomainError
@@ -75,8 +76,8 @@ def test_filing_with_a_remedy_no_longer_open_is_refused(merchant_a):
     perishable = ProductFactory(
         merchant=merchant_a, category=CategoryFactory(excluded_from_no_reason_return=True)
     )
-    with time_machine.travel(on_day(8), tick=False):
-        with pytest.raises(DomainError, match="window ended"):
+    with time_machine.travel(on_day(8), tick=False), translation.override("en"):
+        with pytest.raises(DomainError, match="window ended on 2026-11-08"):
             CaseFactory(merchant=merchant_a, desired_remedy="return", delivered_at=DELIVERED)
         with pytest.raises(DomainError, match="excluded"):
             CaseFactory(
