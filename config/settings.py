@@ -178,6 +178,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.plan_due_inspections",
         "schedule": 6 * 3600.0,
     },
+    "complaints.sweep-sla": {
+        "task": "complaints.tasks.sweep_sla",
+        "schedule": 60.0,
+        # A wake-up older than the next one is worthless: drop it instead of piling up.
+        "options": {"expires": 55},
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------

@@ -145,11 +145,17 @@ def raise_alert(
     return Alert.objects.get(pk=ids[0]) if ids else None
 
 
-def raise_alerts_from_select(select_sql: str, params: list | tuple = ()) -> list[int]:
+def raise_alerts_from_select(
+    select_sql: str, params: list | tuple | dict = (), *, with_sql: str = ""
+) -> list[int]:
     """Set-based raise: `select_sql` yields rows of (kind, key, recipient_user_id,
     recipient_group_id, content_type_id, object_id, payload jsonb, url). One statement,
-    however many rows; keys that already exist are skipped."""
-    sql = f"""
+    however many rows; keys that already exist are skipped.
+
+    `with_sql` ("WITH crossed AS (UPDATE ... RETURNING ...)") lets a sweep mark the rows it
+    alerts on in the same statement: PostgreSQL only allows data-modifying CTEs at the top
+    level, so they cannot live inside `select_sql`, which may read them."""
+    sql = f"""{with_sql}
         INSERT INTO core_alert
             (kind, key, recipient_user_id, recipient_group_id, content_type_id, object_id,
              payload, url, created_at)

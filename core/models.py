@@ -125,6 +125,7 @@ class Decision(models.Model):
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
+    # Not a column: lets core.admin.DecisionsInline (a generic inline) find the rows.
     subject = GenericForeignKey("content_type", "object_id")
     action = models.CharField(_("action"), max_length=64)
     from_state = models.CharField(_("from"), max_length=40, blank=True, default="")

@@ -1,0 +1,228 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import widgets
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints import services
+from complaints.models import BusinessCalendar, CalendarDay, Case, CaseMessage, CasePause, SLAPolicy
+from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
+from core.exceptions import DomainError
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "created_at"]
+    search_fields = ["name"]
+    inlines = [CalendarDayInline]
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    """New versions are published through the service; a version a case has pinned is
+    read-only, so the rules a case started with stay what they were."""
+
+    list_display = [
+        "kind",
+        "priority",
+        "version",
+        "first_response_hours",
+        "resolution_hours",
+        "merchant_answer_hours",
+        "calendar_kind",
+        "effective_from",
+    ]
+    list_filter = ["kind", "priority", "calendar_kind"]
+    fields = [
+        "kind",
+        "priority",
+        "first_response_hours",
+        "resolution_hours",
+        "merchant_answer_hours",
+        "at_risk_percent",
+        "calendar_kind",
+        "business_calendar",
+        "effective_from",
+        "note",
+    ]
+    inlines = [DecisionsInline]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_used:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind", "priority"] if obj else []
+
+    def get_changeform_initial_data(self, request):
+        return {"effective_from": timezone.now(), **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        published = services.publish_policy(
+            **{name: data[name] for name in self.fields if name in data}, by=request.user
+        )
+        obj.pk = published.pk
+
+
+class CaseMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CaseMessage
+    fields = ["created_at", "author_kind", "author", "internal", "text"]
+    readonly_fields = fields
+    extra = 0
+
+
+class CasePauseInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CasePause
+    fields = ["started_at", "ended_at", "paused_seconds", "reason", "started_by"]
+    readonly_fields = fields
+    extra = 0
+
+
+INTAKE_FIELDS = [
+    "kind",
+    "channel",
+    "priority",
+    "consumer_name",
+    "consumer_email",
+    "consumer_phone",
+    "merchant",
+    "product",
+    "order_number",
+    "delivered_at",
+    "complaint_type",
+    "desired_remedy",
+    "advertised_claim",
+    "claim_seen_at",
+    "description",
+]
+
+
+class IntakeForm(forms.ModelForm):
+    """Staff record a phone call or an email: the service opens the case (and its clocks
+    from the moment the consumer reached us); its rules run here first so a refusal shows
+    next to the form instead of half a case."""
+
+    received_at = forms.SplitDateTimeField(
+        label=_("received at"),
+        widget=widgets.AdminSplitDateTime,
+        help_text=_("When the consumer called or wrote; the SLA clocks start then."),
+    )
+
+    class Meta:
+        model = Case
+        fields = INTAKE_FIELDS
+
+    def _post_clean(self):
+        # The model's own validation would ask for the fields the service fills in.
+        pass
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            with transaction.atomic():
+                self.opened = services.open_case(
+                    **{name: data[name] for name in INTAKE_FIELDS if data.get(name) is not None},
+                    received_at=data["received_at"],
+                    by=self.user,
+                    auto_assign="least_load" if services.has_agents() else None,
+                )
+        except DomainError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        return data
+
+
+@admin.register(Case)
+class CaseAdmin(LargeTableAdmin):
+    """Cases change only through the services (actions here, staff pages): the admin shows
+    the whole record, its clocks and its history, and records phone and email cases."""
+
+    list_display = [
+        "reference",
+        "kind",
+        "status",
+        "priority",
+        "merchant",
+        "assignee",
+        "response_due_at",
+        "resolution_due_at",
+        "escalated",
+    ]
+    list_filter = ["status", "kind", "priority", "escalated", "channel"]
+    search_fields = ["reference", "order_number", "consumer_email", "consumer_phone"]
+    date_hierarchy = "created_at"
+    list_select_related = ["merchant", "assignee"]
+    raw_id_fields = ["merchant", "product", "assignee", "policy", "created_by"]
+    exclude = ["tracking_token_hash"]
+    inlines = [CaseMessageInline, CasePauseInline, DecisionsInline]
+    actions = ["assign_least_load", "assign_round_robin"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, form=IntakeForm, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": [*INTAKE_FIELDS, "received_at"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "channel": Case.Channel.PHONE,
+            "received_at": timezone.now(),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def save_model(self, request, obj, form, change):
+        # IntakeForm.clean opened the case through the service.
+        obj.pk = form.opened.pk
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _assign(self, request, queryset, strategy):
+        done = 0
+        for case in queryset.filter(status=Case.Status.NEW):
+            try:
+                services.assign(case=case, strategy=strategy, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, exc.messages[0], messages.ERROR)
+                return
+            done += 1
+        self.message_user(request, _("%(n)d cases assigned.") % {"n": done})
+
+    @admin.action(description=_("Assign new cases (least load)"))
+    def assign_least_load(self, request, queryset):
+        self._assign(request, queryset, "least_load")
+
+    @admin.action(description=_("Assign new cases (round robin)"))
+    def assign_round_robin(self, request, queryset):
+        self._assign(request, queryset, "round_robin")
