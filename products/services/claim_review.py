@@ -433,11 +433,10 @@ def clear_flags(*, flag_ids, by, reason: str) -> int:
 
 @transaction.atomic
 def restrict_for_claims(*, flag_ids, by, reason: str) -> list[Product]:
-    """The claims breach art. 9(3): restrict each product's listing and close its flags.
-
-    Recording the merchant's violation points (rule "false_advertising_substantiated") is
-    the merchant-standing service's job and is not part of this function yet.
-    """
+    """The claims breach art. 9(3): restrict each product's listing, close its flags and
+    record the merchant's violation (one per product and decision, its first flag as the
+    evidence)."""
+    from merchants.services import record_violation
     from products.services.listings import restrict_listing
 
     reason = _require_reason(reason)
@@ -458,6 +457,13 @@ def restrict_for_claims(*, flag_ids, by, reason: str) -> list[Product]:
                 cause=Product.Cause.AD_CLAIM,
             )
             restricted.append(product)
+        record_violation(
+            merchant=product.merchant,
+            rule_code="false_advertising_substantiated",
+            evidence=product_flags[0],
+            recorded_by=by,
+            note=evidence,
+        )
     return restricted
 
 

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from core.audit import decisions_for
 from core.exceptions import DomainError
+from merchants.models import ViolationEntry
 from products import services
 from products.models import ClaimFlag, ClaimPhrase, ClaimTerm, Product, ScanRun
 from tests.factories.products import ProductFactory
@@ -101,6 +102,9 @@ def test_restricting_for_a_claim_restricts_the_listing_and_records_the_decision(
     assert "国家级" in product.status_evidence
     assert set(product.claim_flags.values_list("status", flat=True)) == {"actioned"}
     assert decisions_for(product).last().action == "restrict"
+    [entry] = ViolationEntry.objects.filter(merchant=product.merchant)
+    assert entry.rule_code == "false_advertising_substantiated"
+    assert entry.evidence.product == product
 
 
 def test_rescan_is_idempotent(seller_a, food, on_commit):
