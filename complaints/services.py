@@ -684,8 +684,47 @@ def resolve(*, case: Case, by, outcome: str, reason: str = "", message: str = ""
         update_fields=fields,
     )
     sync_clocks(case)
+    if case.kind == CaseKind.AD_REPORT and outcome == Case.Outcome.SUBSTANTIATED:
+        _act_on_substantiated_report(case, by=by, reason=reason)
     _notify_consumer(case, "resolved")
     return case
+
+
+def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
+    """M3.4: the product is restricted until its listing is corrected, the merchant gets
+    the rule's violation points, and a risk-triggered inspection is scheduled."""
+    from inspections.services import schedule_risk_inspection
+    from merchants.services import record_violation
+    from products.models import Product
+    from products.services import restrict_listing
+
+    why = reason.strip() or _("False advertising report %(reference)s substantiated.") % {
+        "reference": case.reference
+    }
+    if case.product_id:
+        product = Product.objects.get(pk=case.product_id)
+        if product.status == Product.Status.LISTED:
+            restrict_listing(
+                product=product,
+                by=by,
+                reason=why,
+                evidence=case.reference,
+                cause=Product.Cause.AD_CLAIM,
+            )
+    record_violation(
+        merchant=case.merchant,
+        rule_code="false_advertising_substantiated",
+        evidence=case,
+        recorded_by=by,
+        note=why,
+    )
+    schedule_risk_inspection(
+        merchant=case.merchant,
+        source=f"complaints.case:{case.pk}",
+        reason=why,
+        product=case.product,
+        by=by,
+    )
 
 
 @transaction.atomic

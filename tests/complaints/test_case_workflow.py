@@ -10,6 +10,8 @@ from complaints import services
 from complaints.models import Case, CaseMessage, Priority
 from core.audit import decisions_for
 from core.exceptions import DomainError, InvalidTransition, NotAllowed
+from inspections.models import InspectionPlan
+from merchants.models import ViolationEntry
 from tests.factories.complaints import CaseFactory
 from tests.factories.products import ProductFactory
 
@@ -59,6 +61,41 @@ def test_a_false_advertising_report_needs_the_product_and_the_claim(merchant_a):
     )
     assert report.reference.startswith("R")
     assert report.complaint_type == ""
+
+
+def test_a_substantiated_report_restricts_the_product_adds_points_and_plans_an_inspection(
+    merchant_a, role_user, django_capture_on_commit_callbacks
+):
+    agent = role_user("consumer_service")
+    product = ProductFactory(merchant=merchant_a)
+    report = CaseFactory(
+        kind="ad_report", merchant=merchant_a, product=product, advertised_claim="全网第一"
+    )
+    services.assign(case=report, to=agent)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve(case=report, by=agent, outcome="substantiated", reason="Claim is false")
+    product.refresh_from_db()
+    assert (product.status, product.status_cause) == ("restricted", "ad_claim")
+    [entry] = ViolationEntry.objects.filter(merchant=merchant_a)
+    assert (entry.rule_code, entry.evidence) == ("false_advertising_substantiated", report)
+    plan = InspectionPlan.objects.get(merchant=merchant_a)
+    assert (plan.kind, plan.product) == ("risk_triggered", product)
+    assert len(mail.outbox) == 1  # the reporter is told
+
+
+def test_an_unsubstantiated_report_changes_nothing_but_the_case(merchant_a, role_user):
+    agent = role_user("consumer_service")
+    product = ProductFactory(merchant=merchant_a)
+    report = CaseFactory(
+        kind="ad_report", merchant=merchant_a, product=product, advertised_claim="Organic"
+    )
+    services.assign(case=report, to=agent)
+    services.resolve(case=report, by=agent, outcome="rejected", reason="Certificate shown")
+    product.refresh_from_db()
+    assert product.status == "listed"
+    assert not ViolationEntry.objects.exists()
+    assert not InspectionPlan.objects.exists()
 
 
 def test_least_load_assignment_picks_the_agent_with_fewest_open_cases(role_user):
