@@ -49,7 +49,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 # --- standards ---------------------------------------------------------------------------
-class RequirementSerializer(serializers.ModelSerializer):
+class StandardRequirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Requirement
         fields = [
@@ -66,7 +66,7 @@ class RequirementSerializer(serializers.ModelSerializer):
 
 
 class StandardVersionSerializer(serializers.ModelSerializer):
-    requirements = RequirementSerializer(many=True, read_only=True)
+    requirements = StandardRequirementSerializer(many=True, read_only=True)
     category = serializers.IntegerField(source="standard.category_id", read_only=True)
 
     class Meta:
@@ -197,7 +197,7 @@ class ProductWriteSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ProductReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -248,7 +248,7 @@ class ProductViewSet(
         if self.action in ("create", "update", "partial_update"):
             return ProductWriteSerializer
         if self.action in ("restrict", "delist", "relist"):
-            return ReasonSerializer
+            return ProductReasonSerializer
         return ProductSerializer
 
     def _read(self, product, code=status.HTTP_200_OK):
@@ -272,24 +272,24 @@ class ProductViewSet(
         services.update_product(product=product, by=request.user, **data.validated_data)
         return self._read(product)
 
-    @extend_schema(request=ReasonSerializer, responses=ProductSerializer)
+    @extend_schema(request=ProductReasonSerializer, responses=ProductSerializer)
     @action(detail=True, methods=["post"])
     def restrict(self, request, pk=None):
         return self._status(services.restrict_listing, request)
 
-    @extend_schema(request=ReasonSerializer, responses=ProductSerializer)
+    @extend_schema(request=ProductReasonSerializer, responses=ProductSerializer)
     @action(detail=True, methods=["post"])
     def delist(self, request, pk=None):
         return self._status(services.delist_listing, request)
 
-    @extend_schema(request=ReasonSerializer, responses=ProductSerializer)
+    @extend_schema(request=ProductReasonSerializer, responses=ProductSerializer)
     @action(detail=True, methods=["post"])
     def relist(self, request, pk=None):
         return self._status(services.relist, request, with_evidence=False)
 
     def _status(self, service, request, with_evidence=True):
         product = self.get_object()
-        data = ReasonSerializer(data=request.data)
+        data = ProductReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         extra = {"evidence": data.validated_data["evidence"]} if with_evidence else {}
         service(product=product, by=request.user, reason=data.validated_data["reason"], **extra)
