@@ -12,6 +12,7 @@ from core.models import Upload
 from merchants import services
 from merchants.models import AgreementAcceptance, Application, Document, Merchant
 from products.models import ClaimFlag, Product
+from products.services.listings import MAX_IMAGES
 from tests import files
 from tests.e2e.conftest import LANGUAGES, assert_page_in, log_in, translated
 from tests.factories.core import PASSWORD, CategoryFactory
@@ -146,6 +147,10 @@ def test_merchant_sees_the_claim_warning_before_saving_a_best_product(make_page,
     log_in(page, owner, PASSWORD)
     page.goto("/merchant/products/new/")
     assert_page_in(page, language)
+    images_help = translated(
+        language, "JPEG or PNG, at most 10 MB each, %(n)d images per product."
+    ) % {"n": MAX_IMAGES}
+    assert images_help in page.inner_text("#product-form")
     feedback = page.locator("#claim-feedback")
     feedback.get_by_text(translated(language, "No absolute terms found.")).wait_for()
     page.locator("[name=category]").select_option(str(category.pk))
