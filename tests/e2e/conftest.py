@@ -14,10 +14,6 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-# The Playwright sync API runs an event loop in this thread; the tests still call the ORM
-# synchronously (factories, assertions), which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -48,7 +44,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: run `make e2e-deps` (apt package `chromium`)."
@@ -57,6 +53,22 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
+    # The Playwright sync API keeps an event loop running in this thread while the browser
+    # lives; the journeys still call the ORM synchronously (factories, assertions, the
+    # database flush after each test), which Django would refuse. Allowed for exactly that
+    # span, so it never reaches other tests or their subprocesses (check --deploy).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright):
     with sync_playwright() as playwright:
         # launch() gives every browser a fresh temporary user-data dir; each test then gets
         # its own context (cookies, storage), so nothing carries over between journeys.
