@@ -24,8 +24,24 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-test: lint
+test: lint e2e-deps
 	$(EMBED) scripts/test.sh $(PYTEST_ARGS)
+
+# Browser journeys (tests/e2e) drive Debian's chromium through Playwright; never
+# `playwright install`. Installs chromium and a CJK font when missing and we are root.
+E2E_PACKAGES := chromium fonts-wqy-microhei
+e2e-deps:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $(E2E_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(E2E_PACKAGES); }; \
+	else \
+	  echo "e2e-deps: /usr/bin/chromium or a CJK font is missing and this is not root;"; \
+	  echo "  run: sudo apt-get install --no-install-recommends $(E2E_PACKAGES)"; \
+	  echo "  (the browser journeys in tests/e2e fail without it under CI=true)"; \
+	fi
 
 # Regenerate the translation catalogues after changing strings, then translate and compile.
 messages: install

@@ -37,6 +37,16 @@ _PDF_ACTIVE = re.compile(
     rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|OpenAction\s*<<[^>]*/JS)\b"
 )
 _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]")
+# The same names as _PDF_ACTIVE, found in the parsed object graph, where #-escaped names
+# (/J#61vaScript) and compressed object streams no longer hide them.
+_PDF_ACTIVE_NAMES = frozenset(
+    {"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"}
+)
+_PDF_MAX_OBJECTS = 200_000
+# What may follow a file's end marker: line ends and padding, never another file.
+_TRAILING_PADDING = b"\r\n\t \x00\x0c"
+_PNG_END = b"IEND\xaeB`\x82"
+_JPEG_END = b"\xff\xd9"
 
 
 @dataclass(frozen=True)
@@ -79,9 +89,48 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+def _trailing_data_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "The file carries extra data after its end (it may hide another file). "
+            "Save it again from its original program and upload that copy."
+        ),
+        code="trailing_data",
+    )
+
+
+def _pdf_active_content(reader: PdfReader) -> bool:
+    """Walk every object reachable from the trailer, looking for active-content names."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    stack, seen, visited = [reader.trailer], set(), 0
+    while stack:
+        node = stack.pop()
+        visited += 1
+        if visited > _PDF_MAX_OBJECTS:
+            return True  # too large to vouch for
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+            stack.append(node.get_object())
+        elif isinstance(node, DictionaryObject):
+            for key, value in node.items():
+                if key in _PDF_ACTIVE_NAMES:
+                    return True
+                stack.append(value)
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+        elif isinstance(node, NameObject) and node in _PDF_ACTIVE_NAMES:
+            return True
+    return False
+
+
 def _check_pdf(data: bytes) -> None:
     if b"%%EOF" not in data[-2048:]:
         raise ValidationError(_("The PDF is incomplete (it looks truncated)."), code="pdf")
+    if data[data.rindex(b"%%EOF") + 5 :].strip(_TRAILING_PADDING):
+        raise _trailing_data_error()
     if _PDF_ACTIVE.search(data):
         raise ValidationError(
             _("PDFs with scripts, embedded files or launch actions are not accepted."),
@@ -93,12 +142,31 @@ def _check_pdf(data: bytes) -> None:
             raise ValidationError(_("Password-protected PDFs are not accepted."), code="pdf")
         if len(reader.pages) < 1:
             raise ValidationError(_("The PDF has no pages."), code="pdf")
+        active = _pdf_active_content(reader)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValidationError(_("The PDF could not be read."), code="pdf") from exc
+    if active:
+        raise ValidationError(
+            _("PDFs with scripts, embedded files or launch actions are not accepted."),
+            code="pdf_active",
+        )
+
+
+def _pixel_limit_error() -> ValidationError:
+    return ValidationError(
+        _("The image has too many pixels (at most %(n)s million).")
+        % {"n": settings.UPLOAD_MAX_PIXELS // 1_000_000},
+        code="image_pixels",
+    )
 
 
 def _check_image(data: bytes, content_type: str) -> None:
     expected = {JPEG: "JPEG", PNG: "PNG"}[content_type]
+    end = _PNG_END if content_type == PNG else _JPEG_END
+    # Not ending on the end marker: either cut short (the decode below says so) or
+    # followed by another file (a polyglot such as an image with a ZIP appended).
+    if not data.rstrip(_TRAILING_PADDING).endswith(end) and end in data:
+        raise _trailing_data_error()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -106,22 +174,18 @@ def _check_image(data: bytes, content_type: str) -> None:
                 if image.format != expected:
                     raise ValidationError(_("The image could not be read."), code="image")
                 if image.width * image.height > settings.UPLOAD_MAX_PIXELS:
-                    raise ValidationError(
-                        _("The image has too many pixels (at most %(n)s million).")
-                        % {"n": settings.UPLOAD_MAX_PIXELS // 1_000_000},
-                        code="image_pixels",
-                    )
+                    raise _pixel_limit_error()
                 image.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()  # a full decode catches truncated pixel data
     except ValidationError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _pixel_limit_error() from exc
     except (
         OSError,
         SyntaxError,
         ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
     ) as exc:
         raise ValidationError(_("The image could not be read."), code="image") from exc
 

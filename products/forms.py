@@ -1,9 +1,18 @@
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Category
 from products.models import ClaimFlag
 from products.services.listings import MAX_IMAGES
+
+
+def _images_help():
+    return gettext("JPEG or PNG, at most 10 MB each, %(n)d images per product.") % {"n": MAX_IMAGES}
+
+
+_images_help_text = lazy(_images_help, str)
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -17,10 +26,8 @@ class MultipleImageField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "help_text",
-            _("JPEG or PNG, at most 10 MB each, %(n)d images per product.") % {"n": MAX_IMAGES},
-        )
+        # Lazy: the form class is built once at import, the text is read per request.
+        kwargs.setdefault("help_text", _images_help_text())
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", ".jpg,.jpeg,.png,image/jpeg,image/png")
 
