@@ -4,7 +4,6 @@ a database trigger refuses DELETE on them, whatever the code path."""
 
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -164,7 +163,6 @@ class ProductReview(models.Model):
             models.Index(fields=["product", "created_at"]),
             models.Index(fields=["merchant", "created_at"]),
             models.Index(fields=["reviewer"]),
-            GinIndex(fields=["text"], name="review_text_trgm", opclasses=["gin_trgm_ops"]),
         ]
 
     def __str__(self):

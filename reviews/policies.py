@@ -28,8 +28,11 @@ policies.register(
         "burst_min_reviews": 10,
         "burst_factor": 5.0,
         "baseline_days": 30,
-        # Near-duplicates: pg_trgm similarity at or above this, texts of at least min_length.
+        # Near-duplicates: Jaccard similarity of character 3-shingles at or above this, for
+        # texts of at least min_length; pairs are sought through shingles that occur in at
+        # most duplicate_rare_shingle_texts texts of the lookback.
         "duplicate_similarity": 0.8,
+        "duplicate_rare_shingle_texts": 50,
         "duplicate_min_length": 20,
         "duplicate_lookback_days": 90,
         # How far back each sweep looks for new reviews to examine.

@@ -61,26 +61,50 @@ BURST = """
     ORDER BY r.id, a.in_window DESC
 """
 
-# Near-duplicates: pg_trgm similarity over the trigram GIN index (the % operator uses
-# pg_trgm.similarity_threshold, set for this transaction). Both reviews of a pair are
-# flagged, each pointing at its closest match.
+# Near-duplicates: Jaccard similarity of the texts' character 3-shingles (lower-cased,
+# white space folded), in plain SQL so it needs no extension (the embedded PostgreSQL has
+# no pg_trgm). Candidate pairs are found through rare shingles only (ones in at most
+# `rare_df` texts of the pool), which keeps the self-join small; each candidate's exact
+# Jaccard is then counted over all its shingles. Both reviews of a pair are flagged, each
+# pointing at its closest match.
 NEAR_DUPLICATE = """
-    WITH pairs AS (
-        SELECT a.id AS a_id, b.id AS b_id, similarity(a.text, b.text) AS score,
-               b.product_id AS b_product, b.merchant_id AS b_merchant
-        FROM reviews_productreview a
-        JOIN reviews_productreview b
-          ON b.id <> a.id AND b.text %% a.text
-         AND b.created_at > %(now)s - %(dup_lookback)s
-         AND length(b.text) >= %(min_length)s
-        WHERE a.created_at > %(since)s AND a.created_at <= %(now)s
-          AND length(a.text) >= %(min_length)s
+    WITH pool AS (
+        SELECT id, product_id, merchant_id, created_at,
+               lower(regexp_replace(text, '\\s+', ' ', 'g')) AS t
+        FROM reviews_productreview
+        WHERE created_at > least(%(since)s, %(now)s - %(dup_lookback)s)
+          AND created_at <= %(now)s AND length(text) >= %(min_length)s
+    ), shingles AS (
+        SELECT DISTINCT p.id, substr(p.t, g, 3) AS sh
+        FROM pool p CROSS JOIN LATERAL generate_series(1, length(p.t) - 2) AS g
+    ), sizes AS (
+        SELECT id, count(*) AS n FROM shingles GROUP BY id
+    ), rare AS (
+        SELECT sh FROM shingles GROUP BY sh HAVING count(*) <= %(rare_df)s
+    ), candidates AS (
+        SELECT DISTINCT a.id AS a_id, b.id AS b_id
+        FROM pool a
+        JOIN shingles sa ON sa.id = a.id
+        JOIN rare USING (sh)
+        JOIN shingles sb ON sb.sh = sa.sh AND sb.id <> a.id
+        JOIN pool b ON b.id = sb.id AND b.created_at > %(now)s - %(dup_lookback)s
+        WHERE a.created_at > %(since)s
+    ), pairs AS (
+        SELECT c.a_id, c.b_id, count(*)::float / (za.n + zb.n - count(*)) AS score
+        FROM candidates c
+        JOIN shingles sa ON sa.id = c.a_id
+        JOIN shingles sb ON sb.id = c.b_id AND sb.sh = sa.sh
+        JOIN sizes za ON za.id = c.a_id
+        JOIN sizes zb ON zb.id = c.b_id
+        GROUP BY c.a_id, c.b_id, za.n, zb.n
+        HAVING count(*)::float / (za.n + zb.n - count(*)) >= %(similarity)s
     ), both_sides AS (
-        SELECT a_id AS review_id, b_id AS other, score, b_product AS other_product,
-               b_merchant AS other_merchant FROM pairs
+        SELECT p.a_id AS review_id, p.b_id AS other, p.score,
+               r.product_id AS other_product, r.merchant_id AS other_merchant
+        FROM pairs p JOIN pool r ON r.id = p.b_id
         UNION ALL
         SELECT p.b_id, p.a_id, p.score, r.product_id, r.merchant_id
-        FROM pairs p JOIN reviews_productreview r ON r.id = p.a_id
+        FROM pairs p JOIN pool r ON r.id = p.a_id
     )
     SELECT DISTINCT ON (review_id) review_id,
            jsonb_build_object(
@@ -163,13 +187,10 @@ def compute_signals(*, now: datetime | None = None) -> dict[str, int]:
         "similarity": settings["duplicate_similarity"],
         "min_length": settings["duplicate_min_length"],
         "dup_lookback": timedelta(days=settings["duplicate_lookback_days"]),
+        "rare_df": settings["duplicate_rare_shingle_texts"],
     }
     raised = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-            [str(settings["duplicate_similarity"])],
-        )
         for kind, select in KINDS.items():
             sql = _INSERT.format(select=select)  # our own constants; values are parameters
             cursor.execute(sql, {**params, "kind": kind})

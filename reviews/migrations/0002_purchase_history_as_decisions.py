@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0002_initial'),
+        ('reviews', '0001_initial'),
     ]
 
     operations = [
