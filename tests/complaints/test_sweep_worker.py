@@ -20,6 +20,7 @@ from complaints.models import Case, Priority, SLAClock
 from config.celery import app
 from core.models import Alert, Decision
 from tests.factories.complaints import CaseFactory
+from tests.worker import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = 40
@@ -30,7 +31,8 @@ def _start_worker(concurrency: int, log: Path) -> subprocess.Popen:
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        # Socket-path servers (the embedded one) keep the host in OPTIONS.
+        "DATABASE_URL": database_url(db),
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     return subprocess.Popen(
