@@ -20,6 +20,9 @@ from tests.factories.complaints import CaseFactory
 from tests.factories.core import UserFactory
 from tests.factories.merchants import MembershipFactory
 
+# Also run against the machine's own PostgreSQL/Redis in CI (the SLA sweep).
+pytestmark = pytest.mark.external
+
 FILED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # One per threshold (6), the savepoint and its release, the history switch off and on.
 STATEMENTS = 6 + 2 + 2
@@ -242,7 +245,6 @@ def test_the_sweep_is_on_the_beat_schedule(settings):
     assert sweep_sla.acks_late
 
 
-@pytest.mark.external
 @pytest.mark.django_db(transaction=True)
 def test_breach_alert_is_raised_once_when_two_sweeps_overlap():
     UserFactory()  # the sweep needs nothing else
