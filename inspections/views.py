@@ -1,12 +1,9 @@
 """Pages: the Quality Management queue and result grid, the merchant's inspections.
 Thin: parse, authorise, call a service, render."""
 
-from functools import wraps
 from itertools import groupby
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import decisions_for
 from core.exceptions import DomainError
+from core.web import add_service_errors, allowed_if
 from inspections import selectors, services
 from inspections.forms import (
     CorrectiveActionForm,
@@ -27,35 +25,8 @@ from inspections.models import Inspection, InspectionPlan, Objection, Severity, 
 from merchants.selectors import merchant_of
 from products.models import Requirement
 
-
-def inspector_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not selectors.is_inspector(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def merchant_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if merchant_of(request.user) is None:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _add_errors(form, exc: DomainError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+inspector_required = allowed_if(selectors.is_inspector)
+merchant_required = allowed_if(lambda user: merchant_of(user) is not None)
 
 
 # --- Quality Management --------------------------------------------------------------------
@@ -111,7 +82,7 @@ def staff_start(request, pk):
                 by=request.user,
             )
         except DomainError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("inspections:staff-record", pk=inspection.pk)
     return render(request, "inspections/staff/start.html", {"plan": plan, "form": form})
@@ -277,7 +248,7 @@ def merchant_inspection(request, pk):
                 inspection=inspection, reason=form.cleaned_data["reason"], by=request.user
             )
         except DomainError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your objection is filed; a re-test is scheduled."))
             return redirect("inspections:merchant-inspection", pk=inspection.pk)

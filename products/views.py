@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from core.exceptions import DomainError
+from core.web import add_service_errors, allowed_if
 from merchants.selectors import merchant_of
 from products import selectors, services
 from products.forms import FlagDecisionForm, ProductForm
@@ -32,23 +33,7 @@ def merchant_required(view):
     return wrapped
 
 
-def reviewer_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not selectors.is_claim_reviewer(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _add_errors(form, exc: DomainError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+reviewer_required = allowed_if(selectors.is_claim_reviewer)
 
 
 # --- merchant portal ---------------------------------------------------------------------
@@ -108,7 +93,7 @@ def merchant_product_edit(request, pk=None):
                 )
                 messages.success(request, _("The product is saved."))
         except DomainError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             open_flags = product.claim_flags.filter(status=ClaimFlag.Status.OPEN).count()
             if open_flags:
@@ -195,7 +180,7 @@ def staff_claims(request):
                     % {"n": len(ids), "p": len(restricted)},
                 )
         except DomainError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect(request.get_full_path())
     page = Paginator(queue, 50).get_page(request.GET.get("page"))

@@ -19,6 +19,7 @@ from django_ratelimit.decorators import ratelimit
 
 from core.alerts import inbox_for
 from core.audit import decisions_for
+from core.web import add_service_errors
 from merchants import services
 from merchants.forms.onboarding import (
     AccountSignUpForm,
@@ -33,15 +34,6 @@ from merchants.forms.onboarding import (
 from merchants.models import Application, Document, TrainingSession
 from merchants.portal import is_portal_user
 from merchants.selectors import active_restrictions, merchant_of
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's error on the matching fields (or on the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def portal_page(view):
@@ -101,7 +93,7 @@ def portal_signup(request):
         try:
             merchant = services.sign_up(password=data.pop("password1"), **data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             login(request, merchant.memberships.get().user, backend=MODEL_BACKEND)
             messages.success(request, _("Your merchant is registered. Now add your documents."))
@@ -144,7 +136,7 @@ def portal_apply(request):
             try:
                 services.register_merchant(user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Your merchant is registered. Now add your documents."))
                 return redirect("merchants:portal-documents")
@@ -165,7 +157,7 @@ def portal_apply(request):
                 merchant=merchant, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your details are saved."))
             return redirect("merchants:portal-apply")
@@ -215,7 +207,7 @@ def portal_documents(request):
         try:
             services.upload_document(merchant=merchant, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The document is uploaded and waits for review."))
             return redirect("merchants:portal-documents")
@@ -252,7 +244,7 @@ def portal_agreement(request):
                 ip_address=client_ip(request),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Thank you: the agreement is accepted."))
             return redirect("merchants:portal-agreement")
@@ -311,7 +303,7 @@ def portal_team(request):
                 )
             services.add_staff_member(merchant=merchant, actor=request.user, user=user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("%(user)s can now work for your merchant.") % {"user": user}
