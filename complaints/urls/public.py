@@ -1,0 +1,3 @@
+"""Complaints pages for the public audience."""
+
+urlpatterns = []

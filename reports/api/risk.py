@@ -1,0 +1,5 @@
+"""Reports API: risk."""
+
+
+def register(router) -> None:
+    """Filled in by the risk capability."""

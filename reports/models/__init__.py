@@ -1,0 +1,3 @@
+"""Reports models, one module per capability: risk scores, quarterly snapshots, daily figures."""
+
+from reports.models import figures, risk, snapshots  # noqa: F401

@@ -1,0 +1,1 @@
+"""Reports services, one module per capability: risk, snapshots, dashboards."""

@@ -1,0 +1,1 @@
+"""Reports tasks: risk."""
