@@ -122,23 +122,26 @@ figures AS (
 ),
 severities AS (
     SELECT f.*,
-           least(f.complaint_rate / %(complaint_rate_ceiling)s, 1) AS s_complaint,
-           least(f.breach_rate / %(sla_breach_rate_ceiling)s, 1) AS s_sla,
-           coalesce(greatest(least((%(rating_good)s - f.rating)
-                                   / (%(rating_good)s - %(rating_bad)s), 1), 0), 0) AS s_rating,
-           least(f.ad_reports / %(ad_reports_ceiling)s, 1) AS s_ad,
-           least(f.rejected / %(inspection_rejections_ceiling)s, 1) AS s_inspection,
-           least((f.past_due + 0.5 * f.expiring) / %(documents_ceiling)s, 1) AS s_documents
+           least(f.complaint_rate / %(complaint_rate_ceiling)s::numeric, 1) AS s_complaint,
+           least(f.breach_rate / %(sla_breach_rate_ceiling)s::numeric, 1) AS s_sla,
+           -- (least/greatest skip NULLs, so a merchant without a rating needs the CASE.)
+           CASE WHEN f.rating IS NULL THEN 0
+                ELSE greatest(least((%(rating_good)s::numeric - f.rating)
+                                    / (%(rating_good)s::numeric - %(rating_bad)s::numeric), 1), 0)
+           END AS s_rating,
+           least(f.ad_reports / %(ad_reports_ceiling)s::numeric, 1) AS s_ad,
+           least(f.rejected / %(inspection_rejections_ceiling)s::numeric, 1) AS s_inspection,
+           least((f.past_due + 0.5 * f.expiring) / %(documents_ceiling)s::numeric, 1) AS s_documents
     FROM figures AS f
 ),
 points AS (
     SELECT s.*,
-           round(s.s_complaint * %(weight_complaint_rate)s, 2) AS p_complaint,
-           round(s.s_sla * %(weight_sla_breach_rate)s, 2) AS p_sla,
-           round(s.s_rating * %(weight_rating)s, 2) AS p_rating,
-           round(s.s_ad * %(weight_ad_reports)s, 2) AS p_ad,
-           round(s.s_inspection * %(weight_inspection_rejections)s, 2) AS p_inspection,
-           round(s.s_documents * %(weight_documents)s, 2) AS p_documents
+           round(s.s_complaint * %(weight_complaint_rate)s::numeric, 2) AS p_complaint,
+           round(s.s_sla * %(weight_sla_breach_rate)s::numeric, 2) AS p_sla,
+           round(s.s_rating * %(weight_rating)s::numeric, 2) AS p_rating,
+           round(s.s_ad * %(weight_ad_reports)s::numeric, 2) AS p_ad,
+           round(s.s_inspection * %(weight_inspection_rejections)s::numeric, 2) AS p_inspection,
+           round(s.s_documents * %(weight_documents)s::numeric, 2) AS p_documents
     FROM severities AS s
 ),
 scored AS (
@@ -150,35 +153,35 @@ INSERT INTO reports_riskscore
     (merchant_id, score, tier, previous_tier, factors, policy_version_id, computed_at,
      tier_changed_at)
 SELECT t.merchant_id, t.total,
-       CASE WHEN t.total >= %(high_from)s THEN 'high'
-            WHEN t.total >= %(medium_from)s THEN 'medium'
+       CASE WHEN t.total >= %(high_from)s::numeric THEN 'high'
+            WHEN t.total >= %(medium_from)s::numeric THEN 'medium'
             ELSE 'low' END,
        '',
        jsonb_build_object(
          'complaint_rate', jsonb_build_object(
             'value', round(t.complaint_rate, 4), 'severity', round(t.s_complaint, 4),
-            'weight', %(weight_complaint_rate)s, 'points', t.p_complaint,
+            'weight', %(weight_complaint_rate)s::numeric, 'points', t.p_complaint,
             'inputs', jsonb_build_object('complaints', t.complaints, 'orders', t.orders,
                                          'min_orders', %(min_orders)s)),
          'sla_breach_rate', jsonb_build_object(
             'value', round(t.breach_rate, 4), 'severity', round(t.s_sla, 4),
-            'weight', %(weight_sla_breach_rate)s, 'points', t.p_sla,
+            'weight', %(weight_sla_breach_rate)s::numeric, 'points', t.p_sla,
             'inputs', jsonb_build_object('asked', t.asked, 'breached', t.breached)),
          'rating', jsonb_build_object(
             'value', t.rating, 'severity', round(t.s_rating, 4),
-            'weight', %(weight_rating)s, 'points', t.p_rating,
+            'weight', %(weight_rating)s::numeric, 'points', t.p_rating,
             'inputs', jsonb_build_object('ratings', t.rating_count)),
          'ad_reports', jsonb_build_object(
             'value', t.ad_reports, 'severity', round(t.s_ad, 4),
-            'weight', %(weight_ad_reports)s, 'points', t.p_ad,
+            'weight', %(weight_ad_reports)s::numeric, 'points', t.p_ad,
             'inputs', jsonb_build_object('substantiated', t.ad_reports)),
          'inspection_rejections', jsonb_build_object(
             'value', t.rejected, 'severity', round(t.s_inspection, 4),
-            'weight', %(weight_inspection_rejections)s, 'points', t.p_inspection,
+            'weight', %(weight_inspection_rejections)s::numeric, 'points', t.p_inspection,
             'inputs', jsonb_build_object('rejected', t.rejected, 'decided', t.decided)),
          'documents', jsonb_build_object(
             'value', t.past_due + 0.5 * t.expiring, 'severity', round(t.s_documents, 4),
-            'weight', %(weight_documents)s, 'points', t.p_documents,
+            'weight', %(weight_documents)s::numeric, 'points', t.p_documents,
             'inputs', jsonb_build_object('past_due', t.past_due, 'expiring', t.expiring))
        ),
        %(policy_version)s, %(now)s, %(now)s
@@ -309,7 +312,7 @@ _MERCHANT_SPIKES = """
         GROUP BY merchant_id
     ) AS s JOIN merchants_merchant AS m ON m.id = s.merchant_id
     WHERE s.this_week >= %(merchant_min)s
-      AND s.this_week > %(factor)s * s.before / %(weeks)s::numeric
+      AND s.this_week > %(factor)s::numeric * s.before / %(weeks)s::numeric
 """
 _CATEGORY_SPIKES = """
     SELECT 'risk_spike', 'risk_spike:category:' || g.id || ':' || %(week)s,
@@ -329,7 +332,7 @@ _CATEGORY_SPIKES = """
         GROUP BY p.category_id
     ) AS s JOIN core_category AS g ON g.id = s.category_id
     WHERE s.this_week >= %(category_min)s
-      AND s.this_week > %(factor)s * s.before / %(weeks)s::numeric
+      AND s.this_week > %(factor)s::numeric * s.before / %(weeks)s::numeric
 """
 
 
