@@ -69,7 +69,11 @@ def test_each_factor_matches_the_hand_computed_figures(risky):
     assert score.score == Decimal("48.83")
     assert score.tier == "medium"
     factors = score.factors
-    assert factors["complaint_rate"]["inputs"] == {"complaints": 10, "orders": 400, "min_orders": 100}
+    assert factors["complaint_rate"]["inputs"] == {
+        "complaints": 10,
+        "orders": 400,
+        "min_orders": 100,
+    }
     assert factors["complaint_rate"]["value"] == 25
     assert factors["sla_breach_rate"]["inputs"] == {"asked": 4, "breached": 1}
     assert factors["rating"]["value"] == 3.9
