@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "DefectClassEnum": "inspections.models.DefectClass",
         "InspectionSeverityEnum": "inspections.models.INSPECTION_SEVERITIES",
         "SwitchingSeverityEnum": "inspections.models.Severity",
+        "RiskTierEnum": "reports.models.risk.RiskTier",
+        "ProbationOutcomeEnum": "reports.models.risk.ProbationEvaluation.Outcome",
     },
 }
 
