@@ -42,6 +42,19 @@ REASON_LABELS = {
     "all_met": gettext_lazy("Every pass condition met"),
 }
 
+FIGURE_LABELS = {
+    "extensions": gettext_lazy("Times extended"),
+    "complaints": gettext_lazy("Complaints"),
+    "orders": gettext_lazy("Orders"),
+    "complaint_rate": gettext_lazy("Complaints per 1,000 orders"),
+    "asked": gettext_lazy("Merchant-answer deadlines"),
+    "breached": gettext_lazy("Merchant-answer deadlines breached"),
+    "sla_breach_rate": gettext_lazy("Merchant-answer breach rate"),
+    "serious_violations": gettext_lazy("Serious violations"),
+    "passed_inspections": gettext_lazy("Passed inspections"),
+    "rejected_inspections": gettext_lazy("Rejected inspections"),
+}
+
 # Figures of open probations over their own period (start to now), one row each.
 _FIGURES = """
 SELECT p.id, p.merchant_id, p.extensions,
@@ -215,6 +228,9 @@ def preview(probation: Probation) -> dict:
         "figures": _evidence(rows[0], version=version, recommended=outcome, reasons=reasons),
         "recommended": outcome,
         "recommended_label": Outcome(outcome).label,
+        "figure_rows": [
+            (FIGURE_LABELS[name], rows[0][name]) for name in FIGURE_LABELS if name in rows[0]
+        ],
         "reasons": [str(REASON_LABELS[code]) for code in reasons],
     }
 

@@ -32,11 +32,14 @@ def test_the_list_sorts_by_score_and_filters_by_tier(client, role_user, stored):
 def test_the_merchant_page_shows_the_factor_contributions(client, role_user, stored):
     _high, low = stored
     client.force_login(role_user("merchant_management"))
-    page = client.get(reverse("reports:risk-merchant", args=[low.merchant_id])).content.decode()
+    url = reverse("reports:risk-merchant", args=[low.merchant_id])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Complaints per 1,000 orders" in page
     assert "Rolling service rating" in page
     assert "13.33" in page
     assert "25.33" in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "每千笔订单投诉数" in page
 
 
 def test_merchant_users_cannot_see_risk_pages(client, owner_a, stored):
