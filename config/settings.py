@@ -178,6 +178,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.plan_due_inspections",
         "schedule": 6 * 3600.0,
     },
+    # 01:00 China time, after the merchants' and reviews' sweeps: scores, then reviews.
+    "reports.risk-recompute": {
+        "task": "reports.tasks.risk.recompute_risk_scores",
+        "schedule": crontab(hour=17, minute=0),
+    },
+    "reports.risk-spikes": {"task": "reports.tasks.risk.detect_risk_spikes", "schedule": 3600.0},
+    "reports.probation-reviews": {
+        "task": "reports.tasks.risk.review_probations",
+        "schedule": crontab(hour=17, minute=20),
+    },
     "complaints.sweep-sla": {
         "task": "complaints.tasks.sweep_sla",
         "schedule": 60.0,
@@ -256,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "DefectClassEnum": "inspections.models.DefectClass",
         "InspectionSeverityEnum": "inspections.models.INSPECTION_SEVERITIES",
         "SwitchingSeverityEnum": "inspections.models.Severity",
+        "RiskTierEnum": "reports.models.risk.RiskTier",
+        "ProbationOutcomeEnum": "reports.models.risk.ProbationEvaluation.Outcome",
     },
 }
 

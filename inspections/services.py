@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -277,6 +277,40 @@ _RANDOM = _WITH_HISTORY.format(
 """
 )
 
+# --- risk tiers feeding the planner (hook for a higher app) ---------------------------------
+# A higher app (the reports app's risk score) registers a function returning a SELECT of
+# (merchant_id, random_weight, monthly) rows, with values written into the SQL (no
+# parameters). Merchants it lists weigh `random_weight` in the monthly random sample
+# (weighted sampling without replacement, Efraimidis-Spirakis: order by -ln(u) / weight with
+# u a deterministic hash in (0, 1), so a second run the same month picks the same merchants),
+# and those with `monthly` also get a periodic check every month, not only every quarter.
+# Registered at app start, so this app never imports upward.
+RISK_SOURCES: list[Callable[[], str]] = []
+
+
+def register_risk_source(source: Callable[[], str]) -> None:
+    RISK_SOURCES[:] = [source]
+
+
+_WEIGHTED_RANDOM = """
+    SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', %s,
+           'planner', NULL, NULL, now()
+    FROM merchants_merchant AS m
+    LEFT JOIN ({risk}) AS risk ON risk.merchant_id = m.id
+    WHERE m.status = 'active'
+    ORDER BY -ln((('x' || substr(md5(m.id::text || ':' || %s), 1, 13))::bit(52)::bigint + 1)
+                 / (2 ^ 52 + 1)) / greatest(coalesce(risk.random_weight, 1), 0.000001), m.id
+    LIMIT (SELECT ceil(count(*) * %s / 100.0)::bigint
+           FROM merchants_merchant WHERE status = 'active')
+"""
+_MONTHLY = """
+    SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', %s,
+           'planner', NULL, NULL, now()
+    FROM merchants_merchant AS m
+    JOIN ({risk}) AS risk ON risk.merchant_id = m.id
+    WHERE risk.monthly AND m.status IN ('probation', 'active')
+"""
+
 
 def quarter_of(day: date) -> tuple[str, date]:
     """("2026Q4", last day of that quarter)."""
@@ -322,8 +356,9 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
             ],
         )
         created["probation"] = cursor.rowcount
+        risk = RISK_SOURCES[0]() if RISK_SOURCES else None
         cursor.execute(
-            _RANDOM,
+            _WITH_HISTORY.format(select=_WEIGHTED_RANDOM.format(risk=risk)) if risk else _RANDOM,
             [
                 month,
                 month_end,
@@ -333,6 +368,16 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
             ],
         )
         created["random"] = cursor.rowcount
+        if risk:
+            cursor.execute(
+                _WITH_HISTORY.format(select=_MONTHLY.format(risk=risk)),
+                [
+                    month,
+                    month_end,
+                    _("Monthly spot check %(period)s (high risk)") % {"period": month},
+                ],
+            )
+            created["periodic"] += cursor.rowcount
     return created
 
 

@@ -1,5 +1,118 @@
-"""Reports API: risk."""
+"""Reports API: risk scores with their factor contributions (list with tier and category
+filters, detail per merchant) and probation evaluations. Staff of the departments that act
+on risk only; merchant users get 403."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+
+from core.api import role_permission
+from core.models import Category
+from core.roles import Role
+from reports.models import ProbationEvaluation, RiskScore, RiskTier
+from reports.services.risk import RISK_READERS
+
+
+class RiskFactorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True, help_text="The figure (null: too few data).")
+    severity = serializers.FloatField(help_text="The figure against its ceiling, 0 to 1.")
+    weight = serializers.FloatField()
+    points = serializers.FloatField(help_text="severity x weight; the points add up to the score.")
+    inputs = serializers.DictField(child=serializers.FloatField())
+
+
+class RiskScoreSerializer(serializers.ModelSerializer):
+    merchant_name = serializers.CharField(source="merchant.legal_name", read_only=True)
+    factors = serializers.SerializerMethodField()
+    policy_version = serializers.IntegerField(source="policy_version.version", read_only=True)
+
+    class Meta:
+        model = RiskScore
+        fields = [
+            "merchant",
+            "merchant_name",
+            "score",
+            "tier",
+            "previous_tier",
+            "tier_changed_at",
+            "factors",
+            "policy_version",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RiskFactorSerializer(many=True))
+    def get_factors(self, obj):
+        return RiskFactorSerializer(
+            [{**factor, "label": str(factor["label"])} for factor in obj.contributions()],
+            many=True,
+        ).data
+
+
+class RiskScoreFilter(django_filters.FilterSet):
+    tier = django_filters.ChoiceFilter(choices=RiskTier.choices)
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), field_name="merchant__categories"
+    )
+    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+
+    class Meta:
+        model = RiskScore
+        fields = ["tier", "category", "min_score"]
+
+
+class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
+    """Merchant risk scores, highest first; the id is the merchant's."""
+
+    serializer_class = RiskScoreSerializer
+    permission_classes = [role_permission(*RISK_READERS)]
+    filterset_class = RiskScoreFilter
+    ordering_fields = ["score", "computed_at"]
+    queryset = RiskScore.objects.select_related("merchant", "policy_version").order_by(
+        "-score", "merchant_id"
+    )
+
+
+class ProbationEvaluationSerializer(serializers.ModelSerializer):
+    policy_version = serializers.IntegerField(source="policy_version.version", read_only=True)
+
+    class Meta:
+        model = ProbationEvaluation
+        fields = [
+            "id",
+            "probation",
+            "merchant",
+            "mode",
+            "recommended",
+            "outcome",
+            "figures",
+            "reasons",
+            "reason",
+            "policy_version",
+            "decided_by",
+            "period_end",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ProbationEvaluationViewSet(viewsets.ReadOnlyModelViewSet):
+    """End-of-probation reviews: automatic ones and staff overrides, with the figures used."""
+
+    serializer_class = ProbationEvaluationSerializer
+    permission_classes = [
+        role_permission(Role.MERCHANT_MANAGEMENT, Role.DATA_ANALYSIS, Role.QUALITY_MANAGER)
+    ]
+    filterset_fields = ["merchant", "probation", "mode", "outcome"]
+    queryset = ProbationEvaluation.objects.select_related("policy_version").order_by(
+        "-created_at", "-id"
+    )
 
 
 def register(router) -> None:
-    """Filled in by the risk capability."""
+    router.register("risk-scores", RiskScoreViewSet, basename="risk-score")
+    router.register(
+        "probation-evaluations", ProbationEvaluationViewSet, basename="probation-evaluation"
+    )

@@ -1,1 +1,155 @@
-"""Reports models: risk."""
+"""Reports models: risk.
+
+`RiskScore` is one row per live merchant, rewritten in place by the daily set-based
+recompute; `factors` keeps each factor's figure, severity, weight and contribution, so the
+score explains itself. `ProbationEvaluation` is the evidence of an end-of-probation review,
+automatic or a staff override."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The order factors are shown in; the keys of RiskScore.factors.
+FACTORS = (
+    "complaint_rate",
+    "sla_breach_rate",
+    "rating",
+    "ad_reports",
+    "inspection_rejections",
+    "documents",
+)
+FACTOR_LABELS = {
+    "complaint_rate": _("Complaints per 1,000 orders"),
+    "sla_breach_rate": _("Merchant-answer SLA breach rate"),
+    "rating": _("Rolling service rating"),
+    "ad_reports": _("Substantiated false-advertising reports"),
+    "inspection_rejections": _("Rejected inspection lots"),
+    "documents": _("Documents past due or expiring"),
+}
+
+
+class RiskTier(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class RiskScore(models.Model):
+    merchant = models.OneToOneField(
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="risk_score",
+        verbose_name=_("merchant"),
+    )
+    score = models.DecimalField(_("risk score"), max_digits=5, decimal_places=2)
+    tier = models.CharField(_("risk tier"), max_length=10, choices=RiskTier.choices)
+    previous_tier = models.CharField(
+        _("previous tier"), max_length=10, choices=RiskTier.choices, blank=True, default=""
+    )
+    # {factor: {"value", "severity", "weight", "points", "inputs": {...}}}
+    factors = models.JSONField(_("factor contributions"))
+    policy_version = models.ForeignKey(
+        "core.PolicyVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy used"),
+    )
+    computed_at = models.DateTimeField(_("computed"))
+    tier_changed_at = models.DateTimeField(_("tier changed"))
+
+    class Meta:
+        verbose_name = _("risk score")
+        verbose_name_plural = _("risk scores")
+        ordering = ["-score", "merchant_id"]
+        indexes = [
+            # The staff list and the dashboards' top-risk panel read by score, within a tier.
+            models.Index(fields=["-score"], name="risk_by_score"),
+            models.Index(fields=["tier", "-score"], name="risk_by_tier_score"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
+                name="risk_score_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.merchant_id}: {self.score} ({self.tier})"
+
+    def contributions(self) -> list[dict]:
+        """The factors in display order, with their labels."""
+        return [
+            {"code": code, "label": FACTOR_LABELS[code], **self.factors[code]}
+            for code in FACTORS
+            if code in self.factors
+        ]
+
+
+class ProbationEvaluation(models.Model):
+    """One end-of-probation review: the figures read, the outcome they give under the
+    policy, and what was decided (the same, or a staff override with its reason)."""
+
+    class Mode(models.TextChoices):
+        AUTOMATIC = "automatic", _("Automatic review")
+        OVERRIDE = "override", _("Staff override")
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("Pass")
+        EXTEND = "extend", _("Extend")
+        TERMINATE = "terminate", _("Terminate")
+
+    probation = models.ForeignKey(
+        "merchants.Probation",
+        on_delete=models.CASCADE,
+        related_name="evaluations",
+        verbose_name=_("probation"),
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        related_name="probation_evaluations",
+        verbose_name=_("merchant"),
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
+    recommended = models.CharField(
+        _("outcome under the policy"), max_length=10, choices=Outcome.choices
+    )
+    outcome = models.CharField(_("outcome decided"), max_length=10, choices=Outcome.choices)
+    figures = models.JSONField(_("figures used"))
+    reasons = models.JSONField(_("why"), default=list)
+    reason = models.TextField(_("reason"))
+    policy_version = models.ForeignKey(
+        "core.PolicyVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy used"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    # The probation's end date it reviewed: one automatic review per end date (an extension
+    # moves the end and gives the next review its own row).
+    period_end = models.DateTimeField(_("probation end reviewed"))
+    created_at = models.DateTimeField(_("evaluated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("probation evaluation")
+        verbose_name_plural = _("probation evaluations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["probation", "period_end"],
+                condition=models.Q(mode="automatic"),
+                name="probation_review_once_per_end",
+            )
+        ]
+        indexes = [models.Index(fields=["merchant", "-created_at"], name="evaluation_by_merchant")]
+
+    def __str__(self):
+        return f"{self.probation_id}: {self.get_outcome_display()} ({self.get_mode_display()})"

@@ -1,3 +1,15 @@
-"""Reports pages: risk."""
+"""Reports pages: risk (staff only)."""
 
-urlpatterns = []
+from django.urls import path
+
+from reports.views import risk
+
+urlpatterns = [
+    path("staff/risk/", risk.risk_list, name="risk-list"),
+    path("staff/risk/merchants/<int:pk>/", risk.merchant_risk, name="risk-merchant"),
+    path(
+        "staff/risk/probations/<int:pk>/decide/",
+        risk.override_probation,
+        name="risk-probation-override",
+    ),
+]

@@ -1,0 +1,69 @@
+"""Reports admin. Risk: scores and probation evaluations (read-only), and the risk score on
+the merchant's admin page (an inline added here, so merchants never imports reports)."""
+
+from django.contrib import admin
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import LargeTableAdmin, ReadOnlyAdminMixin
+from merchants.models import Merchant
+from reports.models import ProbationEvaluation, RiskScore
+
+
+@admin.register(RiskScore)
+class RiskScoreAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ["merchant", "score", "tier", "previous_tier", "computed_at"]
+    list_filter = ["tier"]
+    search_fields = ["merchant__legal_name", "merchant__credit_code"]
+    list_select_related = ["merchant"]
+    readonly_fields = ["explanation", "risk_page"]
+    exclude = ["factors"]
+
+    @admin.display(description=_("Factor contributions"))
+    def explanation(self, obj):
+        return render_to_string("reports/risk/_factors.html", {"score": obj})
+
+    @admin.display(description=_("Risk page"))
+    def risk_page(self, obj):
+        return _risk_link(obj.merchant_id)
+
+
+@admin.register(ProbationEvaluation)
+class ProbationEvaluationAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ["probation", "merchant", "mode", "recommended", "outcome", "created_at"]
+    list_filter = ["mode", "outcome", "recommended"]
+    search_fields = ["merchant__legal_name", "reason"]
+    list_select_related = ["merchant", "probation"]
+
+
+def _risk_link(merchant_id):
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("reports:risk-merchant", args=[merchant_id]),
+        _("Open the merchant's risk page"),
+    )
+
+
+class RiskScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
+    """The merchant's current risk score, its explanation and a link to the risk page."""
+
+    model = RiskScore
+    can_delete = False
+    fields = ["score", "tier", "computed_at", "explanation", "risk_page"]
+    readonly_fields = fields
+    verbose_name_plural = _("risk score")
+
+    @admin.display(description=_("Factor contributions"))
+    def explanation(self, obj):
+        return render_to_string("reports/risk/_factors.html", {"score": obj})
+
+    @admin.display(description=_("Risk page"))
+    def risk_page(self, obj):
+        return _risk_link(obj.merchant_id)
+
+
+_merchant_admin = admin.site._registry.get(Merchant)
+if _merchant_admin is not None and RiskScoreInline not in type(_merchant_admin).inlines:
+    type(_merchant_admin).inlines = [*type(_merchant_admin).inlines, RiskScoreInline]
