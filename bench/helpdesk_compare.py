@@ -20,7 +20,7 @@ leaves out. Ours is timed in this process, as a warm worker runs it: the median 
 BENCH_REPEATS sweeps, each over its own set of due rows among the same N (see
 bench/sla_sweep.build; helpdesk's single run has all N rows fresh too).
 
-django-helpdesk lives in its own venv (var/bench-helpdesk-venv, pinned in
+django-helpdesk lives in its own venv (var/bench-helpdesk/.venv, pinned in
 bench/helpdesk/requirements.txt, never in requirements.lock) and its own database on the
 same PostgreSQL server (<bench database>_helpdesk, dropped at the end). If it cannot be
 installed (no package index), the benchmark is skipped with a message, not failed.
@@ -45,7 +45,8 @@ from bench import Figure
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "bench" / "helpdesk"
 REQUIREMENTS = HERE / "requirements.txt"
-VENV = ROOT / "var" / "bench-helpdesk-venv"
+# Inside a `.venv` folder: the project's tools (translations check, ruff) skip those.
+VENV = ROOT / "var" / "bench-helpdesk" / ".venv"
 TICKETS = int(os.environ.get("BENCH_HELPDESK_TICKETS", 100_000))
 CROSSING = int(os.environ.get("BENCH_HELPDESK_CROSSING", TICKETS // 100))
 REPEATS = int(os.environ.get("BENCH_REPEATS", 5))

@@ -1,4 +1,4 @@
-"""manage.py of the bench-only django-helpdesk site; run with var/bench-helpdesk-venv."""
+"""manage.py of the bench-only django-helpdesk site; run with var/bench-helpdesk/.venv."""
 
 import os
 import sys

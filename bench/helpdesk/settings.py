@@ -1,6 +1,6 @@
 """Minimal Django settings for django-helpdesk, used only by bench/helpdesk_compare.py.
 
-Runs in its own venv (var/bench-helpdesk-venv, bench/helpdesk/requirements.txt) against
+Runs in its own venv (var/bench-helpdesk/.venv, bench/helpdesk/requirements.txt) against
 its own database on the project's PostgreSQL server, given by BENCH_HELPDESK_DB_NAME,
 _HOST (a name, an address or a socket directory), _PORT, _USER and _PASSWORD. Nothing
 here is imported by the project.
