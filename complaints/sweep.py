@@ -184,28 +184,44 @@ def _params(t: Threshold, now: datetime, content_type_id: int, url_prefix: str) 
     }
 
 
+# Set for the sweep's transaction only (set_config(..., true)), restored afterwards.
+# - jit off: on a million rows the planner's cost estimate triggers ~70 ms of JIT
+#   compilation per statement for statements that run in a few ms.
+# - no hash or merge joins: every statement is driven by the few clocks that are due
+#   (a partial index range) and reaches the case by its primary key. Column statistics
+#   cannot tell how many clocks sit just below `now` (the histogram overestimates ~7x on
+#   the bench data), and with a hash join the planner read all 1,000,000 cases (45,000
+#   pages) to lock 2,500 of them: 1-2 s per statement on the loaded bench machine instead
+#   of 0.2-0.3 s. A nested loop over the primary key stays right however many cross (a
+#   catch-up after a day's outage is still one PK lookup per crossing clock).
+_SESSION = {"jit": "off", "enable_hashjoin": "off", "enable_mergejoin": "off"}
+
+
 @contextmanager
 def _sweep_session():
     """For this transaction only: skip Case's row-history update trigger (pgtrigger's own
     ignore() wraps every statement with positional parameters, which cannot mix with the
-    named ones the sweep uses), and no JIT: on a million rows the planner's cost estimate
-    triggers ~70 ms of JIT compilation per statement for queries that run in a few ms."""
+    named ones the sweep uses) and the planner settings above."""
     ((model, trigger),) = pgtrigger.registered("complaints.Case:update_update")
     pgid = trigger.get_pgid(model)
+    names = list(_SESSION)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('jit'), set_config('pgtrigger.ignore', %s, true), "
-            "set_config('jit', 'off', true)",
-            ["{" + pgid + "}"],
+            "SELECT "
+            + ", ".join(["current_setting(%s)"] * len(names))
+            + ", set_config('pgtrigger.ignore', %s, true), "
+            + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+            [*names, "{" + pgid + "}", *[v for n in names for v in (n, _SESSION[n])]],
         )
-        jit = cursor.fetchone()[0]
+        before = cursor.fetchone()[: len(names)]
         try:
             yield
         finally:
             # Only matters when the sweep runs inside a caller's transaction (tests).
             cursor.execute(
-                "SELECT set_config('pgtrigger.ignore', '{}', true), set_config('jit', %s, true)",
-                [jit],
+                "SELECT set_config('pgtrigger.ignore', '{}', true), "
+                + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+                [v for n, old in zip(names, before, strict=True) for v in (n, old)],
             )
 
 

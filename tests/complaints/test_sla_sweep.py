@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from complaints import services
 from complaints.models import Case, Priority
 from complaints.sweep import sweep
 from complaints.tasks import sweep_sla
+from core.alerts import raise_alerts_from_select
 from core.audit import decisions_for
 from core.models import Alert
 from merchants.models import ViolationEntry
@@ -284,3 +286,42 @@ def test_row_history_still_records_case_changes_after_a_sweep_in_the_same_transa
     events_before = case.events.count()
     services.assign(case=case, to=agent)
     assert case.events.count() == events_before + 1
+
+
+PLANNER = ("jit", "enable_hashjoin", "enable_mergejoin")
+
+
+def _planner_settings() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(PLANNER)), list(PLANNER))
+        return dict(zip(PLANNER, cursor.fetchone(), strict=True))
+
+
+@pytest.mark.django_db
+def test_the_sweep_statements_run_without_jit_hash_or_merge_joins(agent):
+    # Every sweep statement is driven by the few due clocks and reaches cases by primary
+    # key; a hash join read the whole case table to lock 2,500 rows on the bench.
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(_planner_settings())
+        return raise_alerts_from_select(*args, **kwargs)
+
+    (case,) = filed()
+    services.assign(case=case, to=agent)
+    with at(100), mock.patch("complaints.sweep.raise_alerts_from_select", side_effect=spy):
+        assert sweep().total == 4
+    assert len(seen) == 6
+    assert all(s == dict.fromkeys(PLANNER, "off") for s in seen)
+
+
+@pytest.mark.django_db
+def test_the_sweep_leaves_the_callers_planner_settings_as_they_were():
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+    before = _planner_settings()
+    assert before["enable_hashjoin"] == "on"
+    filed()
+    with at(100):
+        sweep()
+    assert _planner_settings() == before
