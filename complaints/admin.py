@@ -163,9 +163,10 @@ class CaseAdmin(LargeTableAdmin):
         "resolution_due_at",
         "escalated",
     ]
-    list_filter = ["status", "kind", "priority", "escalated", "channel"]
+    # No date_hierarchy: its year links are a DISTINCT over the whole table on every
+    # visit. The filed-date filter gives the same narrowing without reading the table.
+    list_filter = ["status", "kind", "priority", "escalated", "channel", "created_at"]
     search_fields = ["reference", "order_number", "consumer_email", "consumer_phone"]
-    date_hierarchy = "created_at"
     list_select_related = ["merchant", "assignee"]
     raw_id_fields = ["merchant", "product", "assignee", "policy", "created_by"]
     exclude = ["tracking_token_hash"]

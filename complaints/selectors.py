@@ -11,36 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case as SQLCase
-from django.db.models import F, Q, QuerySet, When
-from django.db.models.functions import Least
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import OPEN, Case, CaseMessage, CaseStatus, Target
+from complaints.models import NEXT_AT_RISK, NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
 from core.roles import Role, has_role
 from merchants.selectors import merchant_of
-
-
-def _running(column: str, condition: Q):
-    return SQLCase(When(condition, then=F(column)), default=None)
-
-
-_RESPONSE_RUNS = Q(first_responded_at__isnull=True)
-_MERCHANT_RUNS = Q(status=CaseStatus.AWAITING_MERCHANT, merchant_answered_at__isnull=True)
-
-# LEAST ignores NULLs: a target that is not running drops out.
-NEXT_DUE = Least(
-    _running("response_due_at", _RESPONSE_RUNS),
-    F("resolution_due_at"),
-    _running("merchant_answer_due_at", _MERCHANT_RUNS),
-)
-NEXT_AT_RISK = Least(
-    _running("response_at_risk_at", _RESPONSE_RUNS),
-    F("resolution_at_risk_at"),
-    _running("merchant_answer_at_risk_at", _MERCHANT_RUNS),
-)
-
 
 # --- who may do what ------------------------------------------------------------------------
 
@@ -221,13 +198,22 @@ def queue(
     return cases.select_related("merchant", "assignee").order_by("next_due", "id")
 
 
+COUNT_CAP = 1000
+
+
+def _capped_count(queryset) -> int:
+    """Count up to COUNT_CAP rows (a tab shows "1000+"): cheap however big the queue."""
+    return queryset.order_by().values("pk")[:COUNT_CAP].count()
+
+
 def queue_counts(user) -> dict[str, int]:
-    """Sizes of the small queues for the tabs (the team queue can be a million: no count)."""
+    """Sizes of the queue tabs, capped (the team queue can be a million: no count)."""
     open_cases = Case.objects.filter(status__in=OPEN)
     return {
-        "mine": open_cases.filter(assignee=user).count(),
-        "unassigned": open_cases.filter(assignee__isnull=True).count(),
-        "escalated": open_cases.filter(escalated=True).count(),
+        "mine": _capped_count(open_cases.filter(assignee=user)),
+        "unassigned": _capped_count(open_cases.filter(assignee__isnull=True)),
+        "escalated": _capped_count(open_cases.filter(escalated=True)),
+        "cap": COUNT_CAP,
     }
 
 
