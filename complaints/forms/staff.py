@@ -62,8 +62,15 @@ class AssignmentChoiceMixin(forms.Form):
         label=_("Assign to"), required=False, queryset=agents(), empty_label=_("(automatic)")
     )
     strategy = forms.ChoiceField(
-        label=_("Automatic assignment"), choices=STRATEGIES, initial="least_load"
+        label=_("Automatic assignment"),
+        choices=STRATEGIES,
+        initial="least_load",
+        required=False,
+        help_text=_("Used when no agent is chosen."),
     )
+
+    def clean_strategy(self):
+        return self.cleaned_data.get("strategy") or "least_load"
 
 
 class AssignForm(AssignmentChoiceMixin):

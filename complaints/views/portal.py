@@ -40,6 +40,7 @@ def case_list(request):
             "waiting": [(case, selectors.merchant_clock(case, now)) for case in waiting],
             "others": others,
             "show": show,
+            "now": now,
         },
     )
 
@@ -101,6 +102,7 @@ def case_detail(request, pk, action=None):
             "may_propose": case.status in OPEN and case.kind == CaseKind.COMPLAINT,
             "answer_form": answer_form,
             "proposal_form": proposal_form,
+            "now": now,
         },
         status=400 if failed else 200,
     )
