@@ -161,3 +161,16 @@ def test_staff_pages_are_for_consumer_service_and_quality_managers_only(
     assert client.post("/staff/complaints/assign/", {"cases": [case.pk]}).status_code == 403
     case.refresh_from_db()
     assert not case.escalated and case.assignee is None
+
+
+def test_the_demo_gives_the_supervisor_queue_an_escalated_case_with_a_merchant_proposal():
+    from complaints import demo as complaints_demo
+    from core import demo as core_demo
+    from merchants import demo as merchants_demo
+
+    for module in (core_demo, merchants_demo, complaints_demo):
+        module.seed(lambda line: None)
+    [case] = Case.objects.filter(escalated=True)
+    assert case.status == "awaiting_merchant"
+    [proposal] = selectors.proposals_for(case)
+    assert proposal.data["outcome"] == Case.Outcome.COMPENSATION
