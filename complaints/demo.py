@@ -77,7 +77,7 @@ def seed(log):
         case=escalated,
         by=merchant_owner,
         outcome=Case.Outcome.COMPENSATION,
-        note="全额赔偿 199 元，并补发一件。",
+        note="全额赔偿 199 元, 并补发一件。",
     )
     log(
         "  complaints: 8 demo cases (two reach an SLA threshold within minutes, one escalated"
