@@ -119,3 +119,17 @@ def test_bulk_assign_from_the_queue_page(client, agent, merchant_a):
         {"cases": [cases[2].pk], "strategy": "least_load", "next": "https://evil.example/"},
     )
     assert outside["Location"] == "/staff/complaints/"
+
+
+def test_the_admin_assign_action_uses_the_one_set_based_call(client, agent, merchant_a):
+    cases = [CaseFactory(merchant=merchant_a) for _ in range(3)]
+    client.force_login(agent)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(
+        "/admin/complaints/case/",
+        {"action": "assign_round_robin", "_selected_action": [c.pk for c in cases]},
+        follow=True,
+    )
+    assert "3 cases assigned." in response.content.decode()
+    assert Case.objects.filter(assignee=agent, status="assigned").count() == 3
+    assert all(decisions_for(c).filter(action="assign", actor=agent).exists() for c in cases)
