@@ -31,6 +31,8 @@ viewer_required = allowed_if(selectors.may_view_cases)
 worker_required = allowed_if(selectors.may_work_cases)
 
 PAGE_SIZE = 50
+# Deeper pages would be an OFFSET walk over the open table; filters narrow instead.
+MAX_PAGE = 200
 
 
 @viewer_required
@@ -83,7 +85,7 @@ def case_queue(request, scope="team"):
 
 def _page_number(request) -> int:
     try:
-        return max(int(request.GET.get("page", 1)), 1)
+        return min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         return 1
 
