@@ -163,9 +163,10 @@ class CaseAdmin(LargeTableAdmin):
         "resolution_due_at",
         "escalated",
     ]
-    list_filter = ["status", "kind", "priority", "escalated", "channel"]
+    # No date_hierarchy: its year links are a DISTINCT over the whole table on every
+    # visit. The filed-date filter gives the same narrowing without reading the table.
+    list_filter = ["status", "kind", "priority", "escalated", "channel", "created_at"]
     search_fields = ["reference", "order_number", "consumer_email", "consumer_phone"]
-    date_hierarchy = "created_at"
     list_select_related = ["merchant", "assignee"]
     raw_id_fields = ["merchant", "product", "assignee", "policy", "created_by"]
     exclude = ["tracking_token_hash"]
@@ -209,14 +210,16 @@ class CaseAdmin(LargeTableAdmin):
         return False
 
     def _assign(self, request, queryset, strategy):
-        done = 0
-        for case in queryset.filter(status=Case.Status.NEW):
-            try:
-                services.assign(case=case, strategy=strategy, by=request.user)
-            except DomainError as exc:
-                self.message_user(request, exc.messages[0], messages.ERROR)
-                return
-            done += 1
+        # One set-based service call for the whole selection (a decision per case).
+        ids = list(queryset.filter(status=Case.Status.NEW).values_list("pk", flat=True))
+        if not ids:
+            self.message_user(request, _("None of the selected cases is new."), messages.WARNING)
+            return
+        try:
+            done = services.bulk_assign(case_ids=ids, strategy=strategy, by=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return
         self.message_user(request, _("%(n)d cases assigned.") % {"n": done})
 
     @admin.action(description=_("Assign new cases (least load)"))

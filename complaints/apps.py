@@ -10,3 +10,14 @@ class ComplaintsConfig(AppConfig):
         "quality_manager": ["view_*", "*_slapolicy", "*_businesscalendar", "*_calendarday"],
         "data_analysis": ["view_case", "view_slapolicy"],
     }
+
+    def ready(self):
+        from complaints import selectors
+        from core.navigation import register_nav
+        from core.uploads import ACCESS_RULES, register_access_rule
+        from merchants.portal import register_portal_link
+
+        register_nav(_("Complaints"), "complaints:staff-queue", selectors.may_view_cases, 40)
+        register_portal_link(_("Complaints"), "complaints:portal-cases", 80)
+        if selectors.may_read_case_upload not in ACCESS_RULES:
+            register_access_rule(selectors.may_read_case_upload)

@@ -66,4 +66,20 @@ def seed(log):
     services.resolve(case=closed, by=agent, outcome=Case.Outcome.REFUND, message="已全额退款。")
     services.close(case=closed, by=agent)
     services.rate(case=closed, rating=5, comment="处理很快")
-    log("  complaints: 7 demo cases (two reach an SLA threshold within minutes)")
+    escalated = _file(
+        merchant, 8, ago=timedelta(hours=30), complaint_type=Case.ComplaintType.DELIVERY
+    )
+    services.assign(case=escalated, to=agent)
+    services.respond(case=escalated, by=agent, text="已联系物流核实。")
+    services.escalate(case=escalated, by=agent, reason="同一商家本周第三次物流破损投诉。")
+    services.ask_merchant(case=escalated, by=agent, question="请提供发货包装照片。")
+    services.propose_outcome(
+        case=escalated,
+        by=merchant_owner,
+        outcome=Case.Outcome.COMPENSATION,
+        note="全额赔偿 199 元, 并补发一件。",
+    )
+    log(
+        "  complaints: 8 demo cases (two reach an SLA threshold within minutes, one escalated"
+        " with a merchant proposal)"
+    )

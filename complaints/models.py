@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case as SQLCase
+from django.db.models import F, Q, When
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from complaints import sla
@@ -246,6 +248,28 @@ RUNNING = [CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.AWAITING_MERCHANT]
 OPEN = [*RUNNING, CaseStatus.AWAITING_CONSUMER]
 
 
+def _running(column: str, condition: Q):
+    return SQLCase(When(condition, then=F(column)), default=None)
+
+
+_RESPONSE_RUNS = Q(first_responded_at__isnull=True)
+_MERCHANT_RUNS = Q(status=CaseStatus.AWAITING_MERCHANT, merchant_answered_at__isnull=True)
+
+# A case's nearest running deadline: the first response until it is given, the resolution,
+# and the merchant's answer while we wait for it (LEAST ignores NULLs). Staff queues sort by
+# it; partial indexes on the same expression serve their first page.
+NEXT_DUE = Least(
+    _running("response_due_at", _RESPONSE_RUNS),
+    F("resolution_due_at"),
+    _running("merchant_answer_due_at", _MERCHANT_RUNS),
+)
+NEXT_AT_RISK = Least(
+    _running("response_at_risk_at", _RESPONSE_RUNS),
+    F("resolution_at_risk_at"),
+    _running("merchant_answer_at_risk_at", _MERCHANT_RUNS),
+)
+
+
 class SweepStage(models.IntegerChoices):
     """How far the sweep has alerted on one clock. Alerted clocks leave the sweep's partial
     indexes, so a sweep only ever reads clocks that still have an alert to raise."""
@@ -446,6 +470,17 @@ class Case(models.Model):
                 name="case_open_by_assignee",
                 condition=Q(status__in=OPEN),
             ),
+            # Staff queues (complaints.selectors.queue): open cases by nearest deadline, all
+            # of them and per agent.
+            models.Index(NEXT_DUE, name="case_open_next_due", condition=Q(status__in=OPEN)),
+            models.Index(
+                F("assignee"),
+                NEXT_DUE,
+                name="case_open_assignee_next_due",
+                condition=Q(status__in=OPEN),
+            ),
+            # The admin list: newest first.
+            models.Index(fields=["-created_at", "-id"], name="case_newest"),
             # Round-robin assignment reads each agent's latest assignment.
             models.Index(fields=["assignee", "assigned_at"], name="case_by_assignee"),
             models.Index(

@@ -195,4 +195,4 @@ def test_the_demo_seed_builds_cases_in_every_state_once():
 
     statuses = set(Case.objects.values_list("status", flat=True))
     assert statuses == {"new", "assigned", "awaiting_consumer", "awaiting_merchant", "closed"}
-    assert Case.objects.count() == 7
+    assert Case.objects.count() == 8

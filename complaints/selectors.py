@@ -1,0 +1,359 @@
+"""Reads for the complaints pages, scoped to who is asking.
+
+Queues sort open cases by their nearest running deadline (`NEXT_DUE`: the first response
+until it is given, the resolution, and the merchant's answer while we wait for it). The
+same expression is indexed (complaints.models.Case.Meta.indexes, partial on open cases),
+so the first page of a queue over a million cases reads a few index entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import NEXT_AT_RISK, NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
+from core.roles import Role, has_role
+from merchants.selectors import merchant_of
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def may_view_cases(user) -> bool:
+    """Consumer Service works cases; Quality Managers read the queues (supervision)."""
+    return has_role(user, Role.CONSUMER_SERVICE, Role.QUALITY_MANAGER)
+
+
+def may_work_cases(user) -> bool:
+    return has_role(user, Role.CONSUMER_SERVICE)
+
+
+def is_portal_merchant(user) -> bool:
+    return merchant_of(user) is not None
+
+
+# --- clocks ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One deadline as a page shows it."""
+
+    target: str
+    label: str
+    due_at: datetime
+    at_risk_at: datetime
+    state: str  # ok | at-risk | breached | paused | met
+
+    @property
+    def css(self) -> str:
+        return self.state
+
+    @property
+    def state_label(self) -> str:
+        return str(CLOCK_STATES[self.state])
+
+
+CLOCK_STATES = {
+    "ok": _("on time"),
+    "at-risk": _("at risk"),
+    "breached": _("breached"),
+    "paused": _("paused"),
+    "met": _("met"),
+    "missed": _("missed"),
+}
+
+
+def _state(due_at, at_risk_at, now, *, paused=False) -> str:
+    if now >= due_at:
+        return "breached"
+    if paused:
+        return "paused"
+    if now >= at_risk_at:
+        return "at-risk"
+    return "ok"
+
+
+def clocks_for(case: Case, now: datetime | None = None) -> list[Clock]:
+    """The case's SLA targets with their state, from the stored deadline and at-risk
+    instants (the sweep alerts on the same instants)."""
+    now = now or timezone.now()
+    paused = case.status == CaseStatus.AWAITING_CONSUMER
+    is_open = case.status in OPEN
+    clocks = []
+
+    def add(target, due, at_risk, done_at, running):
+        if done_at is not None:
+            state = "met" if done_at <= due else "missed"
+        elif running:
+            state = _state(due, at_risk, now, paused=paused)
+        else:
+            state = "paused" if paused else "met"
+        clocks.append(Clock(target, str(Target(target).label), due, at_risk, state))
+
+    add(
+        Target.RESPONSE,
+        case.response_due_at,
+        case.response_at_risk_at,
+        case.first_responded_at,
+        is_open,
+    )
+    add(
+        Target.RESOLUTION,
+        case.resolution_due_at,
+        case.resolution_at_risk_at,
+        case.resolved_at,
+        is_open,
+    )
+    if case.merchant_answer_due_at is not None:
+        waiting = case.status == CaseStatus.AWAITING_MERCHANT and not case.merchant_answered_at
+        answered = case.merchant_answered_at
+        if waiting or answered:
+            add(
+                Target.MERCHANT_ANSWER,
+                case.merchant_answer_due_at,
+                case.merchant_answer_at_risk_at,
+                answered,
+                waiting,
+            )
+    return clocks
+
+
+def next_clock(case: Case, now: datetime | None = None) -> Clock | None:
+    """The nearest deadline still running (the one the queue sorts by)."""
+    running = [c for c in clocks_for(case, now) if c.state in ("ok", "at-risk", "breached")]
+    if not running:
+        running = [c for c in clocks_for(case, now) if c.state == "paused"]
+    return min(running, key=lambda c: c.due_at, default=None)
+
+
+def merchant_clock(case: Case, now: datetime | None = None) -> Clock | None:
+    """The merchant's own answer deadline (the portal shows only this one)."""
+    for clock in clocks_for(case, now):
+        if clock.target == Target.MERCHANT_ANSWER:
+            return clock
+    return None
+
+
+# --- staff queues ---------------------------------------------------------------------------
+
+QUEUES = {
+    "mine": _("My cases"),
+    "team": _("All open cases"),
+    "unassigned": _("Unassigned"),
+    "escalated": _("Supervisor queue (escalated)"),
+}
+CLOCK_FILTERS = {
+    "breached": _("Breached"),
+    "at_risk": _("At risk"),
+    "ok": _("On time"),
+}
+
+
+def queue(
+    *,
+    user,
+    scope: str = "team",
+    status: str = "",
+    kind: str = "",
+    priority: int | None = None,
+    clock: str = "",
+    merchant: int | None = None,
+    assignee: int | None = None,
+    search: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Case]:
+    """Open cases of one queue, nearest running deadline first."""
+    now = now or timezone.now()
+    cases = Case.objects.filter(status__in=OPEN).annotate(next_due=NEXT_DUE)
+    if scope == "mine":
+        cases = cases.filter(assignee=user)
+    elif scope == "unassigned":
+        cases = cases.filter(assignee__isnull=True)
+    elif scope == "escalated":
+        cases = cases.filter(escalated=True)
+    if status in OPEN:
+        cases = cases.filter(status=status)
+    if kind:
+        cases = cases.filter(kind=kind)
+    if priority:
+        cases = cases.filter(priority=priority)
+    if merchant:
+        cases = cases.filter(merchant_id=merchant)
+    if assignee:
+        cases = cases.filter(assignee_id=assignee)
+    if search:
+        cases = cases.filter(Q(reference=search.strip()) | Q(order_number=search.strip()))
+    if clock == "breached":
+        cases = cases.filter(next_due__lte=now)
+    elif clock in ("at_risk", "ok"):
+        cases = cases.annotate(next_at_risk=NEXT_AT_RISK).filter(next_due__gt=now)
+        if clock == "at_risk":
+            cases = cases.filter(next_at_risk__lte=now)
+        else:
+            cases = cases.filter(next_at_risk__gt=now)
+    return cases.select_related("merchant", "assignee").order_by("next_due", "id")
+
+
+COUNT_CAP = 1000
+
+
+def my_open_count(user) -> int:
+    """The agent's own open cases for the tab, counted up to COUNT_CAP (an index range on
+    case_open_assignee_next_due). The other queues show no count: counting escalated or
+    unassigned cases would read the open part of a million-row table on every visit."""
+    mine = Case.objects.filter(status__in=OPEN, assignee=user).order_by()
+    return mine.values("pk")[:COUNT_CAP].count()
+
+
+# --- case page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str  # message | pause | decision | alert
+    item: object
+
+
+def timeline(case: Case) -> list[Entry]:
+    """Messages, pauses, decisions and alerts of one case, oldest first (four queries)."""
+    from core.audit import decisions_for
+
+    entries = [
+        Entry(m.created_at, "message", m)
+        for m in case.messages.select_related("author").prefetch_related("attachments")
+    ]
+    entries += [Entry(p.started_at, "pause", p) for p in case.pauses.select_related("started_by")]
+    entries += [Entry(d.created_at, "decision", _labelled(d)) for d in decisions_for(case)]
+    entries += [Entry(a.created_at, "alert", a) for a in alerts_for(case)]
+    order = {"message": 0, "pause": 1, "decision": 2, "alert": 3}
+    return sorted(entries, key=lambda e: (e.at, order[e.kind]))
+
+
+ACTION_LABELS = {
+    "open": _("Filed"),
+    "assign": _("Assigned"),
+    "reassign": _("Reassigned"),
+    "first_response": _("First response"),
+    "ask_consumer": _("Asked the consumer"),
+    "consumer_replied": _("Consumer replied"),
+    "ask_merchant": _("Asked the merchant"),
+    "merchant_answer": _("Merchant answered"),
+    "merchant_proposal": _("Merchant proposed an outcome"),
+    "resolve": _("Resolved"),
+    "closed": _("Closed"),
+    "reopen": _("Reopened"),
+    "escalate": _("Escalated"),
+    "rate": _("Consumer rated the handling"),
+}
+
+
+def _labelled(decision):
+    decision.label = ACTION_LABELS.get(decision.action, decision.action)
+    statuses = dict(CaseStatus.choices)
+    decision.from_label = statuses.get(decision.from_state, decision.from_state)
+    decision.to_label = statuses.get(decision.to_state, decision.to_state)
+    outcome = (decision.data or {}).get("outcome")
+    decision.outcome_label = Case.Outcome(outcome).label if outcome in Case.Outcome.values else ""
+    return decision
+
+
+def alerts_for(case: Case):
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import Alert
+
+    return (
+        Alert.objects.filter(
+            content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk)
+        )
+        .select_related("recipient_user", "recipient_group")
+        .order_by("created_at")
+    )
+
+
+def merchant_history(case: Case) -> dict:
+    """What staff weigh when deciding: the merchant's earlier cases, points, restrictions."""
+    from merchants.selectors import active_restrictions
+    from merchants.services import current_points
+
+    earlier = (
+        Case.objects.filter(merchant_id=case.merchant_id)
+        .exclude(pk=case.pk)
+        .only("pk", "reference", "status", "outcome", "created_at", "kind", "merchant_id")
+        .order_by("-created_at")
+    )
+    return {
+        "earlier": list(earlier[:10]),
+        "earlier_count": earlier.count(),
+        "points": current_points(case.merchant),
+        "restrictions": list(
+            active_restrictions().filter(merchant_id=case.merchant_id).select_related("category")
+        ),
+    }
+
+
+PROPOSAL_ACTION = "merchant_proposal"
+
+
+def proposals_for(case: Case):
+    """Outcomes the merchant proposed (decision records), newest first."""
+    from core.audit import decisions_for
+
+    return [
+        _labelled(d)
+        for d in decisions_for(case).filter(action=PROPOSAL_ACTION).order_by("-created_at", "-id")
+    ]
+
+
+# --- merchant portal ------------------------------------------------------------------------
+
+
+def cases_for_merchant_user(user) -> QuerySet[Case]:
+    """Cases against the user's own merchant; nothing for anyone else."""
+    merchant = merchant_of(user)
+    if merchant is None:
+        return Case.objects.none()
+    return Case.objects.filter(merchant=merchant)
+
+
+def merchant_visible_messages(case: Case):
+    """What the merchant reads: the consumer's account and evidence, and their own answers.
+    Staff notes and staff messages to the consumer stay out; staff questions to the
+    merchant come from the ask_merchant decisions."""
+    return (
+        case.messages.filter(
+            author_kind__in=[CaseMessage.Author.CONSUMER, CaseMessage.Author.MERCHANT]
+        )
+        .select_related("author")
+        .prefetch_related("attachments")
+    )
+
+
+def questions_to_merchant(case: Case):
+    from core.audit import decisions_for
+
+    return decisions_for(case).filter(action="ask_merchant").order_by("created_at", "id")
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+def may_read_case_upload(request, upload) -> bool:
+    """Case attachments: Consumer Service and Quality Managers read them all; a merchant
+    reads those on the consumer's and its own messages of its own cases."""
+    messages = CaseMessage.objects.filter(attachments=upload)
+    user = request.user
+    if may_view_cases(user):
+        return messages.exists()
+    merchant = merchant_of(user)
+    if merchant is None:
+        return False
+    return messages.filter(
+        case__merchant=merchant,
+        author_kind__in=[CaseMessage.Author.CONSUMER, CaseMessage.Author.MERCHANT],
+    ).exists()
