@@ -178,6 +178,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.plan_due_inspections",
         "schedule": 6 * 3600.0,
     },
+    # Dashboards read pre-aggregated days; today and yesterday are recomputed every 5 min.
+    "reports-daily-figures": {
+        "task": "reports.tasks.dashboards.refresh_daily_figures",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "complaints.sweep-sla": {
         "task": "complaints.tasks.sweep_sla",
         "schedule": 60.0,
