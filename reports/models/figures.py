@@ -36,9 +36,7 @@ class DailyFigure(models.Model):
     ratings_count = models.PositiveIntegerField(_("ratings"), default=0)
     ratings_stars = models.PositiveIntegerField(_("stars given"), default=0)
     ad_reports_filed = models.PositiveIntegerField(_("ad reports filed"), default=0)
-    ad_reports_substantiated = models.PositiveIntegerField(
-        _("ad reports substantiated"), default=0
-    )
+    ad_reports_substantiated = models.PositiveIntegerField(_("ad reports substantiated"), default=0)
     refreshed_at = models.DateTimeField(_("refreshed"))
 
     class Meta:

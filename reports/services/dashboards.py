@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -486,9 +486,7 @@ class Dashboard:
                     "value": value,
                     "previous": before,
                     "change": change,
-                    "better": None
-                    if not change
-                    else (change < 0) == kpi.lower_is_better,
+                    "better": None if not change else (change < 0) == kpi.lower_is_better,
                     "figure": kpi.figure,
                     "figure_total": self.totals[kpi.figure],
                     "of": kpi.of,
@@ -585,7 +583,10 @@ CHARTS: tuple[Chart, ...] = (
         "percent",
         (
             Line(
-                _("Passed"), "inspections_passed", of="inspections_decided", drill="inspections_decided"
+                _("Passed"),
+                "inspections_passed",
+                of="inspections_decided",
+                drill="inspections_decided",
             ),
         ),
     ),

@@ -48,9 +48,10 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All categories"))] + list(
-            figures.category_choices()
-        )
+        self.fields["category"].choices = [
+            ("", _("All categories")),
+            *figures.category_choices(),
+        ]
 
     def clean(self):
         data = super().clean()

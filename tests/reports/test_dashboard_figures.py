@@ -7,8 +7,6 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Case
 from core.exceptions import DomainError
@@ -130,9 +128,7 @@ def test_beat_task_refreshes_today_and_yesterday_only(world):
     with time_machine.travel(NOW, tick=False):
         refresh_daily_figures.delay()
 
-    assert {(key[0], key[1]) for key in stored()} == {
-        key for key in EXPECTED if key[0] in (9, 10)
-    }
+    assert {(key[0], key[1]) for key in stored()} == {key for key in EXPECTED if key[0] in (9, 10)}
 
 
 def test_backfill_command_rebuilds_a_range_in_chunks(world):

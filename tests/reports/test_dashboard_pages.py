@@ -49,7 +49,9 @@ def manager(client, role_user):
 def test_quality_managers_and_data_analysis_read_the_dashboard(client, role_user, role):
     client.force_login(role_user(role))
     assert client.get(DASHBOARD).status_code == 200
-    assert client.get(reverse("reports:dashboard-figure", args=["ratings_count"])).status_code == 200
+    assert (
+        client.get(reverse("reports:dashboard-figure", args=["ratings_count"])).status_code == 200
+    )
 
 
 def test_superusers_read_the_dashboard(client):
@@ -57,13 +59,13 @@ def test_superusers_read_the_dashboard(client):
     assert client.get(DASHBOARD).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "role", ["consumer_service", "quality_management", "merchant_management"]
-)
+@pytest.mark.parametrize("role", ["consumer_service", "quality_management", "merchant_management"])
 def test_other_departments_are_refused(client, role_user, role):
     client.force_login(role_user(role))
     assert client.get(DASHBOARD).status_code == 403
-    assert client.get(reverse("reports:dashboard-figure", args=["ratings_count"])).status_code == 403
+    assert (
+        client.get(reverse("reports:dashboard-figure", args=["ratings_count"])).status_code == 403
+    )
 
 
 def test_merchants_are_refused(client, owner_a):
