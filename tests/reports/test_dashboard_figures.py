@@ -220,3 +220,15 @@ def test_choose_period_refuses_half_reversed_or_too_long_ranges(start, end):
 def test_choose_period_defaults_to_the_last_days_up_to_today():
     period = dashboards.choose_period(days=7, today=MARCH_10)
     assert period == dashboards.Period(date(2026, 3, 4), MARCH_10)
+
+
+def test_demo_seed_fills_the_last_year_and_can_run_twice(world):
+    from reports import demo
+
+    lines = []
+    with time_machine.travel(NOW, tick=False):
+        demo.seed(lines.append)
+        demo.seed_late(lines.append)
+        demo.seed_late(lines.append)
+    assert stored() == EXPECTED
+    assert "daily figure rows" in lines[-1]
