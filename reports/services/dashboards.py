@@ -53,10 +53,6 @@ class FigureKind:
     category: str  # path to the row's category id
     value: str | None = None  # the column summed; None counts rows
 
-    @property
-    def model(self):
-        return self.rows(timezone.now()).model
-
     def aggregate(self):
         return Sum(self.value) if self.value else Count("pk")
 

@@ -37,7 +37,9 @@ class DashboardFilterForm(forms.Form):
     ]
     DEFAULT_PRESET = "30"
 
-    period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
+    period = forms.ChoiceField(
+        label=_("Period"), choices=PRESETS, required=False, initial=DEFAULT_PRESET
+    )
     start = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -46,8 +48,12 @@ class DashboardFilterForm(forms.Form):
     )
     category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, **kwargs):
+        if data is not None and not data.get("period"):
+            # The select shows the period the page falls back to, not its first option.
+            data = data.copy()
+            data["period"] = self.DEFAULT_PRESET
+        super().__init__(data, **kwargs)
         self.fields["category"].choices = [
             ("", _("All categories")),
             *figures.category_choices(),
@@ -122,8 +128,13 @@ def index(request):
                 "category": category.pk if category else "",
             },
             "figures": [
-                {**vars(kind), "total": data.totals[kind.code]}
-                | {"url": _drill_url(kind.code, period, category)}
+                {
+                    "code": kind.code,
+                    "label": kind.label,
+                    "definition": kind.definition,
+                    "total": data.totals[kind.code],
+                    "url": _drill_url(kind.code, period, category),
+                }
                 for kind in figures.FIGURES
             ],
             "top_risk": _top_risk(category),
