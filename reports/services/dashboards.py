@@ -19,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Case as DbCase
+from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -43,147 +46,146 @@ MAX_PERIOD_DAYS = 731
 
 @dataclass(frozen=True)
 class FigureKind:
-    """One column of DailyFigure and the rows it counts."""
+    """One column of DailyFigure and the rows it counts: the rows of `model` matching
+    `condition(now)` whose `event` falls on the day, grouped by the category at `category`;
+    their number, or the sum of `value`."""
 
     code: str
     label: Promise
     definition: Promise
-    rows: Callable[[datetime], QuerySet]  # the rows behind the figure, given "now"
+    model: type[Model]
     event: str  # the timestamp that puts a row on a day
-    category: str  # path to the row's category id
+    category: str  # path to the row's category id (one per model)
+    condition: Callable[[datetime], Q] = lambda now: Q()
     value: str | None = None  # the column summed; None counts rows
+
+    def rows(self, now: datetime) -> QuerySet:
+        return self.model._default_manager.filter(self.condition(now))
 
     def aggregate(self):
         return Sum(self.value) if self.value else Count("pk")
 
 
-def _complaints(now=None) -> QuerySet:
-    return Case.objects.filter(kind=CaseKind.COMPLAINT)
+COMPLAINT = Q(kind=CaseKind.COMPLAINT)
+AD_REPORT = Q(kind=CaseKind.AD_REPORT)
+DECIDED = Q(
+    status__in=[
+        Inspection.Status.ACCEPTED,
+        Inspection.Status.REJECTED,
+        Inspection.Status.OVERTURNED,
+    ]
+)
 
 
-def _ad_reports(now=None) -> QuerySet:
-    return Case.objects.filter(kind=CaseKind.AD_REPORT)
-
-
-def _decided(now=None) -> QuerySet:
-    return Inspection.objects.filter(
-        status__in=[
-            Inspection.Status.ACCEPTED,
-            Inspection.Status.REJECTED,
-            Inspection.Status.OVERTURNED,
-        ]
-    )
-
-
-def _missed(now, *, due: str, done: str) -> QuerySet:
+def _missed(now, *, due: str, done: str) -> Q:
     """Complaints whose target fell due by `now` without being met. A case waiting for the
     consumer is left out: its clock is stopped, and resuming pushes the deadline."""
     return (
-        _complaints()
-        .filter(**{f"{due}__lte": now})
-        .exclude(**{f"{done}__lte": F(due)})
-        .exclude(status=CaseStatus.AWAITING_CONSUMER)
+        COMPLAINT
+        & Q(**{f"{due}__lte": now})
+        & ~Q(**{f"{done}__lte": F(due)})
+        & ~Q(status=CaseStatus.AWAITING_CONSUMER)
     )
 
 
+def _case_figure(code, label, definition, event, condition) -> FigureKind:
+    return FigureKind(code, label, definition, Case, event, "product__category", condition)
+
+
 FIGURES: tuple[FigureKind, ...] = (
-    FigureKind(
+    _case_figure(
         "complaints_filed",
         _("Complaints filed"),
         _("After-sales complaints filed that day, by every channel."),
-        _complaints,
         "created_at",
-        "product__category",
+        lambda now: COMPLAINT,
     ),
-    FigureKind(
+    _case_figure(
         "complaints_responded",
         _("Complaints first answered"),
         _("Complaints whose first answer to the consumer was given that day."),
-        _complaints,
         "first_responded_at",
-        "product__category",
+        lambda now: COMPLAINT,
     ),
-    FigureKind(
+    _case_figure(
         "responded_on_time",
         _("Answered within target"),
         _(
             "Complaints first answered that day no later than their first-response deadline "
             "(24 hours by default, from the SLA policy version the case pinned, pauses added)."
         ),
-        lambda now: _complaints().filter(first_responded_at__lte=F("response_due_at")),
         "first_responded_at",
-        "product__category",
+        lambda now: COMPLAINT & Q(first_responded_at__lte=F("response_due_at")),
     ),
-    FigureKind(
+    _case_figure(
         "complaints_resolved",
         _("Complaints resolved"),
         _("Complaints given a decision that day (resolved, whatever the outcome)."),
-        _complaints,
         "resolved_at",
-        "product__category",
+        lambda now: COMPLAINT,
     ),
-    FigureKind(
+    _case_figure(
         "resolved_on_time",
         _("Resolved within target"),
         _(
             "Complaints resolved that day no later than their resolution deadline "
             "(72 hours by default, pauses added)."
         ),
-        lambda now: _complaints().filter(resolved_at__lte=F("resolution_due_at")),
         "resolved_at",
-        "product__category",
+        lambda now: COMPLAINT & Q(resolved_at__lte=F("resolution_due_at")),
     ),
-    FigureKind(
+    _case_figure(
         "response_breaches",
         _("Response targets missed"),
         _(
             "Complaints whose first-response deadline fell on that day (and has passed) "
             "without a first answer by then."
         ),
-        lambda now: _missed(now, due="response_due_at", done="first_responded_at"),
         "response_due_at",
-        "product__category",
+        lambda now: _missed(now, due="response_due_at", done="first_responded_at"),
     ),
-    FigureKind(
+    _case_figure(
         "resolution_breaches",
         _("Resolution targets missed"),
         _(
             "Complaints whose resolution deadline fell on that day (and has passed) "
             "without a decision by then."
         ),
-        lambda now: _missed(now, due="resolution_due_at", done="resolved_at"),
         "resolution_due_at",
-        "product__category",
+        lambda now: _missed(now, due="resolution_due_at", done="resolved_at"),
     ),
     FigureKind(
         "inspections_decided",
         _("Inspections decided"),
         _("Inspection lots given a verdict that day."),
-        _decided,
+        Inspection,
         "decided_at",
         "category",
+        lambda now: DECIDED,
     ),
     FigureKind(
         "inspections_passed",
         _("Inspections passed"),
         _("Inspection lots accepted that day."),
-        lambda now: _decided().filter(status=Inspection.Status.ACCEPTED),
+        Inspection,
         "decided_at",
         "category",
+        lambda now: Q(status=Inspection.Status.ACCEPTED),
     ),
     FigureKind(
         "inspections_rejected",
         _("Inspections rejected"),
         _("Inspection lots rejected that day (including rejections a re-test later overturned)."),
-        lambda now: _decided().exclude(status=Inspection.Status.ACCEPTED),
+        Inspection,
         "decided_at",
         "category",
+        lambda now: DECIDED & ~Q(status=Inspection.Status.ACCEPTED),
     ),
     FigureKind(
         "ratings_count",
         _("Ratings"),
         _("Product reviews written that day (folded ones included: they were still given)."),
-        lambda now: ProductReview.objects.all(),
+        ProductReview,
         "created_at",
         "product__category",
     ),
@@ -191,26 +193,24 @@ FIGURES: tuple[FigureKind, ...] = (
         "ratings_stars",
         _("Stars given"),
         _("The stars of the product reviews written that day, added up."),
-        lambda now: ProductReview.objects.all(),
+        ProductReview,
         "created_at",
         "product__category",
         value="stars",
     ),
-    FigureKind(
+    _case_figure(
         "ad_reports_filed",
         _("Ad reports filed"),
         _("False-advertising reports filed that day."),
-        _ad_reports,
         "created_at",
-        "product__category",
+        lambda now: AD_REPORT,
     ),
-    FigureKind(
+    _case_figure(
         "ad_reports_substantiated",
         _("Ad reports substantiated"),
         _("False-advertising reports decided as substantiated that day."),
-        lambda now: _ad_reports().filter(outcome=Case.Outcome.SUBSTANTIATED),
         "resolved_at",
-        "product__category",
+        lambda now: AD_REPORT & Q(outcome=Case.Outcome.SUBSTANTIATED),
     ),
 )
 FIGURES_BY_CODE = {kind.code: kind for kind in FIGURES}
@@ -284,40 +284,76 @@ def figure_total(rows: QuerySet, kind: FigureKind) -> int:
 
 
 # --- refresh -------------------------------------------------------------------------------
-def _daily_select(kind: FigureKind, *, first: date, last: date, now) -> tuple[str, tuple]:
-    rows = figure_rows(kind, period=Period(first, last), category_ids=None, now=now)
-    grouped = (
-        rows.annotate(
-            fig_day=TruncDate(kind.event, tzinfo=local_zone()),
-            fig_category=F(kind.category),
+def _on_days(kind: FigureKind, *, start: datetime, end: datetime, now: datetime) -> Q:
+    return kind.condition(now) & Q(**{f"{kind.event}__gte": start, f"{kind.event}__lt": end})
+
+
+def _source_select(
+    model, kinds: list[FigureKind], *, start: datetime, end: datetime, now: datetime
+) -> tuple[str, list]:
+    """One scan of a source table for all its figures: each row once, with the day it
+    counts on for each figure (NULL where it does not count), unpivoted to
+    (code, day, category, value) and grouped."""
+    (category,) = {kind.category for kind in kinds}
+    zone = local_zone()
+    days, values = {}, {}
+    for n, kind in enumerate(kinds):
+        days[f"fig_day_{n}"] = DbCase(
+            When(
+                _on_days(kind, start=start, end=end, now=now),
+                then=TruncDate(kind.event, tzinfo=zone),
+            ),
+            output_field=DateField(),
         )
+        if kind.value:
+            values[f"fig_value_{n}"] = F(kind.value)
+    counted = reduce(or_, (_on_days(kind, start=start, end=end, now=now) for kind in kinds))
+    rows = (
+        model._default_manager.filter(counted)
+        .annotate(fig_category=F(category), **days, **values)
         .order_by()
-        .values("fig_day", "fig_category")
-        .annotate(fig_value=kind.aggregate())
+        .values("fig_category", *days, *values)
     )
-    return grouped.query.sql_with_params()
+    sql, params = rows.query.sql_with_params()
+    unpivot = ", ".join(
+        f"(%s, s.fig_day_{n}, {f's.fig_value_{n}' if kind.value else '1'})"
+        for n, kind in enumerate(kinds)
+    )
+    return (
+        f"""
+        SELECT x.code, x.day AS fig_day, s.fig_category, SUM(x.value) AS fig_value
+        FROM ({sql}) AS s
+        CROSS JOIN LATERAL (VALUES {unpivot}) AS x (code, day, value)
+        WHERE x.day IS NOT NULL
+        GROUP BY 1, 2, 3
+        """,  # noqa: S608 - identifiers are ours, values go through params
+        [*params, *(kind.code for kind in kinds)],
+    )
 
 
 @transaction.atomic
 def refresh_daily_figures(*, first: date, last: date, now: datetime | None = None) -> int:
     """Recompute every figure of the days first..last (local) in three statements.
 
-    One INSERT ... SELECT aggregates all figures (a UNION ALL of their grouped querysets,
-    pivoted per day and category) and upserts them; one DELETE drops the rows of those days
-    that no longer have anything to count (their category emptied). An advisory lock keeps a
-    beat refresh and a backfill from interleaving. Returns the number of rows written.
+    One INSERT ... SELECT aggregates all figures (one scan per source table: cases,
+    inspections, reviews; UNION ALL; pivoted per day and category) and upserts them; one
+    DELETE drops the rows of those days that no longer have anything to count (their
+    category emptied). An advisory lock keeps a beat refresh and a backfill from
+    interleaving. Returns the number of rows written.
     """
     if last < first:
         raise ValueError("last must not be before first")
     now = now or timezone.now()
     advisory_xact_lock("reports.refresh_daily_figures")
-    parts, params = [], []
+    start, end = day_bounds(first, last)
+    by_model: dict = {}
     for kind in FIGURES:
-        sql, part_params = _daily_select(kind, first=first, last=last, now=now)
-        parts.append(
-            f"SELECT %s AS code, s.fig_day, s.fig_category, s.fig_value FROM ({sql}) AS s"  # noqa: S608 - identifiers are ours
-        )
-        params += [kind.code, *part_params]
+        by_model.setdefault(kind.model, []).append(kind)
+    parts, params = [], []
+    for model, kinds in by_model.items():
+        sql, part_params = _source_select(model, kinds, start=start, end=end, now=now)
+        parts.append(sql)
+        params += part_params
     columns = ", ".join(COLUMNS)
     pivots = ", ".join(
         f"COALESCE(SUM(u.fig_value) FILTER (WHERE u.code = '{code}'), 0)" for code in COLUMNS
