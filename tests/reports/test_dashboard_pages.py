@@ -41,6 +41,7 @@ def world():
 def manager(client, role_user):
     user = role_user("quality_manager")
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the pages follow the browser
     return user
 
 
