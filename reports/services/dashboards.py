@@ -1,11 +1,11 @@
 """Dashboard figures: what each one counts, how the daily table is refreshed, and the sums
 the pages and the API read.
 
-Every figure is defined once, in FIGURES, as the rows behind it (a queryset), the timestamp
-that puts a row on a local day, the path to its category and what is summed (rows, or a
-column). The refresh aggregates exactly those querysets into reports.DailyFigure, and the
-drill-down lists exactly those querysets: the figure a manager clicks and the list they
-land on cannot drift apart.
+Every figure is defined once, in FIGURES: the table and condition of the rows behind it,
+the timestamp that puts a row on a local day, the path to its category and what is summed
+(rows, or a column). The refresh aggregates exactly those rows into reports.DailyFigure
+(one scan per source table), and the drill-down lists exactly those rows (figure_rows):
+the figure a manager clicks and the list they land on cannot drift apart.
 
 Days are local days of settings.TIME_ZONE (Asia/Shanghai). A row belongs to the day of its
 event (filed, first answered, resolved, due, decided, written); facts that can still change
@@ -58,9 +58,6 @@ class FigureKind:
     category: str  # path to the row's category id (one per model)
     condition: Callable[[datetime], Q] = lambda now: Q()
     value: str | None = None  # the column summed; None counts rows
-
-    def rows(self, now: datetime) -> QuerySet:
-        return self.model._default_manager.filter(self.condition(now))
 
     def aggregate(self):
         return Sum(self.value) if self.value else Count("pk")
@@ -266,13 +263,18 @@ def choose_period(
 
 
 # --- the rows behind a figure (drill-down) ------------------------------------------------
+def _on_days(kind: FigureKind, *, start: datetime, end: datetime, now: datetime) -> Q:
+    """The rows of this figure whose event falls within [start, end)."""
+    return kind.condition(now) & Q(**{f"{kind.event}__gte": start, f"{kind.event}__lt": end})
+
+
 def figure_rows(
     kind: FigureKind, *, period: Period, category_ids: list[int] | None, now=None
 ) -> QuerySet:
     """Exactly the rows the daily table counts for this figure, period and categories."""
     start, end = day_bounds(period.first, period.last)
-    rows = kind.rows(now or timezone.now()).filter(
-        **{f"{kind.event}__gte": start, f"{kind.event}__lt": end}
+    rows = kind.model._default_manager.filter(
+        _on_days(kind, start=start, end=end, now=now or timezone.now())
     )
     if category_ids is not None:
         rows = rows.filter(**{f"{kind.category}__in": category_ids})
@@ -284,10 +286,6 @@ def figure_total(rows: QuerySet, kind: FigureKind) -> int:
 
 
 # --- refresh -------------------------------------------------------------------------------
-def _on_days(kind: FigureKind, *, start: datetime, end: datetime, now: datetime) -> Q:
-    return kind.condition(now) & Q(**{f"{kind.event}__gte": start, f"{kind.event}__lt": end})
-
-
 def _source_select(
     model, kinds: list[FigureKind], *, start: datetime, end: datetime, now: datetime
 ) -> tuple[str, list]:
