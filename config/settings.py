@@ -188,6 +188,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.risk.review_probations",
         "schedule": crontab(hour=17, minute=20),
     },
+    # Dashboards read pre-aggregated days; today and yesterday are recomputed every 5 min.
+    "reports.daily-figures": {
+        "task": "reports.tasks.dashboards.refresh_daily_figures",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "complaints.sweep-sla": {
         "task": "complaints.tasks.sweep_sla",
         "schedule": 60.0,

@@ -6,8 +6,8 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
     role_permissions = {
-        "data_analysis": ["view_riskscore", "view_probationevaluation"],
-        "quality_manager": ["view_riskscore", "view_probationevaluation"],
+        "data_analysis": ["view_riskscore", "view_probationevaluation", "view_dailyfigure"],
+        "quality_manager": ["view_riskscore", "view_probationevaluation", "view_dailyfigure"],
         "quality_management": ["view_riskscore"],
         "merchant_management": ["view_riskscore", "view_probationevaluation"],
     }
@@ -18,6 +18,8 @@ class ReportsConfig(AppConfig):
         from reports import policies  # noqa: F401 - registers the policies
         from reports.services import risk
         from reports.services.risk import may_see_risk
+        from reports.views.dashboards import may_read_dashboards
 
         register_risk_source(risk.planner_risk_source)
         register_nav(_("Risk"), "reports:risk-list", may_see_risk, 60)
+        register_nav(_("Dashboards"), "reports:dashboards", may_read_dashboards, order=61)

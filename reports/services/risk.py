@@ -422,6 +422,7 @@ def top_risk(*, category=None, limit: int = 10) -> list[dict]:
             "merchant": row.merchant.legal_name,
             "score": row.score,
             "tier": row.tier,
+            "tier_label": row.get_tier_display(),
             "computed_at": row.computed_at,
         }
         for row in scores(category=category)[:limit]
