@@ -202,6 +202,7 @@ def test_top_risk_lists_the_highest_scores_first(risky, merchant_b):
             "merchant": "Merchant A",
             "score": Decimal("48.83"),
             "tier": "medium",
+            "tier_label": "Medium",
             "computed_at": rows[0]["computed_at"],
         }
     ]
