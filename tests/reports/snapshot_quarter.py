@@ -78,7 +78,13 @@ EXPECTED_PREVIOUS = {
 
 
 def _case(
-    merchant, *, filed, responded=None, resolved=None, resolution_hours=72, outcome="refund",
+    merchant,
+    *,
+    filed,
+    responded=None,
+    resolved=None,
+    resolution_hours=72,
+    outcome="refund",
     **kwargs,
 ):
     case = CaseFactory(
@@ -199,16 +205,25 @@ def quarter(db):
     _case(alpha, filed=T0 + 24 * H, responded=T0 + 54 * H, resolved=T0 + 104 * H)
     _case(alpha, filed=datetime(2026, 6, 30, 20, 0, tzinfo=CST))
     # B1's resolution deadline was pushed back by a pause: 90 h is within its 100 h.
-    _case(beta, filed=T0 + 48 * H, responded=T0 + 52 * H, resolved=T0 + 138 * H,
-          resolution_hours=100)
+    _case(
+        beta, filed=T0 + 48 * H, responded=T0 + 52 * H, resolved=T0 + 138 * H, resolution_hours=100
+    )
     # B2 was filed in Q1 and resolved in Q2: resolved in Q2, filed (and judged) in Q1.
     q1_filed = datetime(2026, 3, 31, 20, 0, tzinfo=CST)
     _case(beta, filed=q1_filed, responded=q1_filed + 12 * H, resolved=q1_filed + 14 * H)
     # A substantiated false-advertising report about B.
-    _case(beta, filed=T0, responded=T0 + H, resolved=T0 + 20 * H, kind=CaseKind.AD_REPORT,
-          complaint_type="", desired_remedy="", advertised_claim="Cures colds",
-          product=ProductFactory(merchant=beta),
-          outcome="substantiated")
+    _case(
+        beta,
+        filed=T0,
+        responded=T0 + H,
+        resolved=T0 + 20 * H,
+        kind=CaseKind.AD_REPORT,
+        complaint_type="",
+        desired_remedy="",
+        advertised_claim="Cures colds",
+        product=ProductFactory(merchant=beta),
+        outcome="substantiated",
+    )
 
     # Inspections: A accepted + rejected; B accepted, accepted, overturned; one in Q1; a draft.
     _inspection(alpha, status="accepted", decided_at=T0)
@@ -225,8 +240,9 @@ def quarter(db):
     _listing_decision(product_a, to_state="delisted", at=T0)
     _listing_decision(product_a, to_state="listed", at=T0 + 24 * H)
     _listing_decision(product_a, to_state="delisted", at=T0 + 48 * H)
-    _listing_decision(ProductFactory(merchant=beta), to_state="delisted",
-                      at=datetime(2026, 3, 1, tzinfo=CST))
+    _listing_decision(
+        ProductFactory(merchant=beta), to_state="delisted", at=datetime(2026, 3, 1, tzinfo=CST)
+    )
 
     # Sanctions: A warning; A restriction later shortened (the copy does not count);
     # B suspension in Q1.

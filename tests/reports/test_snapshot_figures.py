@@ -39,8 +39,11 @@ def test_quarter_bounds_are_china_time():
     assert quarter_of(AS_OF).label == "2026 Q3"
 
 
-def test_platform_figures_match_the_hand_computed_quarter(quarter, manager,  # noqa: F811
-                                                          django_capture_on_commit_callbacks):
+def test_platform_figures_match_the_hand_computed_quarter(
+    quarter,
+    manager,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     snapshot = make_snapshot(manager, django_capture_on_commit_callbacks)
     assert snapshot.state == Snapshot.State.READY
     assert snapshot.progress == 100
@@ -60,8 +63,11 @@ def test_platform_figures_match_the_hand_computed_quarter(quarter, manager,  # n
     }
 
 
-def test_change_is_against_the_previous_quarter(quarter, manager,  # noqa: F811
-                                                 django_capture_on_commit_callbacks):
+def test_change_is_against_the_previous_quarter(
+    quarter,
+    manager,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     figures = make_snapshot(manager, django_capture_on_commit_callbacks).figures
     previous = figures["previous"]
     assert previous["label"] == "2026 Q1"
@@ -79,7 +85,9 @@ def test_change_is_against_the_previous_quarter(quarter, manager,  # noqa: F811
 
 
 def test_a_later_snapshot_compares_with_the_frozen_previous_one(
-    quarter, manager, django_capture_on_commit_callbacks  # noqa: F811
+    quarter,
+    manager,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     q1 = make_snapshot(manager, django_capture_on_commit_callbacks, quarter_number=1)
     q2 = make_snapshot(manager, django_capture_on_commit_callbacks)
@@ -87,8 +95,11 @@ def test_a_later_snapshot_compares_with_the_frozen_previous_one(
     assert q2.figures["previous"]["platform"] == q1.figures["platform"]
 
 
-def test_each_merchant_gets_a_scorecard(quarter, manager,  # noqa: F811
-                                        django_capture_on_commit_callbacks):
+def test_each_merchant_gets_a_scorecard(
+    quarter,
+    manager,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     cards = make_snapshot(manager, django_capture_on_commit_callbacks).figures["merchants"]
     assert [c["name"] for c in cards] == ["Alpha Trading Co.", "Beta Goods Co."]
     alpha, beta = cards
@@ -127,26 +138,39 @@ def test_each_merchant_gets_a_scorecard(quarter, manager,  # noqa: F811
     assert {k: beta[k] for k in expected_beta} == expected_beta
     # No contact data in a scorecard.
     assert set(alpha) - set(expected_alpha) <= {
-        "merchant_id", "name", "response_met", "response_judged", "resolution_met",
-        "resolution_judged", "inspections_passed", "inspections_rejected", "review_count",
+        "merchant_id",
+        "name",
+        "response_met",
+        "response_judged",
+        "resolution_met",
+        "resolution_judged",
+        "inspections_passed",
+        "inspections_rejected",
+        "review_count",
         "service_rating_count",
     }
 
 
 def test_each_figure_group_is_one_statement_whatever_the_row_count(
-    quarter, manager, django_capture_on_commit_callbacks  # noqa: F811
+    quarter,
+    manager,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     with CaptureQueriesContext(connection) as queries:
         make_snapshot(manager, django_capture_on_commit_callbacks)
     case_scans = [q for q in queries.captured_queries if "FROM complaints_case c" in q["sql"]]
-    review_scans = [q for q in queries.captured_queries if "FROM reviews_productreview r" in q["sql"]]
+    review_scans = [
+        q for q in queries.captured_queries if "FROM reviews_productreview r" in q["sql"]
+    ]
     # This quarter and the previous one (no frozen snapshot of it yet): one statement each.
     assert len(case_scans) == 2
     assert len(review_scans) == 2
 
 
 def test_a_ready_snapshot_is_frozen_and_opens_a_draft_report(
-    quarter, manager, django_capture_on_commit_callbacks  # noqa: F811
+    quarter,
+    manager,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     snapshot = make_snapshot(manager, django_capture_on_commit_callbacks)
     report = QuarterlyReport.objects.get(snapshot=snapshot)
