@@ -189,8 +189,8 @@ def _rating(merchant, scores, *, at):
     )
 
 
-@pytest.fixture
-def quarter(db):
+@pytest.fixture(name="quarter")
+def quarter_fixture(db):
     """Merchant A ("Alpha") and B ("Beta") with a quarter of activity; see EXPECTED_*."""
     alpha = MerchantFactory(
         legal_name="Alpha Trading Co.",

@@ -16,14 +16,14 @@ from tests.reports.snapshot_quarter import (
     AS_OF,
     CONSUMER_EMAIL,
     MERCHANT_EMAIL,
-    quarter,  # noqa: F401 - fixture
+    quarter_fixture,  # noqa: F401 - the `quarter` fixture
 )
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def snapshot(quarter, role_user, django_capture_on_commit_callbacks):  # noqa: F811
+def snapshot(quarter, role_user, django_capture_on_commit_callbacks):
     manager = role_user("quality_manager")
     with time_machine.travel(AS_OF, tick=False), django_capture_on_commit_callbacks(execute=True):
         made = services.request_snapshot(year=2026, quarter=2, by=manager)

@@ -12,7 +12,7 @@ from tests.reports.snapshot_quarter import (
     AS_OF,
     EXPECTED_PLATFORM,
     EXPECTED_PREVIOUS,
-    quarter,  # noqa: F401 - fixture
+    quarter_fixture,  # noqa: F401 - the `quarter` fixture
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_quarter_bounds_are_china_time():
 
 def test_platform_figures_match_the_hand_computed_quarter(
     quarter,
-    manager,  # noqa: F811
+    manager,
     django_capture_on_commit_callbacks,
 ):
     snapshot = make_snapshot(manager, django_capture_on_commit_callbacks)
@@ -65,7 +65,7 @@ def test_platform_figures_match_the_hand_computed_quarter(
 
 def test_change_is_against_the_previous_quarter(
     quarter,
-    manager,  # noqa: F811
+    manager,
     django_capture_on_commit_callbacks,
 ):
     figures = make_snapshot(manager, django_capture_on_commit_callbacks).figures
@@ -87,7 +87,7 @@ def test_change_is_against_the_previous_quarter(
 def test_a_later_snapshot_compares_with_the_frozen_previous_one(
     quarter,
     manager,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     q1 = make_snapshot(manager, django_capture_on_commit_callbacks, quarter_number=1)
     q2 = make_snapshot(manager, django_capture_on_commit_callbacks)
@@ -97,7 +97,7 @@ def test_a_later_snapshot_compares_with_the_frozen_previous_one(
 
 def test_each_merchant_gets_a_scorecard(
     quarter,
-    manager,  # noqa: F811
+    manager,
     django_capture_on_commit_callbacks,
 ):
     cards = make_snapshot(manager, django_capture_on_commit_callbacks).figures["merchants"]
@@ -154,7 +154,7 @@ def test_each_merchant_gets_a_scorecard(
 def test_each_figure_group_is_one_statement_whatever_the_row_count(
     quarter,
     manager,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with CaptureQueriesContext(connection) as queries:
         make_snapshot(manager, django_capture_on_commit_callbacks)
@@ -170,7 +170,7 @@ def test_each_figure_group_is_one_statement_whatever_the_row_count(
 def test_a_ready_snapshot_is_frozen_and_opens_a_draft_report(
     quarter,
     manager,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     snapshot = make_snapshot(manager, django_capture_on_commit_callbacks)
     report = QuarterlyReport.objects.get(snapshot=snapshot)
