@@ -435,9 +435,10 @@ def _scorecard_tables(cards: list[dict], cell, grid) -> list:
     for start in range(0, len(cards), per_page):
         rows = [head]
         for card in cards[start : start + per_page]:
-            rows.append(
-                [_para(card["name"], cell)] + [format_value(k, card.get(k)) for k in SCORECARD_KEYS]
-            )
+            # A Paragraph (wrapping) only for names too long for the column: wrapping every
+            # cell of thousands of rows is most of the PDF's time.
+            name = card["name"] if len(card["name"]) <= 18 else _para(card["name"], cell)
+            rows.append([name] + [format_value(k, card.get(k)) for k in SCORECARD_KEYS])
         tables.append(Table(rows, colWidths=widths, style=grid, repeatRows=1))
     return tables
 
