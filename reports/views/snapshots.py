@@ -91,8 +91,10 @@ def snapshot_detail(request, pk):
         "step_labels": services.STEP_LABELS,
         "may_publish": services.may_publish(request.user),
         "publish_form": PublishForm(),
-        "decisions": list(decisions_for(snapshot))
-        + (list(decisions_for(report)) if report else []),
+        "decisions": sorted(
+            [*decisions_for(snapshot), *(decisions_for(report) if report else [])],
+            key=lambda decision: (decision.created_at, decision.pk),
+        ),
     }
     if snapshot.is_ready:
         context.update(page_figures(snapshot, audience=rendering.STAFF))
