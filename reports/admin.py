@@ -1,5 +1,6 @@
-"""Reports admin. Risk: scores and probation evaluations (read-only), and the risk score on
-the merchant's admin page (an inline added here, so merchants never imports reports)."""
+"""Reports admin, read-only: risk scores and probation evaluations (and the risk score on
+the merchant's admin page, an inline added here so merchants never imports reports);
+quarterly snapshots and reports, which the task computes and the pages publish."""
 
 from django.contrib import admin
 from django.template.loader import render_to_string
@@ -7,9 +8,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import LargeTableAdmin, ReadOnlyAdminMixin
+from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from merchants.models import Merchant
 from reports.models import ProbationEvaluation, RiskScore
+from reports.models.snapshots import QuarterlyReport, Snapshot
 
 
 @admin.register(RiskScore)
@@ -67,3 +69,20 @@ class RiskScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
 _merchant_admin = admin.site._registry.get(Merchant)
 if _merchant_admin is not None and RiskScoreInline not in type(_merchant_admin).inlines:
     type(_merchant_admin).inlines = [*type(_merchant_admin).inlines, RiskScoreInline]
+
+
+# --- snapshots -----------------------------------------------------------------------------
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "year", "quarter", "trigger", "state", "progress", "as_of", "checksum"]
+    list_filter = ["state", "trigger", "year", "quarter"]
+    readonly_fields = [f.name for f in Snapshot._meta.fields]
+    inlines = [DecisionsInline]
+
+
+@admin.register(QuarterlyReport)
+class QuarterlyReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "status", "snapshot", "published_at", "published_by"]
+    list_filter = ["status", "year", "quarter"]
+    readonly_fields = [f.name for f in QuarterlyReport._meta.fields]
+    inlines = [DecisionsInline]

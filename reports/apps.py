@@ -5,9 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+    # Publishing a quarterly report is a service that checks the Quality Manager role.
     role_permissions = {
-        "data_analysis": ["view_riskscore", "view_probationevaluation", "view_dailyfigure"],
-        "quality_manager": ["view_riskscore", "view_probationevaluation", "view_dailyfigure"],
+        "data_analysis": [
+            "view_riskscore",
+            "view_probationevaluation",
+            "view_dailyfigure",
+            "view_snapshot",
+            "add_snapshot",
+            "view_quarterlyreport",
+        ],
+        "quality_manager": [
+            "view_riskscore",
+            "view_probationevaluation",
+            "view_dailyfigure",
+            "view_snapshot",
+            "add_snapshot",
+            "view_quarterlyreport",
+        ],
         "quality_management": ["view_riskscore"],
         "merchant_management": ["view_riskscore", "view_probationevaluation"],
     }
@@ -18,8 +33,11 @@ class ReportsConfig(AppConfig):
         from reports import policies  # noqa: F401 - registers the policies
         from reports.services import risk
         from reports.services.risk import may_see_risk
+        from reports.services.snapshots import may_read
         from reports.views.dashboards import may_read_dashboards
 
         register_risk_source(risk.planner_risk_source)
         register_nav(_("Risk"), "reports:risk-list", may_see_risk, 60)
         register_nav(_("Dashboards"), "reports:dashboards", may_read_dashboards, order=61)
+        register_nav(_("Quarterly reports"), "reports:snapshot-list", may_read, 70)
+        register_nav(_("Transparency"), "reports:public-index", lambda user: True, 95)
