@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from complaints import sla
@@ -246,6 +247,29 @@ RUNNING = [CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.AWAITING_MERCHANT]
 OPEN = [*RUNNING, CaseStatus.AWAITING_CONSUMER]
 
 
+def next_deadline():
+    """The nearest deadline still running on an open case (NULL once decided): what a queue
+    sorts by. The index case_open_next_deadline holds exactly this expression."""
+    return models.Case(
+        models.When(
+            status__in=OPEN,
+            then=Least(
+                models.Case(
+                    models.When(first_responded_at__isnull=True, then=F("response_due_at"))
+                ),
+                F("resolution_due_at"),
+                models.Case(
+                    models.When(
+                        status=CaseStatus.AWAITING_MERCHANT,
+                        merchant_answered_at__isnull=True,
+                        then=F("merchant_answer_due_at"),
+                    )
+                ),
+            ),
+        ),
+    )
+
+
 class SweepStage(models.IntegerChoices):
     """How far the sweep has alerted on one clock. Alerted clocks leave the sweep's partial
     indexes, so a sweep only ever reads clocks that still have an alert to raise."""
@@ -451,6 +475,15 @@ class Case(models.Model):
             models.Index(
                 fields=["merchant", "-created_at"],
                 name="case_by_merchant",
+            ),
+            # API lists page by keyset (cursor pagination): newest first, and open cases
+            # by their nearest running deadline.
+            models.Index(fields=["created_at", "id"], name="case_by_created"),
+            models.Index(
+                next_deadline(),
+                F("id"),
+                name="case_open_next_deadline",
+                condition=Q(status__in=OPEN),
             ),
         ]
 

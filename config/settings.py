@@ -256,6 +256,14 @@ SPECTACULAR_SETTINGS = {
         "DefectClassEnum": "inspections.models.DefectClass",
         "InspectionSeverityEnum": "inspections.models.INSPECTION_SEVERITIES",
         "SwitchingSeverityEnum": "inspections.models.Severity",
+        "CaseKindEnum": "complaints.models.CaseKind",
+        "CaseStatusEnum": "complaints.models.CaseStatus",
+        "CaseChannelEnum": "complaints.models.Case.Channel",
+        "CasePriorityEnum": "complaints.models.Priority",
+        "CaseOutcomeEnum": "complaints.models.Case.Outcome",
+        "CaseAssignStrategyEnum": "complaints.serializers.ASSIGN_STRATEGIES",
+        # With the case channel in the schema, the review one needs its own name too.
+        "ReviewChannelEnum": "reviews.models.ProductReview.Channel",
     },
 }
 
