@@ -254,7 +254,8 @@ class _StaffCaseViewSet(mixins.CreateModelMixin, _CaseViewSetBase):
             **fields,
         )
         token = case.tracking_token
-        case = self.get_queryset().get(pk=case.pk)
+        # Re-read with the list's annotations; the storefront cannot list cases.
+        case = with_sla(Case.objects.select_related("merchant", "policy")).get(pk=case.pk)
         case.tracking_token = token
         return Response(CaseFiledSerializer(case).data, status=status.HTTP_201_CREATED)
 
