@@ -21,7 +21,6 @@ from complaints.models import (
     CalendarKind,
     Case,
     CaseKind,
-    CaseMessage,
     CaseStatus,
     Priority,
     SLAPolicy,
@@ -149,14 +148,6 @@ class CaseFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(status__in=OPEN) if value else queryset.exclude(status__in=OPEN)
-
-
-class MessageFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
-
-    class Meta:
-        model = CaseMessage
-        fields = ["author_kind", "internal"]
 
 
 class SLAPolicyFilter(django_filters.FilterSet):
