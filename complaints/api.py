@@ -39,6 +39,7 @@ from complaints.serializers import (
     CaseAnswerSerializer,
     CaseAssignSerializer,
     CaseCloseSerializer,
+    CaseDecisionSerializer,
     CaseFiledSerializer,
     CaseMessageCreateSerializer,
     CaseMessageSerializer,
@@ -54,6 +55,7 @@ from complaints.serializers import (
     SLAPolicySerializer,
 )
 from core.api import role_permission
+from core.audit import decisions_for
 from core.models import Decision
 from core.roles import Role, has_role
 from merchants.selectors import merchant_of
@@ -234,7 +236,12 @@ class _StaffCaseViewSet(mixins.CreateModelMixin, _CaseViewSetBase):
     def get_permissions(self):
         if self.action in ("create", "rate"):
             return [FilesCases()]
-        if self.action in ("list", "retrieve", "messages") and self.request.method == "GET":
+        if self.request.method == "GET" and self.action in (
+            "list",
+            "retrieve",
+            "messages",
+            "history",
+        ):
             return [ReadsCases()]
         return [role_permission(*WORKERS)()]
 
@@ -298,6 +305,13 @@ class _StaffCaseViewSet(mixins.CreateModelMixin, _CaseViewSetBase):
         body = _body(CaseMessageCreateSerializer, request)
         message = services.respond(case=case, by=request.user, **body)
         return Response(CaseMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=CaseDecisionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Every step of the case: who, when, from which state to which, and why."""
+        steps = decisions_for(self.get_object()).order_by("created_at", "id")
+        return Response(CaseDecisionSerializer(steps, many=True).data)
 
     @extend_schema(request=CaseQuestionSerializer, responses={200: CaseSerializer, **_CONFLICT})
     @action(detail=True, methods=["post"], url_path="ask-consumer")

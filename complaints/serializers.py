@@ -19,6 +19,7 @@ from complaints.models import (
     Priority,
     SLAPolicy,
 )
+from core.models import Decision
 from merchants.models import Merchant
 from products.models import Product
 
@@ -318,6 +319,25 @@ class CaseMessageCreateSerializer(serializers.Serializer):
 
 class CaseAnswerSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10_000)
+
+
+class CaseDecisionSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(read_only=True, help_text=_("The person, or the system step."))
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "action",
+            "from_state",
+            "to_state",
+            "actor",
+            "by",
+            "reason",
+            "data",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 # --- SLA policies -----------------------------------------------------------------------

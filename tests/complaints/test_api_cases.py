@@ -212,6 +212,21 @@ def test_resolve_close_reopen_and_escalate(api, agent, assigned):
     assert steps == [(step, agent) for step in ("resolve", "closed", "reopen", "escalate")]
 
 
+def test_staff_read_the_whole_history(api, agent, analyst, owner_a, merchant_a):
+    case = services.assign(case=CaseFactory(merchant=merchant_a), to=agent)
+    post(api(agent), case, "escalate", {"reason": "VIP."})
+    history = api(analyst).get(f"{CASES}{case.pk}/history/").json()
+    assert [(step["action"], step["to_state"]) for step in history] == [
+        ("open", "new"),
+        ("assign", "assigned"),
+        ("escalate", ""),
+    ]
+    assert history[-1]["actor"] == agent.pk
+    assert history[-1]["reason"] == "VIP."
+    assert history[0]["by"] == "consumer"
+    assert api(owner_a).get(f"{CASES}{case.pk}/history/").status_code == 403
+
+
 def test_a_case_that_does_not_exist_is_404(api, agent):
     assert post(api(agent), Case(pk=999_999), "escalate", {"reason": "x"}).status_code == 404
 
