@@ -8,6 +8,11 @@ queue by nearest deadline (first and deep), the breached filter, and the queries
 Everything is rolled back: the database is left as it was found.
 
     DATABASE_URL=... REDIS_URL=... python -m bench cases_api
+
+Measured 2026-11-23 on the 2-core dev box under load from other work (load average ~15),
+300,000 cases: newest page 0.13 s, 20 cursors deep 0.11 s, open queue by deadline 0.14 s
+(20 deep 0.14 s), breached filter 0.09 s, a merchant's newest page 0.12 s; one statement a
+page; both orderings read their index.
 """
 
 from __future__ import annotations
@@ -121,9 +126,9 @@ def main() -> list[Figure]:
             owner = User.objects.create(username="bench-owner")
             Membership.objects.create(user=owner, merchant=merchant, role="owner")
 
-            staff = APIClient()
+            staff = APIClient(SERVER_NAME="localhost")
             staff.force_authenticate(agent)
-            mine = APIClient()
+            mine = APIClient(SERVER_NAME="localhost")
             mine.force_authenticate(owner)
             base = f"/api/v1/cases/?page_size={PAGE}"
             _get(staff, base)  # warm: translations, content types, URL resolver
@@ -144,7 +149,10 @@ def main() -> list[Figure]:
 
             with CaptureQueriesContext(connection) as queries:
                 _get(staff, f"{base}&sla=breached&ordering=next_deadline")
-            figures.append(Figure("queries per page (any size)", "3", len(queries), "", None))
+            # The roles and the membership are cached on the signed-in user by now.
+            figures.append(
+                Figure("SQL statements per page", "1", len(queries), "", len(queries) == 1)
+            )
 
             plan_deadline = (
                 with_sla(Case.objects.filter(status__in=OPEN))

@@ -179,6 +179,28 @@ def test_a_step_the_state_does_not_allow_is_a_409(api, agent):
     assert Case.objects.get(pk=new.pk).status == CaseStatus.NEW
 
 
+@pytest.mark.parametrize(
+    ("step", "body"),
+    [
+        ("assign", {}),
+        ("respond", {"text": "Hello?"}),
+        ("messages", {"text": "Hello?"}),
+        ("ask-consumer", {"question": "Photo?"}),
+        ("ask-merchant", {"question": "Batch?"}),
+        ("resolve", {"outcome": "refund"}),
+        ("close", {}),
+        ("escalate", {"reason": "Late."}),
+    ],
+)
+def test_every_step_on_a_closed_case_is_a_conflict(api, agent, assigned, step, body):
+    services.resolve(case=assigned, by=agent, outcome="refund")
+    services.close(case=assigned, by=agent)
+    response = post(api(agent), assigned, step, body)
+    assert response.status_code == 409, response.json()
+    assert response.json()["code"] == "invalid_transition"
+    assert Case.objects.get(pk=assigned.pk).status == CaseStatus.CLOSED
+
+
 def test_ask_consumer_pauses_and_ask_merchant_starts_their_clock(api, agent, assigned):
     response = post(api(agent), assigned, "ask-consumer", {"question": "A photo, please?"})
     assert response.status_code == 200, response.json()
@@ -317,6 +339,7 @@ def test_verify_then_substantiate_restricts_the_listing_and_records_points(api, 
     ).exists()
     again = post(client, report, "unsubstantiate", {"reason": "x"}, base=REPORTS)
     assert again.status_code == 409
+    assert post(client, report, "verify", base=REPORTS).status_code == 409
 
 
 def test_unsubstantiate_needs_a_reason_and_leaves_the_listing(api, agent, listed):
