@@ -270,6 +270,12 @@ NEXT_AT_RISK = Least(
 )
 
 
+def next_deadline():
+    """The nearest deadline still running on an open case (NULL once decided): what the API
+    lists sort by. The index case_open_next_deadline holds exactly this expression."""
+    return models.Case(models.When(status__in=OPEN, then=NEXT_DUE))
+
+
 class SweepStage(models.IntegerChoices):
     """How far the sweep has alerted on one clock. Alerted clocks leave the sweep's partial
     indexes, so a sweep only ever reads clocks that still have an alert to raise."""
@@ -486,6 +492,15 @@ class Case(models.Model):
             models.Index(
                 fields=["merchant", "-created_at"],
                 name="case_by_merchant",
+            ),
+            # API lists page by keyset (cursor pagination): newest first, and open cases
+            # by their nearest running deadline.
+            models.Index(fields=["created_at", "id"], name="case_by_created"),
+            models.Index(
+                next_deadline(),
+                F("id"),
+                name="case_open_next_deadline",
+                condition=Q(status__in=OPEN),
             ),
         ]
 

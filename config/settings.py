@@ -280,6 +280,14 @@ SPECTACULAR_SETTINGS = {
         "SwitchingSeverityEnum": "inspections.models.Severity",
         "RiskTierEnum": "reports.models.risk.RiskTier",
         "ProbationOutcomeEnum": "reports.models.risk.ProbationEvaluation.Outcome",
+        "CaseKindEnum": "complaints.models.CaseKind",
+        "CaseStatusEnum": "complaints.models.CaseStatus",
+        "CaseChannelEnum": "complaints.models.Case.Channel",
+        "CasePriorityEnum": "complaints.models.Priority",
+        "CaseOutcomeEnum": "complaints.models.Case.Outcome",
+        "CaseAssignStrategyEnum": "complaints.serializers.ASSIGN_STRATEGIES",
+        # With the case channel in the schema, the review one needs its own name too.
+        "ReviewChannelEnum": "reviews.models.ProductReview.Channel",
     },
 }
 
