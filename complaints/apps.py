@@ -10,3 +10,8 @@ class ComplaintsConfig(AppConfig):
         "quality_manager": ["view_*", "*_slapolicy", "*_businesscalendar", "*_calendarday"],
         "data_analysis": ["view_case", "view_slapolicy"],
     }
+
+    def ready(self):
+        from complaints import intake_hooks
+
+        intake_hooks.register()

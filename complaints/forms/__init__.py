@@ -1,0 +1,1 @@
+"""Complaints forms, one module per audience."""

@@ -1,0 +1,1 @@
+"""Complaints views, one module per audience."""
