@@ -12,6 +12,7 @@ never stored.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -41,10 +42,10 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 20_000
 MAX_ATTACHMENTS = 10
-# "Order 2026-000123", "order no. A123", "order number: X-1", "订单号：123456".
+# "Order 2026-000123", "order no. A123", "order number: X-1", "订单号" + fullwidth colon.
 ORDER_NUMBER = re.compile(
-    r"(?:order\s*(?:number|no\.?|num\.?|#|id)?|订单(?:编?号|号码)?)\s*[:：#]?\s*"
-    r"([A-Za-z0-9][A-Za-z0-9_-]{3,63})",
+    r"(?:order\s*(?:number|no\.?|num\.?|#|id)?|订单(?:编?号|号码)?)\s*[:\uff1a#]?\s*"
+    r"((?=[A-Za-z0-9_-]*\d)[A-Za-z0-9][A-Za-z0-9_-]{3,63})",
     re.IGNORECASE,
 )
 
@@ -120,10 +121,8 @@ class ImapFolder:
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(OSError, imaplib.IMAP4.error):
                 self.connection.logout()
-            except (OSError, imaplib.IMAP4.error):
-                pass
 
 
 class LocalFolder:

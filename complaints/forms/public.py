@@ -54,18 +54,18 @@ class _ContactMixin(forms.Form):
     )
 
     def clean_contact(self, cleaned):
-        if not (cleaned.get("consumer_email") or cleaned.get("consumer_phone", "").strip()):
-            if "consumer_email" not in self.errors:
-                self.add_error(
-                    "consumer_phone",
-                    _("Give an email address or a phone number so we can reach you."),
-                )
+        given = cleaned.get("consumer_email") or cleaned.get("consumer_phone", "").strip()
+        if not given and "consumer_email" not in self.errors:
+            self.add_error(
+                "consumer_phone",
+                _("Give an email address or a phone number so we can reach you."),
+            )
 
     def contacts(self) -> list[str]:
         data = getattr(self, "cleaned_data", {})
         return [data.get("consumer_email") or "", data.get("consumer_phone") or ""]
 
-    def files(self, prefix: str) -> list:
+    def uploaded(self, prefix: str) -> list:
         data = self.cleaned_data
         return [f for f in (data.get(f"{prefix}_{i}") for i in range(1, ATTACHMENTS + 1)) if f]
 
@@ -92,9 +92,7 @@ class ComplaintForm(_ContactMixin):
         help_text=_("Leave empty if the goods have not arrived."),
     )
     merchant = forms.ModelChoiceField(
-        queryset=Merchant.objects.exclude(status=Merchant.Status.ONBOARDING).order_by(
-            "legal_name"
-        ),
+        queryset=Merchant.objects.exclude(status=Merchant.Status.ONBOARDING).order_by("legal_name"),
         label=_("Shop"),
         required=False,
     )
@@ -176,9 +174,9 @@ class ComplaintForm(_ContactMixin):
         if self.delivered_at is not None and self.delivered_at > self.now:
             self.add_error("delivered_on", _("The delivery date cannot be in the future."))
             self.delivered_at = None
-        if cleaned.get("merchant") is None and not self.has_error("merchant"):
-            if not self.has_error("product"):
-                self.add_error("merchant", _("Choose the shop or give the product number."))
+        unplaced = cleaned.get("merchant") is None
+        if unplaced and not (self.has_error("merchant") or self.has_error("product")):
+            self.add_error("merchant", _("Choose the shop or give the product number."))
         product, merchant = cleaned.get("product"), cleaned.get("merchant")
         if product is not None and merchant is not None and product.merchant_id != merchant.pk:
             self.add_error("product", _("This product is not sold by this shop."))
@@ -213,7 +211,7 @@ class ComplaintForm(_ContactMixin):
             "complaint_type": data["complaint_type"],
             "description": data["description"],
             "desired_remedy": data.get("desired_remedy") or "",
-            "files": self.files("attachment"),
+            "files": self.uploaded("attachment"),
         }
 
 
@@ -267,7 +265,7 @@ class ReportForm(_ContactMixin):
             "advertised_claim": data["advertised_claim"],
             "claim_seen_at": data["claim_seen_at"],
             "description": data["description"],
-            "files": self.files("evidence"),
+            "files": self.uploaded("evidence"),
         }
 
 
@@ -355,7 +353,7 @@ class ReplyForm(forms.Form):
     attachment_1 = _upload(_("Attachment"), 1)
     attachment_2 = _upload(_("Attachment"), 2)
 
-    def files(self):
+    def uploaded(self):
         return [f for f in (self.cleaned_data.get(f"attachment_{i}") for i in (1, 2)) if f]
 
 
@@ -368,5 +366,8 @@ class RatingForm(forms.Form):
         help_text=_("5 = very satisfied, 1 = very dissatisfied."),
     )
     comment = forms.CharField(
-        label=_("Comment"), max_length=LIMIT, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        max_length=LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -45,9 +45,13 @@ def contact_key(group, request):
 def limited_posts(view):
     """Posts per client address and per contact, both from settings (on in production)."""
 
-    @ratelimit(group="complaints-public", key="ip", rate=rate_per_ip, method="POST", block=True)
+    @ratelimit(group="complaints-ip", key="ip", rate=rate_per_ip, method="POST", block=True)
     @ratelimit(
-        group="complaints-contact", key=contact_key, rate=rate_per_contact, method="POST", block=True
+        group="complaints-contact",
+        key=contact_key,
+        rate=rate_per_contact,
+        method="POST",
+        block=True,
     )
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -172,7 +176,7 @@ def reply(request, case, token):
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.consumer_reply(case=case, text=form.cleaned_data["text"], files=form.files())
+            services.consumer_reply(case=case, text=form.cleaned_data["text"], files=form.uploaded())
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
