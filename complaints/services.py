@@ -1065,3 +1065,13 @@ def dismiss_mail(*, mail, by, reason: str):
         reason=reason,
     )
     return mail
+
+
+def case_for_link(token: str, *, now=None) -> Case | None:
+    """The case a consumer's tracking link opens, or None: a bad token, or a link that
+    expired (COMPLAINTS_LINK_DAYS_AFTER_CLOSE days after the case closed)."""
+    case = case_for_token(token)
+    if case is None or case.closed_at is None:
+        return case
+    expires = case.closed_at + timedelta(days=settings.COMPLAINTS_LINK_DAYS_AFTER_CLOSE)
+    return None if (now or timezone.now()) > expires else case

@@ -343,6 +343,8 @@ DISPLAY_NAME = _("Merchant Quality Governance")
 # them on in production; the load bench raises them (named so in its figure).
 COMPLAINTS_RATE_PER_IP = env("COMPLAINTS_RATE_PER_IP", default="10/h")
 COMPLAINTS_RATE_PER_CONTACT = env("COMPLAINTS_RATE_PER_CONTACT", default="5/h")
+# A consumer's tracking link stops working this many days after the case closed.
+COMPLAINTS_LINK_DAYS_AFTER_CLOSE = env.int("COMPLAINTS_LINK_DAYS_AFTER_CLOSE", default=90)
 # The complaints mailbox: maildir:///path, mbox:///path or imaps://user:pass@host/INBOX.
 # Empty: no ingestion (manage.py ingest_complaint_mail --mailbox ... still works).
 COMPLAINTS_MAILBOX = env("COMPLAINTS_MAILBOX", default="")

@@ -59,9 +59,7 @@ def complaint(item, **overrides):
 def verdicts(html: str) -> dict[str, bool]:
     return {
         remedy: eligible == "yes"
-        for remedy, eligible in re.findall(
-            r'data-remedy="(\w+)" data-eligible="(yes|no)"', html
-        )
+        for remedy, eligible in re.findall(r'data-remedy="(\w+)" data-eligible="(yes|no)"', html)
     }
 
 
@@ -164,9 +162,7 @@ def test_a_known_order_with_someone_elses_contact_reveals_nothing_of_it(client, 
         delivered_at=datetime(2026, 10, 1, 12, tzinfo=SHANGHAI),
     )
     with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=SHANGHAI), tick=False):
-        response = client.get(
-            REMEDIES, complaint(product, order_number="ORD-888", delivered_on="")
-        )
+        response = client.get(REMEDIES, complaint(product, order_number="ORD-888", delivered_on=""))
     html = response.content.decode()
     assert "2026-10" not in html  # no delivery date leaks through the windows
     assert verdicts(html)["exchange"] is False  # "only once the goods have been delivered"
