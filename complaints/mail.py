@@ -142,10 +142,13 @@ class LocalFolder:
 def open_mailbox(url: str):
     parts = urlsplit(url)
     path = unquote(parts.path)
-    if parts.scheme == "maildir" and path:
-        return LocalFolder(mailbox.Maildir(path, factory=None, create=False))
-    if parts.scheme == "mbox" and path:
-        return LocalFolder(mailbox.mbox(path, factory=None, create=False))
+    try:
+        if parts.scheme == "maildir" and path:
+            return LocalFolder(mailbox.Maildir(path, factory=None, create=False))
+        if parts.scheme == "mbox" and path:
+            return LocalFolder(mailbox.mbox(path, factory=None, create=False))
+    except mailbox.Error as exc:
+        raise MailboxError(f"no mailbox at {path}") from exc
     if parts.scheme == "imaps":
         return ImapFolder(url)
     raise MailboxError("use maildir:///path, mbox:///path or imaps://user:password@host/FOLDER")
@@ -275,10 +278,10 @@ def _claim(parsed: ParsedMail, *, source: str, now: datetime) -> InboundMail | N
     return mail
 
 
-def _store_attachments(mail: InboundMail, files, result: IngestResult) -> None:
+def _store_attachments(mail: InboundMail, files, result: IngestResult, stored: list) -> None:
     from core.uploads import store_upload
 
-    refused, stored = [], []
+    refused = []
     for index, file in enumerate(files):
         if index >= MAX_ATTACHMENTS:
             refused.append({"name": file.name, "reason": _("Too many attachments.")})
@@ -345,18 +348,23 @@ def store_message(data: bytes, *, source: str = "", result: IngestResult | None 
     result = result if result is not None else IngestResult()
     parsed = parse(data)
     now = timezone.now()
-    with transaction.atomic():
-        mail = _claim(parsed, source=source, now=now)
-        if mail is None:
-            result.duplicates += 1
-            return None
-        mail.received_at = _received_at(parsed, now)
-        mail.save(update_fields=["received_at"])
-        _store_attachments(mail, parsed.attachments, result)
-        why = _try_open_case(mail, parsed)
-        if why:
-            mail.why_unmatched = why[:300]
-            mail.save(update_fields=["why_unmatched"])
+    stored: list = []
+    try:
+        with transaction.atomic():
+            mail = _claim(parsed, source=source, now=now)
+            if mail is None:
+                result.duplicates += 1
+                return None
+            mail.received_at = _received_at(parsed, now)
+            mail.save(update_fields=["received_at"])
+            _store_attachments(mail, parsed.attachments, result, stored)
+            why = _try_open_case(mail, parsed)
+            if why:
+                mail.why_unmatched = why[:300]
+                mail.save(update_fields=["why_unmatched"])
+    except BaseException:
+        services.discard_uploads(stored)  # the rows rolled back; remove their files
+        raise
     result.stored += 1
     if mail.case_id:
         result.cases += 1

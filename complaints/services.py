@@ -933,7 +933,8 @@ def purchase_for_filer(*, order_number: str, contacts=(), trusted: bool = False)
     return purchase if purchase.consumer in given else None
 
 
-def _discard(uploads) -> None:
+def discard_uploads(uploads) -> None:
+    """Remove the files of uploads whose rows a rolled-back transaction took away."""
     for upload in uploads:
         upload.file.delete(save=False)
 
@@ -946,7 +947,7 @@ def _store_all(files, *, by=None) -> list:
         for file in files:
             stored.append(store_upload(file, uploaded_by=by))
     except BaseException:
-        _discard(stored)
+        discard_uploads(stored)
         raise
     return stored
 
@@ -965,7 +966,7 @@ def file_case(*, files=(), by=None, **fields) -> Case:
                 mail_tracking_link(case)
             return case
     except BaseException:
-        _discard(stored)
+        discard_uploads(stored)
         raise
 
 
@@ -977,7 +978,7 @@ def consumer_reply(*, case: Case, text: str, files=()) -> CaseMessage:
             stored = _store_all(files)
             return consumer_replied(case=case, text=text, attachments=stored)
     except BaseException:
-        _discard(stored)
+        discard_uploads(stored)
         raise
 
 

@@ -176,7 +176,9 @@ def reply(request, case, token):
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.consumer_reply(case=case, text=form.cleaned_data["text"], files=form.uploaded())
+            services.consumer_reply(
+                case=case, text=form.cleaned_data["text"], files=form.uploaded()
+            )
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
