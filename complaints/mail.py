@@ -309,14 +309,15 @@ def _received_at(parsed: ParsedMail, now: datetime) -> datetime:
 
 
 def _try_open_case(mail: InboundMail, parsed: ParsedMail) -> str:
-    """Open the case when the order matches a purchase; else return why not."""
+    """Open the case when the order matches a purchase; else return why not (a code of
+    InboundMail.UNMATCHED, or the engine's refusal)."""
     if not parsed.order_number:
-        return _("No order number found in the email.")
+        return "no_order_number"
     if not parsed.from_address:
-        return _("The sender address is missing or invalid.")
+        return "no_sender"
     purchase = services.purchase_for_filer(order_number=parsed.order_number, trusted=True)
     if purchase is None:
-        return _("No purchase with order number %(order)s.") % {"order": parsed.order_number}
+        return "no_purchase"
     try:
         with transaction.atomic():
             case = services.open_case(

@@ -643,3 +643,15 @@ class InboundMail(models.Model):
 
     def __str__(self):
         return self.subject or self.message_id
+
+    # why_unmatched holds one of these codes (shown in the reader's language), or the
+    # engine's own refusal as it was worded when the mail was read.
+    UNMATCHED = {
+        "no_order_number": _("No order number found in the email."),
+        "no_sender": _("The sender address is missing or invalid."),
+        "no_purchase": _("No purchase with order number %(order)s."),
+    }
+
+    def get_why_unmatched_display(self) -> str:
+        text = self.UNMATCHED.get(self.why_unmatched)
+        return str(text) % {"order": self.order_number} if text else self.why_unmatched

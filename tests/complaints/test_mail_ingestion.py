@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import pytest
 from django.core import mail as outbox
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import mail as ingestion
 from complaints.models import Case, InboundMail
@@ -128,11 +128,15 @@ def test_a_mailbox_read_twice_stores_each_message_once(
     unmatched = InboundMail.objects.get(message_id="<m2@mail.example>")
     assert unmatched.status == InboundMail.Status.NEEDS_TRIAGE
     assert unmatched.order_number == "UNKNOWN-12345"
-    assert "UNKNOWN-12345" in unmatched.why_unmatched
+    assert unmatched.why_unmatched == "no_purchase"
+    with translation.override("en"):
+        assert (
+            unmatched.get_why_unmatched_display() == "No purchase with order number UNKNOWN-12345."
+        )
     assert unmatched.from_name == "王芳"
     digest = InboundMail.objects.get(subject="Hello")
     assert digest.message_id.startswith("<sha256-")
-    assert digest.why_unmatched == "No order number found in the email."
+    assert digest.why_unmatched == "no_order_number"
 
 
 def test_the_same_message_in_two_mailboxes_is_one_mail(tmp_path, messages):
