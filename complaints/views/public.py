@@ -137,7 +137,6 @@ def token_view(view):
 def _case_page(request, case, token, *, reply_form=None, rating_form=None):
     conversation = (
         case.messages.filter(internal=False)
-        .select_related(None)
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )

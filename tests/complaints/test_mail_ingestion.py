@@ -226,3 +226,60 @@ def test_an_imap_url_keeps_its_password_out_of_what_is_stored():
 def test_order_numbers_are_found_in_english_and_chinese(text, found):
     match = ingestion.ORDER_NUMBER.search(text)
     assert (match.group(1) if match else None) == found
+
+
+class FakeImap:
+    """Just enough of imaplib.IMAP4_SSL: UID SEARCH UNSEEN, FETCH BODY.PEEK[], STORE."""
+
+    boxes: dict = {}
+
+    def __init__(self, host, port, timeout=None):
+        self.box = self.boxes[host]
+
+    def login(self, user, password):
+        assert (user, password) == ("intake", "p@ss")
+        return "OK", [b""]
+
+    def select(self, folder):
+        assert folder == '"Complaints"'
+        return "OK", [str(len(self.box)).encode()]
+
+    def uid(self, command, *args):
+        if command == "SEARCH":
+            unseen = [uid for uid, (_, seen) in self.box.items() if not seen]
+            return "OK", [b" ".join(unseen)]
+        if command == "FETCH":
+            assert args[1] == "(BODY.PEEK[])"
+            return "OK", [(b"1 (UID 1 BODY[] {n}", self.box[args[0]][0]), b")"]
+        if command == "STORE":
+            data, _ = self.box[args[0]]
+            self.box[args[0]] = (data, True)
+            return "OK", [b""]
+        raise AssertionError(command)
+
+    def logout(self):
+        return "BYE", [b""]
+
+
+def test_imap_messages_are_flagged_seen_only_once_stored(messages, monkeypatch):
+    FakeImap.boxes = {"mail.example.test": {b"1": (bytes(messages[0]), False)}}
+    box = FakeImap.boxes["mail.example.test"]
+    box[b"2"] = (bytes(messages[1]), False)
+    monkeypatch.setattr(ingestion.imaplib, "IMAP4_SSL", FakeImap)
+    url = "imaps://intake:p%40ss@mail.example.test/Complaints"
+
+    original = ingestion.store_message
+
+    def fail_second(data, **kwargs):
+        if data == box[b"2"][0]:
+            raise RuntimeError("database went away")
+        return original(data, **kwargs)
+
+    monkeypatch.setattr(ingestion, "store_message", fail_second)
+    result = ingestion.ingest(url)
+    assert (result.stored, len(result.failed)) == (1, 1)
+    assert box[b"1"][1] is True and box[b"2"][1] is False  # the failed one stays unseen
+    monkeypatch.setattr(ingestion, "store_message", original)
+    again = ingestion.ingest(url)
+    assert (again.read, again.stored) == (1, 1)
+    assert InboundMail.objects.count() == 2
