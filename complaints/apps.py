@@ -12,7 +12,7 @@ class ComplaintsConfig(AppConfig):
     }
 
     def ready(self):
-        from complaints import selectors
+        from complaints import intake_hooks, selectors
         from core.navigation import register_nav
         from core.uploads import ACCESS_RULES, register_access_rule
         from merchants.portal import register_portal_link
@@ -21,3 +21,4 @@ class ComplaintsConfig(AppConfig):
         register_portal_link(_("Complaints"), "complaints:portal-cases", 80)
         if selectors.may_read_case_upload not in ACCESS_RULES:
             register_access_rule(selectors.may_read_case_upload)
+        intake_hooks.register()

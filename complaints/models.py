@@ -624,3 +624,84 @@ class CaseMessage(models.Model):
 
     def __str__(self):
         return f"{self.case} {self.get_author_kind_display()}"
+
+
+class InboundMail(models.Model):
+    """One email read from the complaints mailbox.
+
+    The Message-ID is unique (a constraint, so two overlapping ingestions cannot both store
+    a message): reading the same mailbox twice adds nothing. Mail whose order number
+    matches a purchase becomes a case straight away; the rest waits on the intake page
+    until Consumer Service makes a case of it or dismisses it."""
+
+    class Status(models.TextChoices):
+        NEEDS_TRIAGE = "needs_triage", _("Needs triage")
+        CASE_OPENED = "case_opened", _("Case opened")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    message_id = models.CharField(_("Message-ID"), max_length=998)
+    mailbox = models.CharField(_("mailbox"), max_length=200, blank=True, default="")
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True, default="")
+    from_address = models.EmailField(_("sender address"), max_length=320, blank=True, default="")
+    subject = models.CharField(_("subject"), max_length=500, blank=True, default="")
+    body = models.TextField(_("text"), blank=True, default="")
+    order_number = models.CharField(_("order number"), max_length=64, blank=True, default="")
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEEDS_TRIAGE
+    )
+    why_unmatched = models.CharField(_("why not matched"), max_length=300, blank=True, default="")
+    case = models.OneToOneField(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inbound_mail",
+        verbose_name=_("case"),
+    )
+    attachments = models.ManyToManyField(
+        "core.Upload", blank=True, related_name="+", verbose_name=_("attachments")
+    )
+    # [{"name": ..., "reason": ...}] for attachments refused by the upload checks.
+    refused_attachments = models.JSONField(_("refused attachments"), default=list, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("triaged by"),
+    )
+    triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
+    dismiss_reason = models.TextField(_("why dismissed"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_id"], name="inbound_mail_message_id_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                name="inbound_mail_triage",
+                condition=Q(status="needs_triage"),
+            )
+        ]
+
+    def __str__(self):
+        return self.subject or self.message_id
+
+    # why_unmatched holds one of these codes (shown in the reader's language), or the
+    # engine's own refusal as it was worded when the mail was read.
+    UNMATCHED = {
+        "no_order_number": _("No order number found in the email."),
+        "no_sender": _("The sender address is missing or invalid."),
+        "no_purchase": _("No purchase with order number %(order)s."),
+    }
+
+    def get_why_unmatched_display(self) -> str:
+        text = self.UNMATCHED.get(self.why_unmatched)
+        return str(text) % {"order": self.order_number} if text else self.why_unmatched

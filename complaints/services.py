@@ -1056,3 +1056,198 @@ def merchant_answer_with_files(*, case: Case, by, text: str, files=()) -> CaseMe
         for upload in stored:
             upload.file.delete(save=False)
         raise
+
+
+# --- public filing and intake (web form, phone, email) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class RemedyOption:
+    """One line of the form's remedy list: may the consumer still ask for it, and why."""
+
+    remedy: str
+    label: str
+    eligible: bool
+    why: str
+
+
+def remedy_options(
+    *, complaint_type: str, product=None, delivered_at=None, now=None
+) -> list[RemedyOption]:
+    """Every remedy with the engine's verdict for this purchase (remedy_eligibility)."""
+    options = []
+    for remedy, label in Case.Remedy.choices:
+        verdict = remedy_eligibility(
+            remedy,
+            complaint_type=complaint_type or "",
+            product=product,
+            delivered_at=delivered_at,
+            now=now,
+        )
+        options.append(RemedyOption(remedy, str(label), verdict.eligible, explain(verdict)))
+    return options
+
+
+def purchase_for_filer(*, order_number: str, contacts=(), trusted: bool = False):
+    """The purchase behind an order number, when the person filing may rely on it.
+
+    A consumer on the public form only gets the stored purchase (its delivered-at, product
+    and merchant) when one of the contacts they typed is the purchase's consumer: otherwise
+    anyone could read a stranger's delivery date off the remedy list by guessing order
+    numbers. Staff recording a call or an email (`trusted`) match on the order alone."""
+    from reviews.identity import normalize
+    from reviews.selectors import purchase_for_order
+
+    order_number = (order_number or "").strip()
+    if not order_number:
+        return None
+    purchase = purchase_for_order(order_number)
+    if purchase is None or trusted:
+        return purchase
+    given = {normalize(c) for c in contacts if c and c.strip()}
+    return purchase if purchase.consumer in given else None
+
+
+def discard_uploads(uploads) -> None:
+    """Remove the files of uploads whose rows a rolled-back transaction took away."""
+    for upload in uploads:
+        upload.file.delete(save=False)
+
+
+def _store_all(files, *, by=None) -> list:
+    from core.uploads import store_upload
+
+    stored = []
+    try:
+        for file in files:
+            stored.append(store_upload(file, uploaded_by=by))
+    except BaseException:
+        discard_uploads(stored)
+        raise
+    return stored
+
+
+def file_case(*, files=(), by=None, **fields) -> Case:
+    """open_case with uploaded files: the files are checked and stored and the case opened
+    in one transaction; when anything is refused nothing stays behind (rows roll back, the
+    files already written are removed)."""
+    stored = []
+    try:
+        with transaction.atomic():
+            stored = _store_all(files, by=by)
+            case = open_case(attachments=stored, by=by, **fields)
+            if fields.get("channel", Case.Channel.WEB) != Case.Channel.WEB:
+                # The consumer did not see the form: mail them their tracking link.
+                mail_tracking_link(case)
+            return case
+    except BaseException:
+        discard_uploads(stored)
+        raise
+
+
+def consumer_reply(*, case: Case, text: str, files=()) -> CaseMessage:
+    """consumer_replied with uploaded files, all or nothing."""
+    stored = []
+    try:
+        with transaction.atomic():
+            stored = _store_all(files)
+            return consumer_replied(case=case, text=text, attachments=stored)
+    except BaseException:
+        discard_uploads(stored)
+        raise
+
+
+@dataclass(frozen=True)
+class _TrackingLink:
+    case_id: int
+    token: str
+
+    def __call__(self):
+        from complaints.tasks import send_tracking_link
+
+        send_tracking_link.delay(self.case_id, self.token)
+
+
+def mail_tracking_link(case: Case) -> None:
+    """After commit, mail the consumer the link of a case just opened for them (the token
+    is only known right after open_case)."""
+    if case.consumer_email and getattr(case, "tracking_token", None):
+        transaction.on_commit(_TrackingLink(case.pk, case.tracking_token))
+
+
+def _locked_mail(mail):
+    from complaints.models import InboundMail
+
+    mail = InboundMail.objects.select_for_update().get(pk=mail.pk)
+    if mail.status != InboundMail.Status.NEEDS_TRIAGE:
+        raise DomainError(
+            _("This email has already been handled (%(status)s).")
+            % {"status": mail.get_status_display()}
+        )
+    return mail
+
+
+@transaction.atomic
+def open_case_from_mail(*, mail, by, **fields) -> Case:
+    """Consumer Service makes a case of an email the ingestion could not match. The clocks
+    start when the email arrived; its stored attachments go with the case."""
+    from complaints.models import InboundMail
+
+    mail = _locked_mail(mail)
+    fields.setdefault("consumer_email", mail.from_address)
+    case = open_case(
+        channel=Case.Channel.EMAIL,
+        received_at=mail.received_at,
+        attachments=list(mail.attachments.all()),
+        by=by,
+        **fields,
+    )
+    mail.status = InboundMail.Status.CASE_OPENED
+    mail.case = case
+    mail.triaged_by = by if getattr(by, "is_authenticated", False) else None
+    mail.triaged_at = timezone.now()
+    mail.save(update_fields=["status", "case", "triaged_by", "triaged_at"])
+    record_decision(
+        mail,
+        action="open_case",
+        from_state=InboundMail.Status.NEEDS_TRIAGE,
+        to_state=InboundMail.Status.CASE_OPENED,
+        actor=by,
+        data={"case": case.pk},
+    )
+    mail_tracking_link(case)
+    return case
+
+
+@transaction.atomic
+def dismiss_mail(*, mail, by, reason: str):
+    """Spam, an auto-reply, nothing to act on: closed with the reason, kept for the audit."""
+    from complaints.models import InboundMail
+
+    if not reason.strip():
+        raise DomainError(_("Say why this email needs no case."))
+    mail = _locked_mail(mail)
+    mail.status = InboundMail.Status.DISMISSED
+    mail.dismiss_reason = reason.strip()
+    mail.triaged_by = by if getattr(by, "is_authenticated", False) else None
+    mail.triaged_at = timezone.now()
+    mail.save(update_fields=["status", "dismiss_reason", "triaged_by", "triaged_at"])
+    record_decision(
+        mail,
+        action="dismiss",
+        from_state=InboundMail.Status.NEEDS_TRIAGE,
+        to_state=InboundMail.Status.DISMISSED,
+        actor=by,
+        reason=reason,
+    )
+    return mail
+
+
+def case_for_link(token: str, *, now=None) -> Case | None:
+    """The case a consumer's tracking link opens, or None: a bad token, or a link that
+    expired (COMPLAINTS_LINK_DAYS_AFTER_CLOSE days after the case closed)."""
+    case = case_for_token(token)
+    if case is None or case.closed_at is None:
+        return case
+    expires = case.closed_at + timedelta(days=settings.COMPLAINTS_LINK_DAYS_AFTER_CLOSE)
+    return None if (now or timezone.now()) > expires else case

@@ -64,3 +64,45 @@ def notify_consumer(case_id: int, event: str) -> None:
             settings.DEFAULT_FROM_EMAIL,
             [case.consumer_email],
         )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_tracking_link(case_id: int, token: str) -> None:
+    """Mail the consumer the link to their case when staff recorded it for them (phone,
+    email). The token lives only in this message; the database keeps its hash."""
+    from django.urls import reverse
+
+    from complaints.models import Case
+
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or not case.consumer_email:
+        return
+    with system_context("send-tracking-link"), translation.override(settings.LANGUAGE_CODE):
+        link = settings.SITE_URL.rstrip("/") + reverse("complaints:case", args=[token])
+        body = "\n\n".join(
+            [
+                _("We have recorded your case %(reference)s.") % {"reference": case.reference},
+                _("Follow it, reply and add files here: %(link)s") % {"link": link},
+                _("Keep this link private: anyone who has it can read the case."),
+            ]
+        )
+        send_mail(
+            f"[{settings.DISPLAY_NAME}] {case.reference}",
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [case.consumer_email],
+        )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def ingest_mailbox() -> int:
+    """Woken by beat when COMPLAINTS_MAILBOX is set; idempotent by Message-ID."""
+    from complaints.mail import ingest
+
+    if not settings.COMPLAINTS_MAILBOX:
+        return 0
+    with system_context("ingest-complaint-mail"):
+        result = ingest(settings.COMPLAINTS_MAILBOX)
+    if result.stored:
+        logger.info("complaint mailbox: %s", result)
+    return result.stored

@@ -369,3 +369,20 @@ LOGGING = {
 
 # --- governance defaults ---------------------------------------------------------------
 DISPLAY_NAME = _("Merchant Quality Governance")
+
+# --- complaints intake -----------------------------------------------------------------
+# Public complaint/report forms: posts per client address and per consumer contact. Keep
+# them on in production; the load bench raises them (named so in its figure).
+COMPLAINTS_RATE_PER_IP = env("COMPLAINTS_RATE_PER_IP", default="10/h")
+COMPLAINTS_RATE_PER_CONTACT = env("COMPLAINTS_RATE_PER_CONTACT", default="5/h")
+# A consumer's tracking link stops working this many days after the case closed.
+COMPLAINTS_LINK_DAYS_AFTER_CLOSE = env.int("COMPLAINTS_LINK_DAYS_AFTER_CLOSE", default=90)
+# The complaints mailbox: maildir:///path, mbox:///path or imaps://user:pass@host/INBOX.
+# Empty: no ingestion (manage.py ingest_complaint_mail --mailbox ... still works).
+COMPLAINTS_MAILBOX = env("COMPLAINTS_MAILBOX", default="")
+if COMPLAINTS_MAILBOX:
+    CELERY_BEAT_SCHEDULE["complaints.ingest-mailbox"] = {
+        "task": "complaints.tasks.ingest_mailbox",
+        "schedule": env.float("COMPLAINTS_MAILBOX_EVERY", default=300.0),
+        "options": {"expires": 240},
+    }

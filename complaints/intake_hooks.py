@@ -1,0 +1,32 @@
+"""Public and intake registrations: header links and who may download inbound-mail files."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.navigation import register_nav
+from core.roles import Role, has_role
+from core.uploads import register_access_rule
+
+
+def _anyone(user) -> bool:
+    return True
+
+
+def _intake_staff(user) -> bool:
+    return has_role(user, Role.CONSUMER_SERVICE)
+
+
+def inbound_mail_files(request, upload) -> bool:
+    """Consumer Service reads the attachments of ingested emails (the triage page)."""
+    from complaints.models import InboundMail
+
+    return (
+        _intake_staff(request.user)
+        and InboundMail.attachments.through.objects.filter(upload_id=upload.pk).exists()
+    )
+
+
+def register() -> None:
+    register_nav(_("Complain"), "complaints:new-complaint", _anyone, order=600)
+    register_nav(_("Report false advertising"), "complaints:new-report", _anyone, order=610)
+    register_nav(_("Complaint intake"), "complaints:intake", _intake_staff, order=620)
+    register_access_rule(inbound_mail_files)

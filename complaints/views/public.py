@@ -1,0 +1,229 @@
+"""Consumer pages, no account needed: file a complaint or a false-advertising report, and
+follow the case through its unguessable link (reply, rate). Each parses, calls a service
+and renders; posts are rate-limited per client address and per consumer contact."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from complaints import services
+from complaints.forms.public import ComplaintForm, RatingForm, ReplyForm, ReportForm
+from complaints.models import OPEN, CaseMessage, CaseStatus
+from core.exceptions import DomainError
+from core.web import add_service_errors
+
+
+def rate_per_ip(group, request):
+    return settings.COMPLAINTS_RATE_PER_IP
+
+
+def rate_per_contact(group, request):
+    return settings.COMPLAINTS_RATE_PER_CONTACT
+
+
+def contact_key(group, request):
+    """The consumer's contact as typed (normalised), so one person cannot flood the queue
+    from many addresses; posts without one count against the client address."""
+    from reviews.identity import normalize
+
+    for name in ("consumer_email", "consumer_phone"):
+        value = normalize(request.POST.get(name, ""))[:200]
+        if value:
+            return f"contact:{value}"
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def limited_posts(view):
+    """Posts per client address and per contact, both from settings (on in production)."""
+
+    @ratelimit(group="complaints-ip", key="ip", rate=rate_per_ip, method="POST", block=True)
+    @ratelimit(
+        group="complaints-contact",
+        key=contact_key,
+        rate=rate_per_contact,
+        method="POST",
+        block=True,
+    )
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _private(response):
+    """Case pages carry the token in their address: keep them out of caches and search
+    engines. (The site's Referrer-Policy, same-origin, already keeps the address from
+    other sites; no-referrer would make browsers send Origin: null and fail CSRF.)"""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _file(request, form_class, template):
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and "check" not in request.POST and form.is_valid():
+        try:
+            case = services.file_case(channel="web", **form.case_fields())
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your case %(reference)s is filed. Bookmark this page: its address is the "
+                    "only way to follow the case, and we will not show it again."
+                )
+                % {"reference": case.reference},
+            )
+            return redirect("complaints:case", token=case.tracking_token)
+    elif request.method == "POST":
+        form.is_valid()  # "check": show the remedy list for what was typed, file nothing
+    context = {"form": form}
+    if form.kind == "complaint":
+        context["remedies"] = form.remedy_options() if form.is_bound else None
+    return render(request, template, context)
+
+
+@limited_posts
+def new_complaint(request):
+    return _file(request, ComplaintForm, "complaints/public/new_complaint.html")
+
+
+@limited_posts
+def new_report(request):
+    return _file(request, ReportForm, "complaints/public/new_report.html")
+
+
+@require_GET
+@ratelimit(group="complaints-remedies", key="ip", rate="60/m", block=True)
+def remedies(request):
+    """The remedy list for what the consumer has typed so far (the form's script asks as
+    the delivery date, type or product change). The server checks again on filing."""
+    form = ComplaintForm(request.GET)
+    form.is_valid()
+    return render(request, "complaints/public/_remedies.html", {"remedies": form.remedy_options()})
+
+
+def _case_or_404(token):
+    case = services.case_for_link(token)
+    if case is None:
+        raise Http404
+    return case
+
+
+def token_view(view):
+    """Tracking-link pages: rate-limited per address (no token guessing), a bad or
+    unknown token is a plain 404, and responses are private."""
+
+    @ratelimit(group="complaints-case", key="ip", rate="120/m", method=["GET", "POST"], block=True)
+    @never_cache
+    @wraps(view)
+    def wrapped(request, token, *args, **kwargs):
+        return _private(view(request, _case_or_404(token), token, *args, **kwargs))
+
+    return wrapped
+
+
+def _case_page(request, case, token, *, reply_form=None, rating_form=None):
+    conversation = (
+        case.messages.filter(internal=False)
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    clocks = []
+    if case.is_open:
+        if case.first_responded_at is None:
+            clocks.append((_("First response due"), case.response_due_at))
+        clocks.append((_("Decision due"), case.resolution_due_at))
+    can_rate = case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) and case.satisfaction is None
+    return render(
+        request,
+        "complaints/public/case.html",
+        {
+            "case": case,
+            "token": token,
+            "conversation": conversation,
+            "clocks": clocks,
+            "reply_form": reply_form or (ReplyForm() if case.status in OPEN else None),
+            "rating_form": rating_form or (RatingForm() if can_rate else None),
+            "consumer": CaseMessage.Author.CONSUMER,
+        },
+        status=400 if (reply_form or rating_form) else 200,
+    )
+
+
+@require_GET
+@token_view
+def case(request, case, token):
+    return _case_page(request, case, token)
+
+
+@require_POST
+@token_view
+@limited_posts
+def reply(request, case, token):
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.consumer_reply(
+                case=case, text=form.cleaned_data["text"], files=form.uploaded()
+            )
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your message is sent."))
+            return redirect("complaints:case", token=token)
+    return _case_page(request, case, token, reply_form=form)
+
+
+@require_POST
+@token_view
+@limited_posts
+def rate(request, case, token):
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rate(
+                case=case, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you for rating how your case was handled."))
+            return redirect("complaints:case", token=token)
+    return _case_page(request, case, token, rating_form=form)
+
+
+@require_GET
+@token_view
+def attachment(request, case, token, upload_id):
+    """A file of the conversation the consumer can read; anything else is a 404."""
+    upload = (
+        CaseMessage.attachments.through.objects.filter(
+            casemessage__case=case, casemessage__internal=False, upload_id=upload_id
+        )
+        .select_related("upload")
+        .first()
+    )
+    if upload is None:
+        raise Http404
+    upload = upload.upload
+    inline = upload.content_type.startswith("image/") and request.GET.get("inline") == "1"
+    response = FileResponse(
+        upload.file.open("rb"),
+        as_attachment=not inline,
+        filename=upload.original_name,
+        content_type=upload.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
