@@ -116,7 +116,7 @@ def _fuzz(operation, headers, tally: Tally, actor: str, path_parameters=None) ->
             strategy = operation.as_strategy(
                 generation_mode=mode, path_parameters=path_parameters or None
             )
-        except Exception:  # noqa: BLE001 - an operation with nothing to negate
+        except Exception:
             if mode is GenerationMode.NEGATIVE:
                 continue
             raise
