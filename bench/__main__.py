@@ -35,11 +35,15 @@ def render(rows: list[tuple[str, str, str, str, str]]) -> str:
 
 
 class Progress:
-    """Progress on stderr while the benchmarks run: rich's bar when rich is installed (it
-    is, through schemathesis), else one line per step. Never on stdout, which keeps the table."""
+    """Progress on stderr while the benchmarks run: rich's bar on a terminal when rich is
+    installed (it is, through schemathesis), else one line per step (logs, CI). Never on
+    stdout, which keeps the table."""
 
     def __init__(self, total: int):
         self.total, self.done = total, 0
+        self.rich = None
+        if not sys.stderr.isatty():  # a log file or CI: plain lines read better than a bar
+            return
         try:
             from rich.console import Console
             from rich.progress import (
@@ -52,7 +56,6 @@ class Progress:
                 Progress as RichProgress,
             )
         except ImportError:
-            self.rich = None
             return
         self.rich = RichProgress(
             TextColumn("[bold]bench[/]"),
