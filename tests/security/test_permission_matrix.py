@@ -499,8 +499,7 @@ def users(owner_a, owner_b, role_user):
 
 @pytest.fixture
 def world(users):
-    with pytest.MonkeyPatch.context():
-        return _world(users["a"], users["b"], users)
+    return _world(users["a"], users["b"], users)
 
 
 def _record(part: str, cells: int, failures: int) -> None:
