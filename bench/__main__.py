@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -92,6 +93,15 @@ class Progress:
             print(f"[{self.done}/{self.total}] {name}: {seconds:.1f} s", file=sys.stderr)
 
 
+def _reset_connection() -> None:
+    """After a module died mid-transaction, start the next one on a clean connection."""
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        connection.set_rollback(True)
+    connection.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="benchmark modules to run (default: all)")
@@ -121,9 +131,18 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for name in names:
                 progress.start(name)
-                module = importlib.import_module(f"bench.{name}")
                 started = time.perf_counter()
-                figures = module.main() or []  # a module may only print
+                try:
+                    module = importlib.import_module(f"bench.{name}")
+                    figures = module.main() or []  # a module may only print
+                except Exception as exc:  # one broken module must not hide the others
+                    traceback.print_exc(file=sys.stderr)
+                    failed = True
+                    rows.append((name, "(module failed)", "-", type(exc).__name__, "error"))
+                    results.append({"benchmark": name, "error": f"{type(exc).__name__}: {exc}"})
+                    _reset_connection()
+                    progress.finish(name, time.perf_counter() - started)
+                    continue
                 progress.finish(name, time.perf_counter() - started)
                 for f in figures:
                     failed |= f.met is False

@@ -4,7 +4,7 @@ owner). Every response must be free of server errors and conform to the schema (
 status codes' bodies and content types).
 
 Each operation gets FUZZ_EXAMPLES valid and FUZZ_EXAMPLES invalid generated cases per actor
-(default 3; CI keeps the default, a longer local run: `FUZZ_EXAMPLES=50 pytest
+(default 2; CI keeps the default, a longer local run: `FUZZ_EXAMPLES=50 pytest
 tests/security/test_api_fuzz.py`). Valid cases on one object (`{pk}`) use the id of a real
 object the actor can list, so the bodies of actions (approve, verdict, reply, ...) reach the
 services; invalid cases generate the id too.
@@ -26,7 +26,7 @@ from core.roles import Role
 
 pytestmark = [pytest.mark.fuzz]
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 ACTORS = ["anonymous", *Role.values, "merchant_owner"]
 
 
