@@ -121,6 +121,9 @@ class PrivatePostgres:
         self._ctl("-o", f'-h "" -k {self.socket_dir}', "-l", str(self.server.log), "start")
 
     def cleanup(self) -> None:
+        # pgserver only stops the postmaster it started itself; ours was restarted by start().
+        with contextlib.suppress(Exception):
+            self.stop()
         with contextlib.suppress(Exception):
             self.server.cleanup()
 
