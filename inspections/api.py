@@ -11,7 +11,14 @@ from rest_framework.response import Response
 
 from core.models import Category
 from inspections import selectors, services
-from inspections.models import Inspection, InspectionPlan, Objection, SampleResult, SwitchingRecord
+from inspections.models import (
+    DefectClass,
+    Inspection,
+    InspectionPlan,
+    Objection,
+    SampleResult,
+    SwitchingRecord,
+)
 from merchants.models import Merchant
 from merchants.selectors import merchant_of
 from products.models import Product
@@ -129,6 +136,11 @@ class InspectionSerializer(serializers.ModelSerializer):
     sampling_plans = serializers.DictField(child=SamplingPlanSerializer())
     verdict_detail = serializers.DictField(child=ClassVerdictSerializer())
     attachments = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Blank until a verdict rejects the lot: declared so the schema allows "" (a read-only
+    # model field loses allow_blank).
+    decided_by_class = serializers.ChoiceField(
+        choices=DefectClass.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Inspection

@@ -78,6 +78,11 @@ class TransitionReasonSerializer(serializers.Serializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    # Blank unless the document was rejected: declared so the schema allows "" (a read-only
+    # model field loses allow_blank).
+    reason_code = serializers.ChoiceField(
+        choices=Document.Reason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Document

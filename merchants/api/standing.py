@@ -83,8 +83,13 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class SanctionSerializer(serializers.ModelSerializer):
-    rule_code = serializers.CharField(source="rule.code", read_only=True, default=None)
-    rule_version = serializers.IntegerField(source="rule.version", read_only=True, default=None)
+    # The rule is optional on a sanction (nullable foreign key): the schema says so.
+    rule_code = serializers.CharField(
+        source="rule.code", read_only=True, default=None, allow_null=True
+    )
+    rule_version = serializers.IntegerField(
+        source="rule.version", read_only=True, default=None, allow_null=True
+    )
     entries = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     evidence = serializers.SerializerMethodField()
 
