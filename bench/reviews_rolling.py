@@ -81,8 +81,9 @@ def build(ratings: int) -> float:
             cursor,
             """
             INSERT INTO products_product (merchant_id, category_id, sku, title, description,
-                price, status, status_reason, status_evidence, created_at, updated_at)
-            SELECT id, %s, 'BENCH-' || id, 'Bench product ' || id, '', 10, 'listed', '', '',
+                price, status, status_cause, status_reason, status_evidence, created_at,
+                updated_at)
+            SELECT id, %s, 'BENCH-' || id, 'Bench product ' || id, '', 10, 'listed', '', '', '',
                    now(), now()
             FROM merchants_merchant WHERE credit_code LIKE 'B%%'
             """,

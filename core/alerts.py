@@ -174,7 +174,9 @@ def schedule_delivery(ids: list[int]) -> None:
     if ids:
         from core.tasks import deliver_alerts
 
-        transaction.on_commit(deliver_alerts.delay)
+        # The alerts are committed whatever happens to the broker: a request must not fail
+        # after its commit because Redis is down. The periodic delivery picks them up later.
+        transaction.on_commit(deliver_alerts.delay, robust=True)
 
 
 def inbox_for(user):
