@@ -819,19 +819,21 @@ def rate(*, case: Case, rating: int, comment: str = "") -> Case:
 
 
 @dataclass(frozen=True)
-class _Notice:
-    case_id: int
-    event: str
+class _Enqueue:
+    """A complaints task to send after commit (a value, so tests can read what is queued)."""
+
+    task: str
+    args: tuple
 
     def __call__(self):
-        from complaints.tasks import notify_consumer
+        from complaints import tasks
 
-        notify_consumer.delay(self.case_id, self.event)
+        getattr(tasks, self.task).delay(*self.args)
 
 
 def _notify_consumer(case: Case, event: str) -> None:
     if case.consumer_email:
-        transaction.on_commit(_Notice(case.pk, event))
+        transaction.on_commit(_Enqueue("notify_consumer", (case.pk, event)))
 
 
 MERCHANT_BREACH_RULE = "sla_breach_merchant"
@@ -1042,20 +1044,14 @@ def propose_outcome(*, case: Case, by, outcome: str, note: str) -> CaseMessage:
 def merchant_answer_with_files(*, case: Case, by, text: str, files=()) -> CaseMessage:
     """`merchant_answer` with uploaded files: each is checked and stored (core.uploads),
     and if anything refuses (a bad file, a case no longer waiting) nothing is kept."""
-    from core.uploads import store_upload
-
     merchant = merchant_of(by)
     if merchant is None or merchant.pk != case.merchant_id:
         raise NotAllowed(_("You can only answer cases about your own shop."))
-    stored = []
-    try:
-        for file in files:
-            stored.append(store_upload(file, uploaded_by=by))
-        return merchant_answer(case=case, by=by, text=text, attachments=stored)
-    except Exception:
-        for upload in stored:
-            upload.file.delete(save=False)
-        raise
+    return with_stored_files(
+        files,
+        by=by,
+        then=lambda stored: merchant_answer(case=case, by=by, text=text, attachments=stored),
+    )
 
 
 # --- public filing and intake (web form, phone, email) ----------------------------------------
@@ -1114,6 +1110,19 @@ def discard_uploads(uploads) -> None:
         upload.file.delete(save=False)
 
 
+def with_stored_files(files, *, then, by=None):
+    """Store the uploaded files (checked by core.uploads) and run `then(uploads)` in one
+    transaction: when a file is refused or the step fails, neither rows nor files are kept."""
+    stored = []
+    try:
+        with transaction.atomic():
+            stored = _store_all(files, by=by)
+            return then(stored)
+    except BaseException:
+        discard_uploads(stored)
+        raise
+
+
 def _store_all(files, *, by=None) -> list:
     from core.uploads import store_upload
 
@@ -1131,48 +1140,29 @@ def file_case(*, files=(), by=None, **fields) -> Case:
     """open_case with uploaded files: the files are checked and stored and the case opened
     in one transaction; when anything is refused nothing stays behind (rows roll back, the
     files already written are removed)."""
-    stored = []
-    try:
-        with transaction.atomic():
-            stored = _store_all(files, by=by)
-            case = open_case(attachments=stored, by=by, **fields)
-            if fields.get("channel", Case.Channel.WEB) != Case.Channel.WEB:
-                # The consumer did not see the form: mail them their tracking link.
-                mail_tracking_link(case)
-            return case
-    except BaseException:
-        discard_uploads(stored)
-        raise
+
+    def open_with(stored):
+        case = open_case(attachments=stored, by=by, **fields)
+        if fields.get("channel", Case.Channel.WEB) != Case.Channel.WEB:
+            # The consumer did not see the form: mail them their tracking link.
+            mail_tracking_link(case)
+        return case
+
+    return with_stored_files(files, by=by, then=open_with)
 
 
 def consumer_reply(*, case: Case, text: str, files=()) -> CaseMessage:
     """consumer_replied with uploaded files, all or nothing."""
-    stored = []
-    try:
-        with transaction.atomic():
-            stored = _store_all(files)
-            return consumer_replied(case=case, text=text, attachments=stored)
-    except BaseException:
-        discard_uploads(stored)
-        raise
-
-
-@dataclass(frozen=True)
-class _TrackingLink:
-    case_id: int
-    token: str
-
-    def __call__(self):
-        from complaints.tasks import send_tracking_link
-
-        send_tracking_link.delay(self.case_id, self.token)
+    return with_stored_files(
+        files, then=lambda stored: consumer_replied(case=case, text=text, attachments=stored)
+    )
 
 
 def mail_tracking_link(case: Case) -> None:
     """After commit, mail the consumer the link of a case just opened for them (the token
     is only known right after open_case)."""
     if case.consumer_email and getattr(case, "tracking_token", None):
-        transaction.on_commit(_TrackingLink(case.pk, case.tracking_token))
+        transaction.on_commit(_Enqueue("send_tracking_link", (case.pk, case.tracking_token)))
 
 
 def _locked_mail(mail):

@@ -59,11 +59,13 @@ class RiskScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
 
     @admin.display(description=_("Factor contributions"))
     def explanation(self, obj):
+        if obj is None or obj.pk is None:  # the inline's blank form: no score yet
+            return "-"
         return render_to_string("reports/risk/_factors.html", {"score": obj})
 
     @admin.display(description=_("Risk page"))
     def risk_page(self, obj):
-        return _risk_link(obj.merchant_id)
+        return "-" if obj is None or obj.pk is None else _risk_link(obj.merchant_id)
 
 
 _merchant_admin = admin.site._registry.get(Merchant)

@@ -79,10 +79,11 @@ class RiskScore(models.Model):
 
     def contributions(self) -> list[dict]:
         """The factors in display order, with their labels."""
+        factors = self.factors or {}  # an unsaved score (the admin's blank inline) has none
         return [
-            {"code": code, "label": FACTOR_LABELS[code], **self.factors[code]}
+            {"code": code, "label": FACTOR_LABELS[code], **factors[code]}
             for code in FACTORS
-            if code in self.factors
+            if code in factors
         ]
 
 

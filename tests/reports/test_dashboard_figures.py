@@ -227,8 +227,7 @@ def test_demo_seed_fills_the_last_year_and_can_run_twice(world):
 
     lines = []
     with time_machine.travel(NOW, tick=False):
-        demo.seed(lines.append)
-        demo.seed_late(lines.append)
-        demo.seed_late(lines.append)
+        demo.seed_dashboards(lines.append)
+        demo.seed_dashboards(lines.append)
     assert stored() == EXPECTED
     assert "daily figure rows" in lines[-1]

@@ -82,7 +82,7 @@ def test_only_report_staff_generate(role_user):
 
 
 def test_quarter_end_beat_makes_one_scheduled_snapshot(db, django_capture_on_commit_callbacks):
-    entry = settings.CELERY_BEAT_SCHEDULE["reports-quarterly-snapshot"]
+    entry = settings.CELERY_BEAT_SCHEDULE["reports.quarterly-snapshot"]
     assert entry["task"] == "reports.tasks.snapshots.quarterly_snapshot"
     from reports.tasks.snapshots import quarterly_snapshot
 
