@@ -1,13 +1,16 @@
 """A quality manager reads the dashboard in the browser: the vendored chart library loads
-under the site's CSP and draws every chart, and a KPI leads to the cases behind it."""
+under the site's CSP and draws every chart, a KPI leads to the cases behind it, and the
+quarter's report is generated and downloaded as a PDF that carries the quarter's figures."""
 
 from datetime import date
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 
+from reports.models.snapshots import Snapshot
 from reports.services import dashboards
-from tests.e2e.conftest import LANGUAGES, assert_page_in, log_in
+from tests.e2e.conftest import LANGUAGES, assert_page_in, log_in, translated
 from tests.factories.core import PASSWORD
 from tests.factories.dashboards import NOW, build_dashboard_world
 
@@ -35,4 +38,24 @@ def test_quality_manager_reads_the_charts_and_drills_into_a_kpi(make_page, role_
     page.wait_for_load_state()
     assert page.get_by_test_id("drill-total").inner_text() == "5"
     assert world.cases["c3"].reference in page.get_by_test_id("drill-rows").inner_text()
+    assert page.errors == []
+
+    page.goto("/staff/reports/quarterly/")
+    assert_page_in(page, language)
+    page.locator("[name=year]").fill("2026")
+    page.locator("[name=quarter]").select_option("1")
+    with page.expect_navigation():
+        page.get_by_role("button", name=translated(language, "Generate a snapshot")).click()
+    snapshot = Snapshot.objects.get(year=2026, quarter=1)
+    assert snapshot.state == Snapshot.State.READY
+    assert page.url.endswith(f"/staff/reports/quarterly/{snapshot.pk}/")
+
+    link = "PDF 中文" if language == "zh-hans" else "PDF English"
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link).click()
+    pdf = PdfReader(download.value.path())
+    text = "".join(p.extract_text() for p in pdf.pages)
+    assert "2026 Q1" in text
+    assert translated(language, "Complaints filed") in text
+    assert snapshot.figures["platform"]["complaints_filed"] == 6  # c1-c6 of the world
     assert page.errors == []
