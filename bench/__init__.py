@@ -39,3 +39,19 @@ def timed() -> Iterator[Stopwatch]:
 def within(figure: str, seconds: float, limit: float) -> Figure:
     """A timing with an upper limit as its goal."""
     return Figure(figure, f"< {limit:g} s", round(seconds, 3), "s", seconds < limit)
+
+
+def bench_merchant():
+    """The one active merchant the single-merchant benchmarks file their rows under."""
+    from merchants.models import Merchant
+
+    merchant, _created = Merchant.objects.get_or_create(
+        credit_code="91310000MA1FL0BE2X",
+        defaults={
+            "legal_name": "Bench merchant",
+            "contact_name": "Bench",
+            "contact_email": "bench@example.test",
+            "status": "active",
+        },
+    )
+    return merchant

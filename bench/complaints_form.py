@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from bench import Figure
+from bench import Figure, bench_merchant
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 50))
 POSTS_PER_CLIENT = int(os.environ.get("BENCH_POSTS", 20))
@@ -52,18 +52,9 @@ def _database_url(name: str) -> str:
 
 def _seed():
     from core.models import Category
-    from merchants.models import Merchant
     from products.models import Product
 
-    merchant, _ = Merchant.objects.get_or_create(
-        credit_code="91310000MA1FL0BE2X",
-        defaults={
-            "legal_name": "Bench merchant",
-            "contact_name": "Bench",
-            "contact_email": "bench@example.test",
-            "status": "active",
-        },
-    )
+    merchant = bench_merchant()
     category, _ = Category.objects.get_or_create(
         code="bench-kettles", defaults={"name_zh": "电水壶", "name_en": "Kettles"}
     )

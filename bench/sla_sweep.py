@@ -21,7 +21,7 @@ import statistics
 import time
 from datetime import datetime, timedelta
 
-from bench import Figure, within
+from bench import Figure, bench_merchant, within
 
 OPEN_CASES = int(os.environ.get("BENCH_CASES", 1_000_000))
 CROSSING = int(os.environ.get("BENCH_CROSSING", 10_000))
@@ -164,17 +164,8 @@ def build(
 def bench_merchant_and_policy():
     from complaints import services
     from complaints.models import CaseKind, Priority
-    from merchants.models import Merchant
 
-    merchant, _created = Merchant.objects.get_or_create(
-        credit_code="91310000MA1FL0BE2X",
-        defaults={
-            "legal_name": "Bench merchant",
-            "contact_name": "Bench",
-            "contact_email": "bench@example.test",
-            "status": "active",
-        },
-    )
+    merchant = bench_merchant()
     policy = services.policy_in_force(kind=CaseKind.COMPLAINT, priority=Priority.NORMAL)
     return merchant, policy
 
