@@ -93,6 +93,11 @@ _STAFF_FIELDS = [
 
 class _CaseReadSerializer(serializers.ModelSerializer):
     merchant_name = serializers.CharField(source="merchant.legal_name", read_only=True)
+    # Blank until the case is decided: declared so the schema allows "" (a read-only model
+    # field loses allow_blank).
+    outcome = serializers.ChoiceField(
+        choices=Case.Outcome.choices, allow_blank=True, read_only=True
+    )
     next_deadline = serializers.DateTimeField(
         read_only=True,
         allow_null=True,

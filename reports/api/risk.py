@@ -27,6 +27,10 @@ class RiskScoreSerializer(serializers.ModelSerializer):
     merchant_name = serializers.CharField(source="merchant.legal_name", read_only=True)
     factors = serializers.SerializerMethodField()
     policy_version = serializers.IntegerField(source="policy_version.version", read_only=True)
+    # Blank on a merchant's first score: declared so the schema allows "".
+    previous_tier = serializers.ChoiceField(
+        choices=RiskTier.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = RiskScore

@@ -19,7 +19,7 @@ ReportReaders = role_permission(Role.QUALITY_MANAGER, Role.DATA_ANALYSIS)
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
-    report = serializers.PrimaryKeyRelatedField(read_only=True)
+    report = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Snapshot
