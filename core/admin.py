@@ -119,10 +119,14 @@ class PolicyVersionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [
-            (k, f"{p.label} ({k})") for k, p in sorted(policies.REGISTRY.items())
-        ]
-        self.fields["note"].required = True
+        # An existing version is read-only (PolicyVersionAdmin.get_readonly_fields): its
+        # form has none of these fields.
+        if "key" in self.fields:
+            self.fields["key"].choices = [
+                (k, f"{p.label} ({k})") for k, p in sorted(policies.REGISTRY.items())
+            ]
+        if "note" in self.fields:
+            self.fields["note"].required = True
 
     def clean(self):
         data = super().clean()

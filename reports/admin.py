@@ -23,12 +23,18 @@ class RiskScoreAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     readonly_fields = ["explanation", "risk_page"]
     exclude = ["factors"]
 
+    # The merchant's add page renders the inline's empty form too: a blank score, no
+    # factors and no merchant yet, so nothing to explain or link to.
     @admin.display(description=_("Factor contributions"))
     def explanation(self, obj):
+        if obj is None or obj.merchant_id is None:
+            return "-"
         return render_to_string("reports/risk/_factors.html", {"score": obj})
 
     @admin.display(description=_("Risk page"))
     def risk_page(self, obj):
+        if obj is None or obj.merchant_id is None:
+            return "-"
         return _risk_link(obj.merchant_id)
 
 
@@ -57,15 +63,19 @@ class RiskScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
     readonly_fields = fields
     verbose_name_plural = _("risk score")
 
+    # The merchant's add page renders the inline's empty form too: a blank score, no
+    # factors and no merchant yet, so nothing to explain or link to.
     @admin.display(description=_("Factor contributions"))
     def explanation(self, obj):
-        if obj is None or obj.pk is None:  # the inline's blank form: no score yet
+        if obj is None or obj.merchant_id is None:
             return "-"
         return render_to_string("reports/risk/_factors.html", {"score": obj})
 
     @admin.display(description=_("Risk page"))
     def risk_page(self, obj):
-        return "-" if obj is None or obj.pk is None else _risk_link(obj.merchant_id)
+        if obj is None or obj.merchant_id is None:
+            return "-"
+        return _risk_link(obj.merchant_id)
 
 
 _merchant_admin = admin.site._registry.get(Merchant)

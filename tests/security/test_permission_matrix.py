@@ -6,7 +6,8 @@ Actors (the columns of every entry, in this order):
     anon  not signed in            a    owner of merchant A (the objects' merchant)
     mm    Merchant Management      b    owner of merchant B (must never see A's data)
     qm    Quality Management       c    consumer holding the review link of A's purchase
-    cs    Consumer Service              (not signed in; only token URLs differ for them)
+    cs    Consumer Service              and the tracking link of their complaint against A
+                                        (not signed in; only token URLs differ for them)
     da    Data Analysis
     qmr   Quality Managers
 
@@ -16,7 +17,10 @@ Outcomes: ok (200), login (redirect to a login page), redir (any other redirect)
 Leaks: A's private strings (order number, buyer, document number, inspection batch, appeal
 statement, sanction reason, ...) never appear in a response to anon, b or c; A's public
 strings (legal name, product title) never appear in b's responses except on public pages
-(entries marked `pub`); B's strings never appear in a's or c's responses.
+(entries marked `pub`); B's strings never appear in a's or c's responses (B's public ones
+except on public pages). c sees A's private strings of their own purchase and case only
+(`c_own`); consumer contacts and Consumer Service's internal notes never reach a either
+(`staff_only`).
 
 Admin pages follow one rule instead of entries (see `_admin_expected`): never for non-staff
 (login), and for staff exactly what the ModelAdmin's own permission methods grant (add,
@@ -78,6 +82,28 @@ PAGES = {
     "merchants:portal-signup": ("", "ok redir redir redir redir redir redir redir ok pub"),
     "reviews:product-reviews": ("product_id=product", "ok ok ok ok ok ok ok ok ok pub"),
     "reviews:write": ("token=review_token", "404 404 404 404 404 404 404 404 ok"),
+    "complaints:new-complaint": ("", "ok ok ok ok ok ok ok ok ok pub"),
+    "complaints:remedies": ("", "ok ok ok ok ok ok ok ok ok pub"),
+    "complaints:new-report": ("", "ok ok ok ok ok ok ok ok ok pub"),
+    # The tracking link opens the case for whoever holds it (c); any other token is a 404.
+    "complaints:case": ("token=case_token", "404 404 404 404 404 404 404 404 ok"),
+    "complaints:case-reply": ("token=case_token", "405 405 405 405 405 405 405 405 405"),
+    "complaints:case-rate": ("token=case_token", "405 405 405 405 405 405 405 405 405"),
+    "complaints:case-attachment": (
+        "token=case_token upload_id=case_file",
+        "404 404 404 404 404 404 404 404 ok",
+    ),
+    # Published quarterly reports: platform figures only, so not `pub`: no merchant's name
+    # may appear on them either.
+    "reports:public-index": ("", "ok ok ok ok ok ok ok ok ok"),
+    "reports:public-report": (
+        "year=report_year quarter=report_quarter",
+        "ok ok ok ok ok ok ok ok ok",
+    ),
+    "reports:public-download": (
+        "year=report_year quarter=report_quarter language='en' file_format='csv'",
+        "ok ok ok ok ok ok ok ok ok",
+    ),
     # merchant portal
     "merchants:portal-home": ("", "ok 403 403 403 403 403 ok ok ok"),
     "merchants:portal-apply": ("", "login 403 403 403 403 403 ok ok login"),
@@ -99,6 +125,13 @@ PAGES = {
     "reviews:merchant-reply": ("pk=review", "login 405 405 405 405 405 405 405 login"),
     "inspections:merchant-inspections": ("", "login 403 403 403 403 403 ok ok login"),
     "inspections:merchant-inspection": ("pk=inspection", "login 403 403 403 403 403 ok 404 login"),
+    "complaints:portal-cases": ("", "login 403 403 403 403 403 ok ok login"),
+    "complaints:portal-case": ("pk=case", "login 403 403 403 403 403 ok 404 login"),
+    # A GET on an action address shows the case page; only a POST runs the action.
+    "complaints:portal-case-action": (
+        "pk=case action='answer'",
+        "login 403 403 403 403 403 ok 404 login",
+    ),
     # staff pages
     "merchants:review-queue": ("", "login ok 403 403 403 403 403 403 login"),
     "merchants:staff-application": ("pk=application", "login ok 403 403 403 403 403 403 login"),
@@ -121,6 +154,38 @@ PAGES = {
         "pk=switching",
         "login 403 405 403 403 403 403 403 login",
     ),
+    # Consumer Service works cases; Quality Managers read them (no action forms).
+    "complaints:staff-queue": ("", "login 403 403 ok 403 ok 403 403 login"),
+    "complaints:staff-queue-scope": ("scope='mine'", "login 403 403 ok 403 ok 403 403 login"),
+    "complaints:staff-bulk-assign": ("", "login 403 403 405 403 403 403 403 login"),
+    "complaints:staff-case": ("pk=case", "login 403 403 ok 403 ok 403 403 login"),
+    "complaints:staff-case-action": (
+        "pk=case action='respond'",
+        "login 403 403 404 403 404 403 403 login",
+    ),
+    "complaints:intake": ("", "login 403 403 ok 403 403 403 403 login"),
+    "complaints:intake-complaint": ("", "login 403 403 ok 403 403 403 403 login"),
+    "complaints:intake-report": ("", "login 403 403 ok 403 403 403 403 login"),
+    "complaints:intake-mail": ("pk=mail", "login 403 403 ok 403 403 403 403 login"),
+    "complaints:intake-mail-dismiss": ("pk=mail", "login 403 403 405 403 403 403 403 login"),
+    # Risk: the departments that act on it; the probation override is a POST.
+    "reports:risk-list": ("", "login ok ok 403 ok ok 403 403 login"),
+    "reports:risk-merchant": ("pk=merchant", "login ok ok 403 ok ok 403 403 login"),
+    "reports:risk-probation-override": ("pk=probation", "405 405 405 405 405 405 405 405 405"),
+    # Dashboards and quarterly reports: Quality Managers and Data Analysis.
+    "reports:dashboards": ("", "login 403 403 403 ok ok 403 403 login"),
+    "reports:dashboard-figure": (
+        "code='complaints_filed'",
+        "login 403 403 403 ok ok 403 403 login",
+    ),
+    "reports:snapshot-list": ("", "login 403 403 403 ok ok 403 403 login"),
+    "reports:snapshot-generate": ("", "405 405 405 405 405 405 405 405 405"),
+    "reports:snapshot-detail": ("pk=snapshot", "login 403 403 403 ok ok 403 403 login"),
+    "reports:snapshot-download": (
+        "pk=snapshot language='en' file_format='csv'",
+        "login 403 403 403 ok ok 403 403 login",
+    ),
+    "reports:report-publish": ("pk=report", "405 405 405 405 405 405 405 405 405"),
     # API (/api/v1/)
     "alert-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "alert-detail": ("pk=alert", "403 404 404 404 404 404 ok 404 403"),
@@ -198,6 +263,55 @@ PAGES = {
     "inspection-objection-detail": ("pk=objection", "403 ok ok 404 ok ok ok 404 403"),
     "inspection-switching-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "inspection-switching-detail": ("pk=switching", "403 ok ok 404 ok ok ok 404 403"),
+    # complaints: staff readers (Consumer Service, Quality Managers, Data Analysis) read;
+    # steps are POSTs for Consumer Service; filing and rating for the storefront account.
+    "case-list": ("", "403 403 403 ok ok ok 403 403 403"),
+    "case-detail": ("pk=case", "403 403 403 ok ok ok 403 403 403"),
+    "case-history": ("pk=case", "403 403 403 ok ok ok 403 403 403"),
+    "case-messages": ("pk=case", "403 403 403 ok ok ok 403 403 403"),
+    "case-ask-consumer": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "case-ask-merchant": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "case-assign": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "case-close": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "case-escalate": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "case-reopen": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "case-resolve": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "case-respond": ("pk=case", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-list": ("", "403 403 403 ok ok ok 403 403 403"),
+    "ad-report-detail": ("pk=ad_report", "403 403 403 ok ok ok 403 403 403"),
+    "ad-report-history": ("pk=ad_report", "403 403 403 ok ok ok 403 403 403"),
+    "ad-report-messages": ("pk=ad_report", "403 403 403 ok ok ok 403 403 403"),
+    "ad-report-ask-consumer": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-ask-merchant": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-assign": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-close": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-escalate": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-reopen": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-resolve": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-respond": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-substantiate": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-unsubstantiate": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "ad-report-verify": ("pk=ad_report", "403 403 403 405 403 403 403 403 403"),
+    "case-rate": ("", "403 403 403 405 403 403 403 403 403"),
+    "merchant-case-list": ("", "403 403 403 403 403 403 ok ok 403"),
+    "merchant-case-detail": ("pk=case", "403 403 403 403 403 403 ok 404 403"),
+    "merchant-case-messages": ("pk=case", "403 403 403 403 403 403 ok 404 403"),
+    "merchant-case-merchant-answer": ("pk=case", "403 403 403 403 403 403 405 405 403"),
+    "sla-policy-list": ("", "403 403 403 ok ok ok 403 403 403"),
+    "sla-policy-detail": ("pk=sla_policy", "403 403 403 ok ok ok 403 403 403"),
+    # reports
+    "risk-score-list": ("", "403 ok ok 403 ok ok 403 403 403"),
+    "risk-score-detail": ("pk=risk_score", "403 ok ok 403 ok ok 403 403 403"),
+    "probation-evaluation-list": ("", "403 ok 403 403 ok ok 403 403 403"),
+    "probation-evaluation-detail": ("pk=evaluation", "403 ok 403 403 ok ok 403 403 403"),
+    "quarterly-snapshot-list": ("", "403 403 403 403 ok ok 403 403 403"),
+    "quarterly-snapshot-detail": ("pk=snapshot", "403 403 403 403 ok ok 403 403 403"),
+    "quarterly-report-list": ("", "403 403 403 403 ok ok 403 403 403"),
+    "quarterly-report-detail": ("pk=report", "403 403 403 403 ok ok 403 403 403"),
+    # Without ?file_format=&language= the download is a 400 (the readers get that far).
+    "quarterly-report-download": ("pk=report", "403 403 403 403 400 400 403 403 403"),
+    "quarterly-report-publish": ("pk=report", "403 403 403 403 405 405 403 403 403"),
+    "dashboard-series": ("", "403 403 403 403 ok ok 403 403 403"),
 }
 
 # Admin names that are not one of a ModelAdmin's five views.
@@ -213,15 +327,16 @@ ADMIN_PAGES = {
     "admin:auth_user_password_change": "login 403 403 403 403 403 login login login",
 }
 ADMIN_VIEWS = ("changelist", "add", "history", "delete", "change")
-# Known server errors, each with the fix it needs; the test fails once it is fixed, so the
-# entry goes. core/admin.py is kernel code: PolicyVersionForm.__init__ sets
-# self.fields["key"].choices, but "key" is a read-only field on an existing version (not in
-# the form), so opening one raises KeyError. Fix: `if "key" in self.fields:`.
-ADMIN_KNOWN_ERRORS = {"admin:core_policyversion_change": "500"}
+# Known server errors (name: status), each with the fix it needs; the test fails once it is
+# fixed, so the entry goes.
+ADMIN_KNOWN_ERRORS: dict[str, str] = {}
 # add/history/delete pages are rendered for one staff role each (the first the ModelAdmin
 # lets in, else mm) and checked as every non-staff actor; changelists and object pages as
 # every role. Keeps the admin part at ~15 requests per model.
 SAMPLED_ADMIN_VIEWS = ("add", "history", "delete")
+
+# Link tokens the consumer `c` holds; every other actor tries a random token of their own.
+TOKENS = ("review_token", "case_token")
 
 OUTCOME_OF = {200: "ok", 400: "400", 401: "401", 403: "403", 404: "404", 405: "405", 503: "503"}
 # MATRIX_OBSERVED=<file>: also write every entry as observed (to review a change in bulk).
@@ -231,24 +346,37 @@ OBSERVED = open(os.environ["MATRIX_OBSERVED"], "a") if os.environ.get("MATRIX_OB
 @dataclass
 class World:
     objects: dict
-    a_private: list[str]
-    a_public: list[str]
-    b_strings: list[str]
+    a_private: list[str]  # never to anon, b or c (c: except c_own)
+    a_public: list[str]  # never to b, except on public pages
+    b_strings: list[str]  # never to a or c (B's public ones, b_public, on public pages only)
+    b_public: list[str]
+    c_own: list[str]  # A's private strings of c's own purchase and case: c may see them
+    staff_only: list[str]  # consumer contacts and internal notes: never to a either
 
 
 # --- the objects -----------------------------------------------------------------------------
 
 
 def _world(owner_a, owner_b, staff) -> World:
+    from complaints import services as complaints
+    from complaints.models import CaseKind, InboundMail
     from core.models import Alert
+    from core.uploads import store_upload
     from inspections import services as inspections
     from inspections.models import SwitchingRecord
     from merchants import services as merchants
     from merchants.models import Appeal, Sanction
+    from merchants.services import start_probation
     from products.models import ScanRun
+    from reports.models.snapshots import QuarterlyReport
+    from reports.services import snapshots
+    from reports.services.figures import quarter_of
+    from reports.services.probation import override_probation
     from reviews.models import IntegritySignal, MerchantRatingFigure, ProductRatingFigure
     from reviews.services.tokens import new_token
+    from tests import files
     from tests.factories import CategoryFactory, ProductFactory
+    from tests.factories.complaints import CaseFactory
     from tests.factories.inspections import (
         InspectionPlanFactory,
         PassFailRequirementFactory,
@@ -256,6 +384,7 @@ def _world(owner_a, owner_b, staff) -> World:
     )
     from tests.factories.merchants import ApplicationFactory, DocumentFactory
     from tests.factories.products import ClaimFlagFactory, QualityStandardFactory
+    from tests.factories.reports import RiskScoreFactory
     from tests.factories.reviews import ProductReviewFactory, PurchaseFactory, ServiceRatingFactory
     from tests.factories.standing import EvidenceFactory
 
@@ -364,6 +493,66 @@ def _world(owner_a, owner_b, staff) -> World:
     assert isinstance(appeal, Appeal) and isinstance(sanction, Sanction)
     alert = Alert.objects.filter(recipient_user=owner_a).earliest("pk")  # the sanction's
 
+    # Complaints: the consumer `c` filed a complaint about their purchase (they hold its
+    # tracking link); another consumer reported A's ad; B has a case of its own.
+    cs = staff["cs"]
+    evidence = store_upload(files.png("alphaleak-evidence.png"))
+    case = CaseFactory(
+        merchant=merchant_a,
+        product=product,
+        consumer_name="Alphaleak Consumer",
+        consumer_email="alphaleak.complainant@shop.test",
+        order_number="ALPHALEAK-ORDER-0001",
+        description="Alphaleak complaint: the kettle leaks at the seam.",
+        attachments=[evidence],
+    )
+    case_token = case.tracking_token
+    complaints.assign(case=case, to=cs, by=cs)
+    complaints.respond(case=case, by=cs, text="Alphaleak answer to the consumer.")
+    complaints.respond(case=case, by=cs, text="Alphaleak internal note.", internal=True)
+    ad_report = CaseFactory(
+        kind=CaseKind.AD_REPORT,
+        merchant=merchant_a,
+        product=product,
+        consumer_name="Alphaleak Reporter",
+        consumer_email="alphaleak.reporter@shop.test",
+        order_number="ALPHALEAK-ORDER-0003",
+        description="Alphaleak ad report: it does not boil in ten seconds.",
+        advertised_claim="Boils in ten seconds",
+    )
+    CaseFactory(
+        merchant=merchant_b,
+        product=product_b,
+        consumer_email="betaleak.buyer@shop.test",
+        order_number="BETALEAK-ORDER-0001",
+        description="Betaleak complaint: the toaster burns.",
+    )
+    mail = InboundMail.objects.create(
+        message_id="<alphaleak-1@mail.test>",
+        from_name="Alphaleak Mailer",
+        from_address="alphaleak.mailer@shop.test",
+        subject="Alphaleak mail subject",
+        body="Alphaleak mail body: my order never came.",
+        received_at=timezone.now(),
+    )
+
+    # Reports: A's risk score, a probation review of A, this quarter's published report.
+    risk_score = RiskScoreFactory(merchant=merchant_a)
+    probation = start_probation(merchant=merchant_a, actor=staff["mm"])
+    evaluation = override_probation(
+        probation=probation,
+        outcome="extend",
+        extend_days=30,
+        reason="Alphaleak probation override reason",
+        by=staff["mm"],
+    )
+    period = quarter_of(timezone.now())
+    snapshot = snapshots.request_snapshot(year=period.year, quarter=period.quarter, by=staff["qmr"])
+    snapshot = snapshots.generate(snapshot_id=snapshot.pk)
+    report = snapshots.publish_report(
+        report=QuarterlyReport.objects.get(snapshot=snapshot), by=staff["qmr"]
+    )
+
     objects = {
         "merchant": merchant_a.pk,
         "upload": document.file.pk,
@@ -390,6 +579,19 @@ def _world(owner_a, owner_b, staff) -> World:
         "sanction": sanction.pk,
         "appeal": appeal.pk,
         "alert": alert.pk,
+        "case": case.pk,
+        "case_token": case_token,
+        "case_file": evidence.pk,
+        "ad_report": ad_report.pk,
+        "sla_policy": case.policy_id,
+        "mail": mail.pk,
+        "risk_score": risk_score.pk,
+        "probation": probation.pk,
+        "evaluation": evaluation.pk,
+        "snapshot": snapshot.pk,
+        "report": report.pk,
+        "report_year": report.year,
+        "report_quarter": report.quarter,
     }
     return World(
         objects=objects,
@@ -405,9 +607,47 @@ def _world(owner_a, owner_b, staff) -> World:
             "Alphaleak violation note",
             "Alphaleak spot check",
             "Alphaleak periodic",
+            "Alphaleak probation override reason",
+            # A's cases: the consumer `c`'s complaint (c sees these on their own case link,
+            # see c_own), another consumer's ad report (never theirs), the staff's notes.
+            "alphaleak.complainant@shop.test",
+            "Alphaleak Consumer",
+            "Alphaleak complaint",
+            "Alphaleak answer to the consumer",
+            "alphaleak.reporter@shop.test",
+            "Alphaleak Reporter",
+            "ALPHALEAK-ORDER-0003",
+            "Alphaleak ad report",
+            "Alphaleak internal note",
+            "Alphaleak Mailer",
+            "alphaleak.mailer@shop.test",
+            "Alphaleak mail",
+        ],
+        c_own=[
+            "ALPHALEAK-ORDER-0001",
+            "alphaleak.complainant@shop.test",
+            "Alphaleak Consumer",
+            "Alphaleak complaint",
+            "Alphaleak answer to the consumer",
+        ],
+        staff_only=[
+            "alphaleak.complainant@shop.test",
+            "alphaleak.reporter@shop.test",
+            "Alphaleak internal note",
+            "Alphaleak Mailer",
+            "alphaleak.mailer@shop.test",
+            "Alphaleak mail",
         ],
         a_public=["Alphaleak Trading", "Alphaleak Kettle", "Alphaleak review"],
-        b_strings=["Betaleak Goods", "Betaleak Toaster", "BETALEAK-ORDER-0001", "betaleak.buyer"],
+        b_strings=[
+            "Betaleak Goods",
+            "Betaleak Toaster",
+            "BETALEAK-ORDER-0001",
+            "betaleak.buyer",
+            "Betaleak complaint",
+        ],
+        # The complaint form's shop list names every live merchant: B's name on public pages.
+        b_public=["Betaleak Goods", "Betaleak Toaster"],
     )
 
 
@@ -464,8 +704,8 @@ def _fill(spec: str, objects: dict, actor: str) -> dict:
         key, _, value = part.partition("=")
         if value.startswith("'"):
             kwargs[key] = value.strip("'")
-        elif value == "review_token" and actor != "c":
-            kwargs[key] = secrets.token_urlsafe(32)  # only the consumer holds the link
+        elif value in TOKENS and actor != "c":
+            kwargs[key] = secrets.token_urlsafe(32)  # only the consumer holds the links
         else:
             kwargs[key] = objects[value]
     return kwargs
@@ -483,7 +723,11 @@ def _leaks(actor: str, response, world: World, public: bool) -> list[str]:
     elif actor == "anon":
         forbidden = world.a_private
     elif actor in ("a", "c"):
-        forbidden = world.b_strings + (world.a_private[1:] if actor == "c" else [])
+        forbidden = [s for s in world.b_strings if not (public and s in world.b_public)]
+        if actor == "a":
+            forbidden += world.staff_only
+        else:
+            forbidden += [s for s in world.a_private if s not in world.c_own]
     else:
         return []
     body = _body(response)
