@@ -219,12 +219,17 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def case_for_token(token: str) -> Case | None:
-    """The case a tracking link opens; None for a bad link. Only the hash is stored, so a
-    database leak reveals no working link."""
+def case_for_token(token: str, *, now=None) -> Case | None:
+    """The case a consumer's tracking link opens, or None: a bad token, or a link that
+    expired (COMPLAINTS_LINK_DAYS_AFTER_CLOSE days after the case closed). Only the hash is
+    stored, so a database leak reveals no working link."""
     if not token or len(token) > 100:
         return None
-    return Case.objects.filter(tracking_token_hash=hash_token(token)).first()
+    case = Case.objects.filter(tracking_token_hash=hash_token(token)).first()
+    if case is None or case.closed_at is None:
+        return case
+    expires = case.closed_at + timedelta(days=settings.COMPLAINTS_LINK_DAYS_AFTER_CLOSE)
+    return None if (now or timezone.now()) > expires else case
 
 
 def _next_case_id() -> int:
@@ -1231,13 +1236,3 @@ def dismiss_mail(*, mail, by, reason: str):
         reason=reason,
     )
     return mail
-
-
-def case_for_link(token: str, *, now=None) -> Case | None:
-    """The case a consumer's tracking link opens, or None: a bad token, or a link that
-    expired (COMPLAINTS_LINK_DAYS_AFTER_CLOSE days after the case closed)."""
-    case = case_for_token(token)
-    if case is None or case.closed_at is None:
-        return case
-    expires = case.closed_at + timedelta(days=settings.COMPLAINTS_LINK_DAYS_AFTER_CLOSE)
-    return None if (now or timezone.now()) > expires else case

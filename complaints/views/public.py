@@ -115,7 +115,7 @@ def remedies(request):
 
 
 def _case_or_404(token):
-    case = services.case_for_link(token)
+    case = services.case_for_token(token)
     if case is None:
         raise Http404
     return case
