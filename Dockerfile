@@ -24,9 +24,9 @@ RUN DJANGO_PRODUCTION=1 DJANGO_SECRET_KEY=collectstatic-only \
     python manage.py collectstatic --noinput --verbosity 0
 
 RUN useradd --system --uid 10001 --home-dir /app app \
-    && mkdir -p /data/private \
-    && chown app /data/private
+    && mkdir -p /data/private /data/backups \
+    && chown app /data/private /data/backups
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--logger-class", "core.logging.GunicornLogger"]

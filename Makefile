@@ -52,3 +52,15 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# Backups (docs/operations.md): one dated archive of the database and the private files in
+# BACKUP_DIR (var/backups), the newest BACKUP_KEEP kept.
+#   make backup
+#   make restore ARCHIVE=var/backups/quality-backup-20261203T020000Z.tar [FORCE=1]
+.PHONY: backup restore
+backup: install
+	$(EMBED) $(PY) manage.py backup
+
+restore: install
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=path/to/archive.tar [FORCE=1]"; exit 2; }
+	$(EMBED) $(PY) manage.py restore "$(ARCHIVE)" $(if $(FORCE),--force)

@@ -12,13 +12,20 @@ class ComplaintsConfig(AppConfig):
     }
 
     def ready(self):
-        from complaints import intake_hooks, selectors
+        from complaints import (  # noqa: F401 (policies registers)
+            intake_hooks,
+            merchant_alerts,
+            policies,
+            selectors,
+        )
         from core.navigation import register_nav
         from core.uploads import ACCESS_RULES, register_access_rule
-        from merchants.portal import register_portal_link
+        from merchants.portal import register_overview_panel, register_portal_link
 
         register_nav(_("Complaints"), "complaints:staff-queue", selectors.may_view_cases, 40)
         register_portal_link(_("Complaints"), "complaints:portal-cases", 80)
         if selectors.may_read_case_upload not in ACCESS_RULES:
             register_access_rule(selectors.may_read_case_upload)
         intake_hooks.register()
+        merchant_alerts.register()
+        register_overview_panel(merchant_alerts.waiting_panel, 10)

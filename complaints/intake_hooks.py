@@ -7,8 +7,14 @@ from core.roles import Role, has_role
 from core.uploads import register_access_rule
 
 
-def _anyone(user) -> bool:
-    return True
+def _consumers(user) -> bool:
+    """The consumer forms in the header: not for a merchant's people, whose portal is one
+    place (its own complaints page answers their cases)."""
+    if not user.is_authenticated:
+        return True
+    from merchants.selectors import merchant_of
+
+    return merchant_of(user) is None
 
 
 def _intake_staff(user) -> bool:
@@ -26,7 +32,7 @@ def inbound_mail_files(request, upload) -> bool:
 
 
 def register() -> None:
-    register_nav(_("Complain"), "complaints:new-complaint", _anyone, order=600)
-    register_nav(_("Report false advertising"), "complaints:new-report", _anyone, order=610)
+    register_nav(_("Complain"), "complaints:new-complaint", _consumers, order=600)
+    register_nav(_("Report false advertising"), "complaints:new-report", _consumers, order=610)
     register_nav(_("Complaint intake"), "complaints:intake", _intake_staff, order=620)
     register_access_rule(inbound_mail_files)

@@ -17,10 +17,24 @@ from django.db.models import Case as SQLCase
 from django.db.models import F, Q, When
 from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints import sla
 from core.audit import governed
 from core.exceptions import DomainError
+
+
+def filing_language() -> str:
+    """The language active when a case is filed (the consumer's page language), as one of
+    settings.LANGUAGES; a case created outside a request takes the site default."""
+    from django.utils.translation import get_language
+
+    current = (get_language() or settings.LANGUAGE_CODE).lower()
+    codes = [code for code, _label in settings.LANGUAGES]
+    for code in codes:
+        if current == code or current.split("-")[0] == code.split("-")[0]:
+            return code
+    return settings.LANGUAGE_CODE
 
 
 class CaseKind(models.TextChoices):
@@ -30,7 +44,7 @@ class CaseKind(models.TextChoices):
 
 class Priority(models.IntegerChoices):
     LOW = 1, _("Low")
-    NORMAL = 2, _("Normal")
+    NORMAL = 2, pgettext_lazy("case priority", "Normal")
     HIGH = 3, _("High")
     URGENT = 4, _("Urgent")
 
@@ -303,6 +317,7 @@ class Case(models.Model):
         QUALITY_DEFECT = "quality_defect", _("Quality defect")
         NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
         COUNTERFEIT = "counterfeit", _("Counterfeit")
+        SAFETY = "safety", _("Safety hazard")
         DELIVERY = "delivery", _("Delivery delay or damage")
         RETURN_REFUSED = "return_refused", _("Return refused")
         REFUND_NOT_RECEIVED = "refund_not_received", _("Refund not received")
@@ -312,7 +327,7 @@ class Case(models.Model):
     class Remedy(models.TextChoices):
         REFUND = "refund", _("Refund")
         RETURN = "return", _("Return")
-        EXCHANGE = "exchange", _("Exchange")
+        EXCHANGE = "exchange", pgettext_lazy("remedy", "Exchange")
         REPAIR = "repair", _("Repair")
         COMPENSATION = "compensation", _("Compensation")
         RESHIPMENT = "reshipment", _("Reshipment")
@@ -321,7 +336,7 @@ class Case(models.Model):
     class Outcome(models.TextChoices):
         REFUND = "refund", _("Refund")
         RETURN = "return", _("Return")
-        EXCHANGE = "exchange", _("Exchange")
+        EXCHANGE = "exchange", pgettext_lazy("remedy", "Exchange")
         REPAIR = "repair", _("Repair")
         COMPENSATION = "compensation", _("Compensation")
         SUBSTANTIATED = "substantiated", _("Substantiated (listing restricted)")
@@ -348,6 +363,19 @@ class Case(models.Model):
     consumer_phone = models.CharField(_("consumer phone"), max_length=30, blank=True, default="")
     order_number = models.CharField(_("order number"), max_length=64, blank=True, default="")
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    goods_opened = models.BooleanField(
+        _("goods opened"),
+        null=True,
+        blank=True,
+        help_text=_("Asked only for categories excluded from the no-reason return once opened."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=filing_language,
+        help_text=_("The consumer's language at filing: every message to them uses it."),
+    )
     # No single-column indexes where a composite one below leads with the column: every
     # index is written again when the sweep escalates a row that cannot be updated in place.
     merchant = models.ForeignKey(
@@ -599,7 +627,9 @@ class CaseMessage(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case")
     )
-    author_kind = models.CharField(_("from"), max_length=10, choices=Author.choices)
+    author_kind = models.CharField(
+        pgettext_lazy("message author", "from"), max_length=10, choices=Author.choices
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -637,7 +667,7 @@ class InboundMail(models.Model):
     class Status(models.TextChoices):
         NEEDS_TRIAGE = "needs_triage", _("Needs triage")
         CASE_OPENED = "case_opened", _("Case opened")
-        DISMISSED = "dismissed", _("Dismissed")
+        DISMISSED = "dismissed", pgettext_lazy("inbound mail", "Dismissed")
 
     message_id = models.CharField(_("Message-ID"), max_length=998)
     mailbox = models.CharField(_("mailbox"), max_length=200, blank=True, default="")

@@ -48,6 +48,12 @@ from core.roles import Role
 SWEEP_ACTOR = "system:sla-sweep"
 
 
+def portal_prefix() -> str:
+    from complaints.merchant_alerts import portal_url_prefix
+
+    return portal_url_prefix()
+
+
 @dataclass(frozen=True)
 class Threshold:
     target: str  # response | resolution | merchant_answer
@@ -145,7 +151,7 @@ def _select_sql(t: Threshold) -> str:
         recipients = """crossed.assignee_id,
                CASE WHEN crossed.assignee_id IS NULL
                     THEN (SELECT id FROM auth_group WHERE name = %(group)s) END"""
-    return f"""
+    staff = f"""
         SELECT '{t.alert_kind}', crossed.key, {recipients}, %(content_type)s,
                crossed.id::text,
                jsonb_build_object(
@@ -155,6 +161,12 @@ def _select_sql(t: Threshold) -> str:
                %(url_prefix)s || crossed.id || '/change/'
         FROM crossed
     """  # noqa: S608
+    if t.target != Target.MERCHANT_ANSWER:
+        return staff
+    # The merchant's owners and case handlers are told too, in the same statement.
+    from complaints.merchant_alerts import merchant_select_sql
+
+    return staff + " UNION ALL " + merchant_select_sql(breached=t.breached)
 
 
 @dataclass(frozen=True)
@@ -181,6 +193,7 @@ def _params(t: Threshold, now: datetime, content_type_id: int, url_prefix: str) 
         "actor": SWEEP_ACTOR,
         "tz": settings.TIME_ZONE,
         "url_prefix": url_prefix,
+        "portal_prefix": portal_prefix(),
     }
 
 
@@ -242,6 +255,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
                 _select_sql(t),
                 _params(t, now, content_type_id, url_prefix),
                 with_sql=_with_sql(t),
+                now=now,
             )
             raised[t.name] = len(ids)
     return SweepResult(raised)

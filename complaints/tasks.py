@@ -4,9 +4,6 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from core.audit import system_context
 
@@ -31,67 +28,34 @@ def sweep_sla() -> int:
     return result.total
 
 
-NOTICES = {
-    "message": lambda: _("There is a new message about your case %(reference)s."),
-    "question": lambda: _(
-        "We need more information about your case %(reference)s. The clock is paused until "
-        "you reply."
-    ),
-    "resolved": lambda: _("Your case %(reference)s has been decided: %(outcome)s."),
-}
-
-
 @shared_task(acks_late=True, ignore_result=True)
-def notify_consumer(case_id: int, event: str) -> None:
-    """Tell the consumer by email that their case moved. At least once: a retried task
-    may send the same notice again, which is harmless."""
+def notify_consumer(case_id: int, event: str, detail: str = "") -> None:
+    """Tell the consumer that their case moved (complaints.notifications), in the case's
+    language, on each of their channels. At least once: a retried task may send the same
+    notice again, which is harmless."""
+    from complaints import notifications
     from complaints.models import Case
 
     case = Case.objects.filter(pk=case_id).first()
-    if case is None or not case.consumer_email or event not in NOTICES:
+    if case is None or event not in notifications.EVENTS:
         return
-    with system_context("notify-consumer"), translation.override(settings.LANGUAGE_CODE):
-        text = NOTICES[event]() % {
-            "reference": case.reference,
-            "outcome": case.get_outcome_display(),
-        }
-        body = "\n\n".join(
-            [text, _("Open the tracking link you received when you filed the case.")]
-        )
-        send_mail(
-            f"[{settings.DISPLAY_NAME}] {case.reference}",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [case.consumer_email],
-        )
+    with system_context("notify-consumer"):
+        notifications.deliver(case, event, detail)
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def send_tracking_link(case_id: int, token: str) -> None:
-    """Mail the consumer the link to their case when staff recorded it for them (phone,
-    email). The token lives only in this message; the database keeps its hash."""
-    from django.urls import reverse
-
+def send_tracking_link(case_id: int, token: str, to: str = "", reissued: bool = False) -> None:
+    """Send the consumer the link to their case (at filing, or a new one they asked for on
+    the lookup page, then only to the contact they typed). The token lives only in this
+    message; the database keeps its hash."""
+    from complaints import notifications
     from complaints.models import Case
 
     case = Case.objects.filter(pk=case_id).first()
-    if case is None or not case.consumer_email:
+    if case is None:
         return
-    with system_context("send-tracking-link"), translation.override(settings.LANGUAGE_CODE):
-        link = settings.SITE_URL.rstrip("/") + reverse("complaints:case", args=[token])
-        body = "\n\n".join(
-            [
-                _("We have recorded your case %(reference)s.") % {"reference": case.reference},
-                _("Follow it, reply and add files here: %(link)s") % {"link": link},
-                _("Keep this link private: anyone who has it can read the case."),
-            ]
-        )
-        send_mail(
-            f"[{settings.DISPLAY_NAME}] {case.reference}",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [case.consumer_email],
-        )
+    with system_context("send-tracking-link"):
+        notifications.send_link(case, token, to=to, reissued=reissued)
 
 
 @shared_task(acks_late=True, ignore_result=True)

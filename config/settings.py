@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "core.replica.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -114,6 +115,23 @@ if not env("DATABASE_URL", default=""):
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica (optional): dashboards, reports, exports and API list reads go there
+# (core.replica), everything else and every write to the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+REPLICA_READ_PATHS = [
+    r"^/staff/dashboards/",
+    r"^/staff/reports/",
+    r"^/staff/risk/",
+    r"^/transparency/",
+    r"^/api/v1/[\w-]+/$",  # API lists (a detail is read right after a write more often)
+    r"^/api/v1/(dashboard|quarterly-snapshots|quarterly-reports|risk-scores)/",
+]
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -147,6 +165,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default=""),
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues by urgency, each served by its own worker (Procfile, docker-compose.yml): the
+# minute sweeps never wait behind a quarterly snapshot or a slow SMTP server. Routes are
+# globs over task names, first match wins; anything unrouted runs on "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "complaints.tasks.sweep_sla": {"queue": "sla"},
+    "merchants.tasks.appeal_deadline_sweep": {"queue": "sla"},
+    "core.tasks.*": {"queue": "mail"},
+    "*.tasks.notify_*": {"queue": "mail"},
+    "*.tasks.send_*": {"queue": "mail"},
+    "*.tasks.deliver_*": {"queue": "mail"},
+    "complaints.tasks.ingest_mailbox": {"queue": "mail"},
+    "reports.tasks.*": {"queue": "reports"},
+    "products.tasks.*": {"queue": "reports"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Beat only wakes sweeps; deadlines live in PostgreSQL. The DatabaseScheduler copies these
@@ -166,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "merchants.tasks.appeal_deadline_sweep",
         "schedule": 900.0,
     },
+    "merchants.training-sweep": {
+        "task": "merchants.tasks.training_sweep",
+        "schedule": 3600.0,
+    },
     "reviews.rolling-ratings": {
         "task": "reviews.tasks.compute_rolling_ratings",
         "schedule": 3600.0,
@@ -177,6 +214,14 @@ CELERY_BEAT_SCHEDULE = {
     "inspections.plan-due": {
         "task": "inspections.tasks.plan_due_inspections",
         "schedule": 6 * 3600.0,
+    },
+    "inspections.lab-accreditations": {
+        "task": "inspections.tasks.sweep_lab_accreditations",
+        "schedule": crontab(hour=16, minute=40),
+    },
+    "products.suppliers": {
+        "task": "products.tasks.sweep_suppliers",
+        "schedule": crontab(hour=16, minute=45),
     },
     # 01:00 China time, after the merchants' and reviews' sweeps: scores, then reviews.
     "reports.risk-recompute": {
@@ -222,6 +267,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files never live under a public folder: they are served by core.views.download.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+# `manage.py backup` writes dated archives here and keeps the newest BACKUP_KEEP of them.
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -242,6 +290,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="quality@marketplace.example")
+# SMS gateway (core.notify): a class with send_messages(messages); the default logs them.
+SMS_BACKEND = env("SMS_BACKEND", default="core.notify.LoggingSMSBackend")
 
 # --- API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -288,6 +338,10 @@ SPECTACULAR_SETTINGS = {
         "CaseAssignStrategyEnum": "complaints.serializers.ASSIGN_STRATEGIES",
         # With the case channel in the schema, the review one needs its own name too.
         "ReviewChannelEnum": "reviews.models.ProductReview.Channel",
+        # Sample status and custody step share one choice set (the custody step names).
+        "CustodyStepEnum": "inspections.models.CustodyKind",
+        "DocumentReasonCodeEnum": "merchants.models.onboarding.Document.Reason",
+        "SupplierReasonCodeEnum": "products.models.Supplier.Reason",
     },
 }
 
@@ -298,7 +352,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A username from one address, and an address across usernames (password spraying).
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -349,6 +404,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- logging ---------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+# Path prefixes whose next segment is a secret link token (masked in logs).
+LOG_MASKED_PATH_PREFIXES = ("/complaints/case/", "/review/")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -359,13 +416,29 @@ LOGGING = {
         },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Link tokens never reach a log line (core.logging): every handler has the filter.
+    "filters": {"mask_tokens": {"()": "core.logging.MaskTokensFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["mask_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # runserver's access log, through the masking handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- health ---------------------------------------------------------------------------
+# /health/ gives anonymous callers a bare status, recomputed at most this often per process;
+# staff or a caller sending this token in X-Health-Token see each component.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=5.0)
 
 # --- governance defaults ---------------------------------------------------------------
 DISPLAY_NAME = _("Merchant Quality Governance")
@@ -375,6 +448,14 @@ DISPLAY_NAME = _("Merchant Quality Governance")
 # them on in production; the load bench raises them (named so in its figure).
 COMPLAINTS_RATE_PER_IP = env("COMPLAINTS_RATE_PER_IP", default="10/h")
 COMPLAINTS_RATE_PER_CONTACT = env("COMPLAINTS_RATE_PER_CONTACT", default="5/h")
+# The case lookup page (re-send the tracking link): per client address, per contact typed,
+# per case reference.
+COMPLAINTS_LOOKUP_RATE_PER_IP = env("COMPLAINTS_LOOKUP_RATE_PER_IP", default="20/h")
+COMPLAINTS_LOOKUP_RATE_PER_CONTACT = env("COMPLAINTS_LOOKUP_RATE_PER_CONTACT", default="5/h")
+COMPLAINTS_LOOKUP_RATE_PER_REFERENCE = env("COMPLAINTS_LOOKUP_RATE_PER_REFERENCE", default="5/h")
+# Replies and ratings on an existing case: separate, higher limits than new filings.
+COMPLAINTS_FOLLOWUP_RATE_PER_IP = env("COMPLAINTS_FOLLOWUP_RATE_PER_IP", default="60/h")
+COMPLAINTS_FOLLOWUP_RATE_PER_CASE = env("COMPLAINTS_FOLLOWUP_RATE_PER_CASE", default="30/h")
 # A consumer's tracking link stops working this many days after the case closed.
 COMPLAINTS_LINK_DAYS_AFTER_CLOSE = env.int("COMPLAINTS_LINK_DAYS_AFTER_CLOSE", default=90)
 # The complaints mailbox: maildir:///path, mbox:///path or imaps://user:pass@host/INBOX.

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("health/", core_views.HealthView.as_view(), name="health"),
+    path("health/live/", core_views.liveness, name="health-live"),
+    path("health/ready/", core_views.ReadinessView.as_view(), name="health-ready"),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -1,15 +1,20 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core import policies
 from core.db import estimated_count
 from core.exceptions import DomainError
 from core.models import Alert, Category, Decision, PolicyVersion, Upload, User
+from core.roles import Role, check_may_become_staff
 
 
 class ReadOnlyAdminMixin:
@@ -55,8 +60,22 @@ class LargeTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
+class PlatformUserChangeForm(UserChangeForm):
+    def clean(self):
+        data = super().clean()
+        groups = data.get("groups")
+        wants_role = groups is not None and groups.filter(name__in=Role.values).exists()
+        if data.get("is_staff") or data.get("is_superuser") or wants_role:
+            try:
+                check_may_become_staff(self.instance)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+
 @admin.register(User)
 class PlatformUserAdmin(UserAdmin):
+    form = PlatformUserChangeForm
     fieldsets = (*UserAdmin.fieldsets, (_("Preferences"), {"fields": ["preferred_language"]}))
     list_filter = (*UserAdmin.list_filter, "groups")
 
@@ -69,6 +88,8 @@ class CategoryAdmin(admin.ModelAdmin):
         "name_en",
         "parent",
         "excluded_from_no_reason_return",
+        "no_reason_return_opened_only",
+        "no_reason_return_overrides",
         "active",
     ]
     list_filter = ["active", "excluded_from_no_reason_return"]
@@ -85,12 +106,36 @@ class AlertAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         "recipient_user",
         "recipient_group",
         "delivered_at",
+        "attempts",
+        "failed_at",
         "read_at",
     ]
-    list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "kind",
+        ("delivered_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["key"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient_user", "recipient_group"]
+    readonly_fields = ["attempts", "next_attempt_at", "last_error", "failed_at"]
+    actions = ["retry_delivery"]
+
+    @admin.action(description=_("Retry delivery of the selected alerts"))
+    def retry_delivery(self, request, queryset):
+        from core.tasks import deliver_alerts, retry_delivery
+
+        count = retry_delivery(list(queryset.values_list("pk", flat=True)))
+        transaction.on_commit(deliver_alerts.delay, robust=True)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d alert queued for delivery again.",
+                "%(count)d alerts queued for delivery again.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 @admin.register(Decision)

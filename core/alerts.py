@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Alert
@@ -24,21 +26,45 @@ class AlertKind:
     code: str
     label: str
     template: str  # a lazy translation with %(name)s placeholders filled from the payload
+    # payload key -> function(stored value) -> text in the reader's language: payloads keep
+    # codes (a sanction's kind, a rule's code), the reader sees labels.
+    labels: dict = field(default_factory=dict)
 
 
 KINDS: dict[str, AlertKind] = {}
 
 
-def register_kind(code: str, label, template) -> None:
-    KINDS[code] = AlertKind(code, label, template)
+def register_kind(code: str, label, template, *, labels: dict | None = None) -> None:
+    KINDS[code] = AlertKind(code, label, template, labels or {})
+
+
+def kind_label(kind: str) -> str:
+    spec = KINDS.get(kind)
+    return str(spec.label) if spec else str(_("Alert"))
+
+
+def choice_label(choices):
+    """A `labels` entry for a Django choices class: the label of a stored value."""
+
+    def label(value):
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return value
+
+    return label
 
 
 def render_text(kind: str, payload: dict) -> str:
     spec = KINDS.get(kind)
     if spec is None:
-        return kind
+        return str(_("Alert"))
+    values = dict(payload)
+    for key, to_label in spec.labels.items():
+        if key in values and values[key] not in (None, ""):
+            values[key] = to_label(values[key])
     try:
-        return str(spec.template) % payload
+        return str(spec.template) % values
     except (KeyError, TypeError, ValueError):
         return str(spec.label)
 
@@ -102,12 +128,13 @@ def _row(spec: AlertSpec) -> tuple:
     )
 
 
-def raise_alerts(specs: list[AlertSpec]) -> list[int]:
+def raise_alerts(specs: list[AlertSpec], *, now: datetime | None = None) -> list[int]:
     """Insert the alerts whose keys are new, in one statement; return the new ids."""
     if not specs:
         return []
-    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, now())"] * len(specs))
-    params = [value for spec in specs for value in _row(spec)]
+    created_at = now or timezone.now()
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)"] * len(specs))
+    params = [value for spec in specs for value in (*_row(spec), created_at)]
     with connection.cursor() as cursor:
         cursor.execute(_INSERT.format(values=placeholders), params)
         new_ids = cursor.fetchall()
@@ -146,7 +173,11 @@ def raise_alert(
 
 
 def raise_alerts_from_select(
-    select_sql: str, params: list | tuple | dict = (), *, with_sql: str = ""
+    select_sql: str,
+    params: list | tuple | dict = (),
+    *,
+    with_sql: str = "",
+    now: datetime | None = None,
 ) -> list[int]:
     """Set-based raise: `select_sql` yields rows of (kind, key, recipient_user_id,
     recipient_group_id, content_type_id, object_id, payload jsonb, url). One statement,
@@ -154,12 +185,18 @@ def raise_alerts_from_select(
 
     `with_sql` ("WITH crossed AS (UPDATE ... RETURNING ...)") lets a sweep mark the rows it
     alerts on in the same statement: PostgreSQL only allows data-modifying CTEs at the top
-    level, so they cannot live inside `select_sql`, which may read them."""
+    level, so they cannot live inside `select_sql`, which may read them.
+
+    `created_at` is the application's clock (`now`, default `timezone.now()`), never the
+    database's: rules compare alert instants with the application's time."""
+    # An ISO literal of our own datetime: params may be positional or named, so a
+    # placeholder cannot be added to both kinds.
+    created_at = (now or timezone.now()).isoformat()
     sql = f"""{with_sql}
         INSERT INTO core_alert
             (kind, key, recipient_user_id, recipient_group_id, content_type_id, object_id,
              payload, url, created_at)
-        SELECT s.*, now() FROM ({select_sql}) AS s
+        SELECT s.*, '{created_at}'::timestamptz FROM ({select_sql}) AS s
         ON CONFLICT (key) DO NOTHING
         RETURNING id
     """  # noqa: S608 - select_sql is code of ours, values go through params

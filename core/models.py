@@ -45,6 +45,22 @@ class Category(models.Model):
             "periodicals (Consumer Rights Protection Law art. 25)."
         ),
     )
+    no_reason_return_opened_only = models.BooleanField(
+        _("excluded only once opened"),
+        default=False,
+        help_text=_(
+            "Digital and audio-video goods: the exclusion applies only when the consumer has "
+            "opened them, and the complaint form asks."
+        ),
+    )
+    no_reason_return_overrides = models.BooleanField(
+        _("own no-reason return rule"),
+        default=False,
+        help_text=_(
+            "Sub-categories inherit their parent's exclusion unless this is ticked: then this "
+            "category's own setting applies (unticked exclusion = the return is allowed)."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -94,6 +110,13 @@ class Alert(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Delivery failures: each failed attempt is counted and retried later with backoff;
+    # after the last attempt the alert is parked (failed_at set, the dead letter) and shown
+    # in the admin with its error, and never blocks the alerts behind it.
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), db_default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last delivery error"), blank=True, db_default="")
+    failed_at = models.DateTimeField(_("delivery given up"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("alert")
@@ -106,11 +129,11 @@ class Alert(models.Model):
             )
         ]
         indexes = [
-            # The delivery task only ever scans undelivered rows.
+            # The delivery task only ever scans undelivered rows that are not dead letters.
             models.Index(
                 fields=["created_at"],
-                name="alert_undelivered",
-                condition=Q(delivered_at__isnull=True),
+                name="alert_pending",
+                condition=Q(delivered_at__isnull=True, failed_at__isnull=True),
             ),
             models.Index(fields=["content_type", "object_id"], name="alert_object"),
             models.Index(fields=["recipient_user", "read_at"], name="alert_inbox"),
@@ -125,6 +148,12 @@ class Alert(models.Model):
         from core.alerts import render_text
 
         return render_text(self.kind, self.payload)
+
+    @property
+    def kind_label(self) -> str:
+        from core.alerts import kind_label
+
+        return kind_label(self.kind)
 
 
 class Decision(models.Model):

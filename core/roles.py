@@ -20,13 +20,25 @@ class Role(TextChoices):
     QUALITY_MANAGER = "quality_manager", _("Quality Managers")
 
 
+class ExternalRole(TextChoices):
+    """Outside parties with an account: not platform staff (never `is_staff_member`).
+
+    LAB: users of a third-party testing lab (their lab is `inspections.LabMember`).
+    EXTERNAL_ASSESSOR: independent reviewers checking the platform's commitments (read-only,
+    they record findings)."""
+
+    LAB = "lab", _("Testing lab")
+    EXTERNAL_ASSESSOR = "external_assessor", _("External assessors")
+
+
 def user_roles(user) -> frozenset[str]:
     """The role codes of a user, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     cached = getattr(user, "_role_cache", None)
     if cached is None:
-        cached = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        names = [*Role.values, *ExternalRole.values]
+        cached = frozenset(user.groups.filter(name__in=names).values_list("name", flat=True))
         user._role_cache = cached
     return cached
 
@@ -65,3 +77,20 @@ def sync_role_permissions(sender, **kwargs) -> None:
         group.permissions.add(
             *(pid for pid, codename in perms if any(fnmatch(codename, p) for p in patterns))
         )
+
+
+# --- staff-role guards ----------------------------------------------------------------------
+# Higher apps refuse a staff role for accounts they own (a merchant user never becomes
+# platform staff): each guard takes the user and raises a DomainError. The user admin runs
+# them before it saves a staff flag or a department group.
+_STAFF_GUARDS: list = []
+
+
+def register_staff_guard(fn) -> None:
+    if fn not in _STAFF_GUARDS:
+        _STAFF_GUARDS.append(fn)
+
+
+def check_may_become_staff(user) -> None:
+    for guard in _STAFF_GUARDS:
+        guard(user)

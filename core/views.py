@@ -1,8 +1,14 @@
+import asyncio
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from health_check.views import HealthCheckView
@@ -60,16 +66,60 @@ def ratelimited(request, exception):
 
 
 class HealthView(HealthCheckView):
-    """/health/: database, Redis and a Celery worker; 503 when any is down."""
+    """/health/: database, Redis and a Celery worker; 503 when any is down.
+
+    Anonymous callers get a bare status (`{"status": "ok"}` or 503 `unavailable`), computed
+    at most once per HEALTH_CACHE_SECONDS per process, so the endpoint is cheap to hammer and
+    names no component. Staff, or a caller sending `X-Health-Token: <HEALTH_TOKEN>`, get
+    every check's result, computed fresh."""
 
     checks = (
         "health_check.checks.Database",
         "health_check.checks.Cache",
         ("health_check.contrib.celery.Ping", {}),
     )
+    _cache: dict = {}
+
+    def detailed(self, request) -> bool:
+        token = settings.HEALTH_TOKEN
+        if token and constant_time_compare(request.headers.get("X-Health-Token", ""), token):
+            return True
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated and user.is_staff)
 
     async def get(self, request, *args, **kwargs):
+        detailed = await sync_to_async(self.detailed)(request)
+        if not detailed:
+            return await self.bare()
         response = await super().get(request, *args, **kwargs)
         if response.status_code == 500:
             response.status_code = 503
         return response
+
+    async def bare(self):
+        key = type(self).__name__
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is None or now - cached[0] > settings.HEALTH_CACHE_SECONDS:
+            with self.get_executor() as executor:
+                results = await asyncio.gather(
+                    *(check.get_result(executor) for check in self.get_checks())
+                )
+            cached = (now, not any(result.error for result in results))
+            self._cache[key] = cached
+        healthy = cached[1]
+        return JsonResponse(
+            {"status": "ok" if healthy else "unavailable"}, status=200 if healthy else 503
+        )
+
+
+class ReadinessView(HealthView):
+    """/health/ready/: may this instance take traffic (database and Redis answer)? Bare
+    status for everyone (details as /health/ for staff or the token); no Celery ping."""
+
+    checks = ("health_check.checks.Database", "health_check.checks.Cache")
+
+
+def liveness(request):
+    """/health/live/: the process answers; touches nothing else (restart it if not)."""
+    return JsonResponse({"status": "ok"})

@@ -29,3 +29,21 @@ def allowed_if(test):
         return wrapped
 
     return decorator
+
+
+def safe_next(request, default: str, *, param: str = "next") -> str:
+    """The `next` target of a request (POST first, then GET) when it stays on this site,
+    else `default` (a URL name or path, as `redirect` takes it). The one place that decides
+    where a `next` may lead: absolute URLs to other hosts, `//host` and `\\\\host` forms,
+    other schemes and control characters all fall back to `default`."""
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get(param) or request.GET.get(param) or ""
+    if target and url_has_allowed_host_and_scheme(
+        target,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure() and not settings.DEBUG,
+    ):
+        return target
+    return default

@@ -9,7 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from inspections import services
-from inspections.models import Inspection, InspectionPlan, Objection, SampleResult, SwitchingRecord
+from inspections.models import (
+    CustodyEvent,
+    Inspection,
+    InspectionPlan,
+    Lab,
+    LabMember,
+    Objection,
+    Sample,
+    SampleResult,
+    SwitchingRecord,
+)
 
 
 def _report(modeladmin, request, exc: ValidationError):
@@ -202,3 +212,67 @@ class ObjectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
     inlines = [DecisionsInline]
+
+
+# --- labs and samples ------------------------------------------------------------------------
+class LabMemberInline(admin.TabularInline):
+    model = LabMember
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Lab)
+class LabAdmin(admin.ModelAdmin):
+    """Labs and their accreditation; documents are attached on the staff lab page (the
+    validated upload path). Suspension goes through the service (a decision is recorded)."""
+
+    list_display = ["name", "cnas_number", "cma_number", "valid_until", "status"]
+    list_filter = ["status"]
+    search_fields = ["name", "cnas_number", "cma_number"]
+    filter_horizontal = ["scope_categories"]
+    readonly_fields = ["status", "status_reason", "created_at"]
+    exclude = ["documents"]
+    inlines = [LabMemberInline, DecisionsInline]
+    actions = ["suspend"]
+
+    @admin.action(description=_("Suspend the selected labs"))
+    def suspend(self, request, queryset):
+        from inspections import labs
+
+        for lab in queryset:
+            try:
+                labs.suspend_lab(lab=lab, reason=str(_("Suspended in the admin")), by=request.user)
+            except ValidationError as exc:
+                _report(self, request, exc)
+
+    def save_formset(self, request, form, formset, change):
+        """Users added to a lab get the lab role."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is LabMember:
+            from django.contrib.auth.models import Group
+
+            group = Group.objects.get_or_create(name="lab")[0]
+            group.user_set.add(
+                *LabMember.objects.filter(lab=form.instance).values_list("user", flat=True)
+            )
+
+
+class CustodyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CustodyEvent
+    fields = ["kind", "at", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Sample)
+class SampleAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Samples are created and moved through the lab pages and API (custody is evidence)."""
+
+    list_display = ["code", "inspection", "lab", "status", "created_at"]
+    list_filter = ["status", "lab"]
+    search_fields = ["code", "seal_number"]
+    list_select_related = ["inspection", "lab"]
+    inlines = [CustodyInline, DecisionsInline]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("inspections.view_sample")

@@ -351,6 +351,9 @@ class SwitchingRecordViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def register(router):
+    from inspections import lab_api
+
+    lab_api.register(router)
     router.register("inspection-plans", InspectionPlanViewSet, basename="inspection-plan")
     router.register("inspections", InspectionViewSet, basename="inspection")
     router.register("inspection-objections", ObjectionViewSet, basename="inspection-objection")

@@ -14,6 +14,10 @@ class InspectionsConfig(AppConfig):
             "change_switchingrecord",
             "view_objection",
             "change_objection",
+            "*_lab",
+            "*_labmember",
+            "*_sample",
+            "*_custodyevent",
         ],
         "quality_manager": ["view_*"],
         "data_analysis": ["view_*"],
@@ -23,7 +27,7 @@ class InspectionsConfig(AppConfig):
     def ready(self):
         from core.alerts import register_kind
         from core.navigation import register_nav
-        from core.roles import Role, has_role
+        from core.roles import ExternalRole, Role, has_role
         from core.uploads import register_access_rule
         from inspections import policies, selectors  # noqa: F401 - registers the policies
         from merchants.selectors import merchant_of
@@ -34,6 +38,32 @@ class InspectionsConfig(AppConfig):
             _("%(merchant)s objects to inspection %(inspection)s and asks for a re-test"),
         )
         register_access_rule(selectors.may_see_lab_report)
+        register_access_rule(selectors.may_see_sample_report)
+        from merchants.portal import register_portal_link
+
+        register_portal_link(_("Lots and QR codes"), "inspections:merchant-lots", 26)
+        register_kind(
+            "lab_accreditation_expiring",
+            _("Lab accreditation expiring"),
+            _("The accreditation of %(lab)s ends on %(date)s"),
+        )
+        register_kind(
+            "sample_refused",
+            _("Sample refused by the lab"),
+            _("%(lab)s refused sample %(sample)s: %(reason)s"),
+        )
+        register_nav(
+            _("Testing labs"),
+            "inspections:staff-labs",
+            lambda u: has_role(u, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER),
+            46,
+        )
+        register_nav(
+            _("Lab samples"),
+            "inspections:lab-samples",
+            lambda u: has_role(u, ExternalRole.LAB) and not u.is_superuser,
+            10,
+        )
         register_nav(
             _("Inspections"),
             "inspections:staff-queue",

@@ -62,3 +62,47 @@ def parse_grid(data, *, requirements, plans) -> list[dict]:
                 row["passed"] = name not in data
             rows.append(row)
     return rows
+
+
+# --- labs ------------------------------------------------------------------------------------
+class AssignSampleForm(forms.Form):
+    lab = forms.ModelChoiceField(label=_("Testing lab"), queryset=None)
+    seal_number = forms.CharField(label=_("Seal number"), max_length=64, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from inspections.models import Lab
+
+        super().__init__(*args, **kwargs)
+        self.fields["lab"].queryset = Lab.objects.filter(status=Lab.Status.ACTIVE)
+
+
+class CustodyForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Step"), choices=())
+    condition = forms.ChoiceField(label=_("Condition on receipt"), choices=(), required=False)
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, steps=(), **kwargs):
+        from inspections.models import CustodyKind, Sample
+
+        super().__init__(*args, **kwargs)
+        labels = dict(CustodyKind.choices)
+        self.fields["kind"].choices = [(s, labels[s]) for s in steps]
+        self.fields["condition"].choices = [("", "—"), *Sample.Condition.choices]
+
+
+class ResultsCsvForm(forms.Form):
+    file = forms.FileField(label=_("Results (CSV)"))
+
+
+class SampleReportForm(forms.Form):
+    report = forms.FileField(label=_("Signed test report (PDF)"))
+
+
+class LabDocumentForm(forms.Form):
+    file = UploadField(label=_("Accreditation document"))
+
+
+class LabSuspendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)

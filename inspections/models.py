@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
 from inspections import switching
@@ -17,7 +18,7 @@ from inspections import switching
 class Severity(models.TextChoices):
     """Inspection severity (ISO 2859-1 clause 9); discontinued only for the switching state."""
 
-    NORMAL = switching.NORMAL, _("Normal")
+    NORMAL = switching.NORMAL, pgettext_lazy("inspection severity", "Normal")
     TIGHTENED = switching.TIGHTENED, _("Tightened")
     REDUCED = switching.REDUCED, _("Reduced")
     DISCONTINUED = switching.DISCONTINUED, _("Discontinued (acceptance stopped)")
@@ -28,9 +29,9 @@ INSPECTION_SEVERITIES = Severity.choices[:3]
 
 
 class DefectClass(models.TextChoices):
-    CRITICAL = "critical", _("Critical")
-    MAJOR = "major", _("Major")
-    MINOR = "minor", _("Minor")
+    CRITICAL = "critical", pgettext_lazy("defect class", "Critical")
+    MAJOR = "major", pgettext_lazy("defect class", "Major")
+    MINOR = "minor", pgettext_lazy("defect class", "Minor")
 
 
 @governed
@@ -47,7 +48,7 @@ class InspectionPlan(models.Model):
         RETEST = "retest", _("Re-test")
 
     class Status(models.TextChoices):
-        DUE = "due", _("Due")
+        DUE = "due", pgettext_lazy("inspection plan", "Due")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
@@ -134,8 +135,8 @@ class Inspection(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         RECORDED = "recorded", _("Results recorded")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+        ACCEPTED = "accepted", pgettext_lazy("lot verdict", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("lot verdict", "Rejected")
         OVERTURNED = "overturned", _("Rejected, overturned by re-test")
 
     plan = models.ForeignKey(
@@ -162,6 +163,14 @@ class Inspection(models.Model):
     )
     lot_size = models.PositiveIntegerField(_("lot size"))
     batch = models.CharField(_("batch"), max_length=100)
+    lot = models.ForeignKey(
+        "products.Lot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("lot"),
+    )
     standard_version = models.ForeignKey(
         "products.StandardVersion",
         on_delete=models.PROTECT,
@@ -395,3 +404,165 @@ class Objection(models.Model):
 
     def __str__(self):
         return _("Objection to inspection #%(id)s") % {"id": self.inspection_id}
+
+
+# --- third-party testing labs, samples and chain of custody --------------------------------
+
+
+@governed
+class Lab(models.Model):
+    """A third-party testing lab with its accreditation (CNAS, CMA), accredited scope and
+    validity. An expired accreditation suspends the lab (no new samples, no results)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    cnas_number = models.CharField(_("CNAS accreditation number"), max_length=40, blank=True)
+    cma_number = models.CharField(_("CMA certificate number"), max_length=40, blank=True)
+    scope_methods = models.JSONField(
+        _("accredited test methods"),
+        default=list,
+        blank=True,
+        help_text=_("The test methods (standard numbers) the accreditation covers."),
+    )
+    scope_categories = models.ManyToManyField(
+        "core.Category",
+        blank=True,
+        related_name="+",
+        verbose_name=_("accredited categories"),
+        help_text=_("Empty: the methods are accredited for any category."),
+    )
+    valid_from = models.DateField(_("accredited from"))
+    valid_until = models.DateField(_("accredited until"))
+    documents = models.ManyToManyField(
+        "core.Upload", blank=True, related_name="+", verbose_name=_("accreditation documents")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    status_reason = models.TextField(_("status reason"), blank=True, default="")
+    contact_email = models.EmailField(_("contact e-mail"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("testing lab")
+        verbose_name_plural = _("testing labs")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lte=models.F("valid_until")), name="lab_validity_order"
+            ),
+            models.CheckConstraint(
+                condition=~Q(cnas_number="") | ~Q(cma_number=""), name="lab_has_accreditation"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LabMember(models.Model):
+    """A lab user's lab (the user also belongs to the `lab` role group)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lab_membership",
+        verbose_name=_("user"),
+    )
+    lab = models.ForeignKey(
+        Lab, on_delete=models.CASCADE, related_name="members", verbose_name=_("lab")
+    )
+
+    class Meta:
+        verbose_name = _("lab user")
+        verbose_name_plural = _("lab users")
+
+    def __str__(self):
+        return f"{self.user} @ {self.lab}"
+
+
+class CustodyKind(models.TextChoices):
+    SEALED = "sealed", _("Sealed")
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received by lab")
+    TESTED = "tested", _("Tested")
+    RETAINED = "retained", _("Retained")
+    DISPOSED = "disposed", _("Disposed")
+    REFUSED = "refused", _("Refused by lab")
+
+
+@governed
+class Sample(models.Model):
+    """The sealed sample of an inspected lot sent to a lab. Its status is the last custody
+    event; the lab records results per item (`SampleResult`) and the signed report."""
+
+    class Condition(models.TextChoices):
+        INTACT = "intact", _("Seal intact, sample sound")
+        DAMAGED = "damaged", _("Packaging damaged, sample sound")
+        COMPROMISED = "compromised", _("Seal broken or sample spoiled")
+
+    code = models.CharField(_("sample code"), max_length=32, unique=True)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="samples", verbose_name=_("inspection")
+    )
+    lab = models.ForeignKey(
+        Lab, on_delete=models.PROTECT, related_name="samples", verbose_name=_("lab")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CustodyKind.choices, default=CustodyKind.SEALED
+    )
+    seal_number = models.CharField(_("seal number"), max_length=64, blank=True, default="")
+    condition = models.CharField(
+        _("condition on receipt"), max_length=20, choices=Condition.choices, blank=True
+    )
+    refusal_reason = models.TextField(_("refusal reason"), blank=True, default="")
+    report = models.ForeignKey(
+        "core.Upload",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signed report"),
+    )
+    report_sha256 = models.CharField(_("report SHA-256"), max_length=64, blank=True, default="")
+    results_submitted_at = models.DateTimeField(_("results submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sample")
+        verbose_name_plural = _("samples")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["lab", "status"], name="sample_by_lab")]
+
+    def __str__(self):
+        return self.code
+
+
+class CustodyEvent(models.Model):
+    """One step of a sample's chain of custody: who, when, what."""
+
+    sample = models.ForeignKey(
+        Sample, on_delete=models.CASCADE, related_name="custody", verbose_name=_("sample")
+    )
+    kind = models.CharField(_("event"), max_length=20, choices=CustodyKind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("custody event")
+        verbose_name_plural = _("custody events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.sample} {self.get_kind_display()}"

@@ -91,3 +91,34 @@ def open_for_results(user):
     return inspections_visible_to(user).filter(
         Q(status=Inspection.Status.DRAFT) | Q(status=Inspection.Status.RECORDED)
     )
+
+
+# --- labs and samples ------------------------------------------------------------------------
+def samples_visible_to(user):
+    """A lab user sees only the samples assigned to their lab; staff readers see all."""
+    from inspections.labs import lab_of
+    from inspections.models import Sample
+
+    samples = Sample.objects.select_related(
+        "lab", "inspection__product", "inspection__category", "inspection__standard_version"
+    )
+    lab = lab_of(user)
+    if lab is not None:
+        return samples.filter(lab=lab)
+    if merchant_of(user) is None and has_role(user, *STAFF_READERS):
+        return samples
+    return samples.none()
+
+
+def may_see_sample_report(request, upload) -> bool:
+    """A lab user may download the reports and accreditation documents of their own lab."""
+    from inspections.labs import lab_of
+    from inspections.models import Lab, Sample
+
+    lab = lab_of(request.user)
+    if lab is None:
+        return False
+    return (
+        Sample.objects.filter(lab=lab, report_id=upload.pk).exists()
+        or Lab.documents.through.objects.filter(lab_id=lab.pk, upload_id=upload.pk).exists()
+    )

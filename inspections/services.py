@@ -40,8 +40,13 @@ from inspections.verdict import DEFECT_CLASSES, Verdict, lot_verdict
 from merchants.models import Membership, Merchant, Restriction
 from merchants.selectors import merchant_of
 from merchants.services import can_sell, lift, record_violation, restrict, withdraw_violation
-from products.models import Product, Requirement
-from products.services import delist_listing, relist_after_reinspection, standard_version_for
+from products.models import Lot, Product, Requirement
+from products.services import (
+    delist_listing,
+    lot_reused_error,
+    relist_after_reinspection,
+    standard_version_for,
+)
 
 # The standing rule a rejected lot breaks (seeded in merchants 0003_standing).
 LOT_REJECTED_RULE = "inspection_lot_rejected"
@@ -415,10 +420,11 @@ def start_inspection(
     plan: InspectionPlan,
     product: Product,
     lot_size,
-    batch: str,
+    batch: str = "",
     lab: str = "",
     inspector=None,
     by=None,
+    lot=None,
 ) -> Inspection:
     """Open the inspection of one lot: pin the standard version in force and the sampling
     policy, read the severity from the switching state and store one ISO 2859-1 plan per
@@ -440,8 +446,17 @@ def start_inspection(
     ):
         raise DomainError({"product": _("The product is not in the plan's category.")})
     batch = (batch or "").strip()
+    if lot is not None:
+        if lot.product_id != product.pk:
+            raise DomainError({"lot": lot_reused_error(lot.number, lot.product)}, code="lot_reused")
+        batch = batch or lot.number
     if not batch:
         raise DomainError({"batch": _("Name the batch (lot) inspected.")})
+    if lot is None:
+        # The lot named by the batch number, when the product's lots are known.
+        lot = Lot.objects.filter(merchant_id=product.merchant_id, number=batch).first()
+        if lot is not None and lot.product_id != product.pk:
+            raise DomainError({"batch": lot_reused_error(batch, lot.product)}, code="lot_reused")
     version = standard_version_for(product.category)
     if version is None:
         raise DomainError(
@@ -483,6 +498,7 @@ def start_inspection(
         category=product.category,
         lot_size=lot_size,
         batch=batch[:100],
+        lot=lot,
         standard_version=version,
         severity=severity,
         level=policy["level"],
@@ -716,6 +732,7 @@ def decide_verdict(*, inspection: Inspection, by) -> Inspection:
         data=inspection.verdict_detail,
         update_fields=["verdict_detail", "decided_by_class", "decided_by", "decided_at"],
     )
+    _forget_public_record(inspection)
     plan = InspectionPlan.objects.select_for_update().get(pk=inspection.plan_id)
     PLAN_FLOW.apply(plan, InspectionPlan.Status.DONE, actor=by)
     inspection.plan = plan
@@ -726,6 +743,15 @@ def decide_verdict(*, inspection: Inspection, by) -> Inspection:
         if not verdict.accepted:
             _act_on_rejection(inspection, by=by)
     return inspection
+
+
+def _forget_public_record(inspection: Inspection) -> None:
+    """The public quality record shows verdicts: drop its cached pages after the commit."""
+    from inspections import quality_record
+
+    code = inspection.lot.code if inspection.lot_id else None
+    product_id = inspection.product_id
+    transaction.on_commit(lambda: quality_record.forget(product_id=product_id, lot_code=code))
 
 
 def _state_of(record: SwitchingRecord) -> switching.SwitchingState:

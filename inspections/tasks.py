@@ -12,3 +12,12 @@ def plan_due_inspections() -> dict[str, int]:
 
     with system_context("inspections.plan_due_inspections"):
         return services.plan_due_inspections()
+
+
+@shared_task(acks_late=True)
+def sweep_lab_accreditations() -> dict[str, int]:
+    """Daily: accreditation expiry reminders, and suspension of expired labs."""
+    from inspections import labs
+
+    with system_context("inspections.sweep_lab_accreditations"):
+        return labs.sweep_accreditations()

@@ -17,6 +17,13 @@ class MerchantsConfig(AppConfig):
             "view_agreementacceptance",
             "*_trainingsession",
             "*_trainingattendance",
+            "*_trainingprogramme",
+            "*_trainingmodule",
+            "*_trainingmaterial",
+            "*_quizquestion",
+            "*_trainingassignment",
+            "view_quizattempt",
+            "view_trainingstep",
             "*_probation",
             "view_violationrule",
             "add_violationrule",
@@ -28,6 +35,8 @@ class MerchantsConfig(AppConfig):
         ],
         "quality_manager": ["view_*"],
         "quality_management": [
+            "view_trainingprogramme",
+            "view_trainingassignment",
             "view_merchant",
             "view_restriction",
             "view_probation",
@@ -36,6 +45,8 @@ class MerchantsConfig(AppConfig):
             "view_sanction",
         ],
         "data_analysis": [
+            "view_trainingprogramme",
+            "view_trainingassignment",
             "view_merchant",
             "view_restriction",
             "view_probation",
@@ -49,13 +60,22 @@ class MerchantsConfig(AppConfig):
     def ready(self):
         from core.alerts import register_kind
         from core.navigation import register_nav
-        from core.roles import Role, has_role
+        from core.roles import Role, has_role, is_staff_member, register_staff_guard
         from merchants import (
             policies,  # noqa: F401 - registers the policies
             portal,
             standing_setup,
+            training_setup,
         )
+        from merchants.services import refuse_staff_role_for_member
 
+        register_staff_guard(refuse_staff_role_for_member)
+
+        register_kind(
+            "team_invitation",
+            _("Team invitation"),
+            _("%(merchant)s invites you to join their team"),
+        )
         register_kind(
             "licence_reverification_due",
             _("Licence re-verification due"),
@@ -91,4 +111,12 @@ class MerchantsConfig(AppConfig):
         portal.register_portal_link(_("Agreement"), "merchants:portal-agreement", 50)
         portal.register_portal_link(_("Training"), "merchants:portal-training", 60)
         portal.register_portal_link(_("Team"), "merchants:portal-team", 90)
+        register_nav(
+            _("Training completion"),
+            "merchants:staff-training",
+            lambda u: has_role(u, Role.QUALITY_MANAGER, Role.MERCHANT_MANAGEMENT),
+            25,
+        )
+        register_nav(_("My training"), "merchants:staff-my-training", is_staff_member, 26)
         standing_setup.ready()
+        training_setup.ready()

@@ -224,6 +224,7 @@ def seed(log):
 def seed_late(log):
     """Standing last: its sanction restricts merchant A, which must first have listed its
     products (so the demo also shows the restriction cascading to listings)."""
-    from merchants import demo_standing
+    from merchants import demo_standing, demo_training
 
     demo_standing.seed(log)
+    demo_training.seed(log)

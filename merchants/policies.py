@@ -45,3 +45,18 @@ policies.register(
     label=_("Appeals"),
     defaults={"appeal_within_days": 15, "decide_within_days": 7},
 )
+
+TRAINING = "merchants.training"
+
+policies.register(
+    TRAINING,
+    label=_("Training"),
+    defaults={
+        # Reminders this many days before an assignment is due.
+        "reminder_days": [14, 3, 1],
+        # Days after the due date before sales are restricted (the overdue alert comes first).
+        "restrict_after_days": 7,
+        # Minutes a merchant has to answer a quiz once an attempt is started.
+        "quiz_minutes": 60,
+    },
+)

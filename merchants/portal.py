@@ -26,6 +26,20 @@ def register_portal_link(label, url_name: str, order: int = 100) -> None:
         PORTAL_LINKS.append(PortalLink(label, url_name, order))
 
 
+# Blocks that higher apps put at the top of the portal overview (e.g. complaints' "waiting
+# for your answer"): fn(request) -> HTML ("" to show nothing), in `order`.
+OVERVIEW_PANELS: list[tuple[int, object]] = []
+
+
+def register_overview_panel(render, order: int = 100) -> None:
+    if all(existing is not render for _order, existing in OVERVIEW_PANELS):
+        OVERVIEW_PANELS.append((order, render))
+
+
+def overview_panels(request) -> list[str]:
+    return [html for _o, fn in sorted(OVERVIEW_PANELS, key=lambda p: p[0]) if (html := fn(request))]
+
+
 def portal_links() -> list[dict]:
     items = []
     for link in sorted(PORTAL_LINKS, key=lambda i: i.order):

@@ -1,5 +1,6 @@
 """Reads, scoped to who is asking."""
 
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,4 +19,26 @@ def active_restrictions(*, at=None):
     at = at or timezone.now()
     return Restriction.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=at), lifted_at__isnull=True, starts_at__lte=at
+    )
+
+
+# The users of a merchant who are told about its complaint cases: owners, and staff members
+# with the `handles_cases` right (active accounts only). A SQL fragment for set-based
+# statements of higher apps: `{merchant}` is the SQL expression of the merchant id.
+CASE_HANDLERS_SQL = """
+    SELECT m.user_id FROM merchants_membership AS m
+      JOIN core_user AS u ON u.id = m.user_id AND u.is_active
+     WHERE m.merchant_id = {merchant} AND (m.role = 'owner' OR m.handles_cases)
+"""
+
+
+def case_handlers(merchant_id: int) -> list[int]:
+    """User ids of `CASE_HANDLERS_SQL` for one merchant."""
+    from merchants.models import Membership
+
+    return list(
+        Membership.objects.filter(merchant_id=merchant_id, user__is_active=True)
+        .filter(models.Q(role=Membership.Role.OWNER) | models.Q(handles_cases=True))
+        .values_list("user_id", flat=True)
+        .order_by("user_id")
     )

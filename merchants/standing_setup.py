@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.alerts import register_kind
+from core.alerts import choice_label, register_kind
 from core.navigation import register_nav
 from core.roles import Role, has_role
 from core.uploads import register_access_rule
@@ -10,21 +10,35 @@ from core.uploads import register_access_rule
 STANDING_READERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
 
 
+def rule_title(code: str) -> str:
+    """The title of a violation rule, in the reader's language, from the code an alert
+    payload keeps."""
+    from merchants.models import ViolationRule
+
+    rule = ViolationRule.objects.filter(code=code).order_by("-version").first()
+    return rule.title if rule else code
+
+
 def ready() -> None:
+    from merchants.models import Appeal, Sanction
+
     register_kind(
         "violation_recorded",
         _("Violation recorded"),
         _("%(merchant)s: %(points)s points for “%(rule)s”, counting until %(expires)s"),
+        labels={"rule": rule_title},
     )
     register_kind(
         "sanction_imposed",
         _("Sanction imposed"),
         _("%(merchant)s: sanction “%(kind)s” at %(points)s points, until %(ends)s"),
+        labels={"kind": choice_label(Sanction.Kind)},
     )
     register_kind(
         "sanction_revoked",
         _("Sanction revoked"),
         _("%(merchant)s: sanction “%(kind)s” revoked: %(reason)s"),
+        labels={"kind": choice_label(Sanction.Kind)},
     )
     register_kind(
         "appeal_submitted",
@@ -32,7 +46,10 @@ def ready() -> None:
         _("%(merchant)s appealed; decision due %(due)s"),
     )
     register_kind(
-        "appeal_decided", _("Appeal decided"), _("%(merchant)s: appeal %(outcome)s: %(reason)s")
+        "appeal_decided",
+        _("Appeal decided"),
+        _("%(merchant)s: appeal %(outcome)s: %(reason)s"),
+        labels={"outcome": choice_label(Appeal.Status)},
     )
     register_kind(
         "appeal_due_soon", _("Appeal decision due soon"), _("%(merchant)s: appeal due %(due)s")

@@ -44,3 +44,14 @@ def appeal_deadline_sweep() -> int:
 
     with system_context("merchants.appeal-deadlines"):
         return raise_appeal_deadline_alerts()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def training_sweep() -> dict:
+    """Training: new cycles, audience entries, reminders 14/3/1, overdue alert, restriction."""
+    from merchants.services import sweep_training
+
+    with system_context("merchants.training-sweep"):
+        result = sweep_training()
+    logger.info("training sweep: %s", result)
+    return result.__dict__

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from merchants.views import onboarding, standing
+from merchants.views import onboarding, standing, training
 
 app_name = "merchants"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("merchant/agreement/", onboarding.portal_agreement, name="portal-agreement"),
     path("merchant/training/", onboarding.portal_training, name="portal-training"),
     path("merchant/team/", onboarding.portal_team, name="portal-team"),
+    path("merchant/invitations/", onboarding.portal_invitations, name="portal-invitations"),
+    path(
+        "merchant/invitations/<int:pk>/",
+        onboarding.portal_invitation_decide,
+        name="portal-invitation-decide",
+    ),
     path("staff/merchants/review/", onboarding.review_queue, name="review-queue"),
     path(
         "staff/merchants/applications/<int:pk>/",
@@ -33,4 +39,5 @@ urlpatterns = [
         name="staff-document-review",
     ),
     *standing.urlpatterns,
+    *training.urlpatterns,
 ]

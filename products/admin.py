@@ -18,11 +18,13 @@ from products.models import (
     ClaimFlag,
     ClaimPhrase,
     ClaimTerm,
+    Lot,
     Product,
     QualityStandard,
     Requirement,
     ScanRun,
     StandardVersion,
+    Supplier,
 )
 
 
@@ -487,3 +489,28 @@ class ProductAdmin(LargeTableAdmin):
     @admin.action(description=_("Relist selected products (reason required)"))
     def relist(self, request, queryset):
         self._status_action(request, queryset, services.relist, _("%(n)d relisted."))
+
+
+# --- suppliers and lots ----------------------------------------------------------------------
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    """Screening data is edited here; approval, rejection and suspension are decisions made
+    on the staff supplier page (services, with reason codes)."""
+
+    list_display = ["name", "licence_number", "licence_valid_until", "status", "reverify_by"]
+    list_filter = ["status", "reason_code"]
+    search_fields = ["name", "licence_number"]
+    readonly_fields = ["status", "reason_code", "reverify_by", "created_at", "updated_at"]
+    exclude = ["documents"]
+
+
+@admin.register(Lot)
+class LotAdmin(LargeTableAdmin):
+    list_display = ["number", "product", "merchant", "supplier", "production_date", "quantity"]
+    search_fields = ["number", "code"]
+    list_select_related = ["product", "merchant", "supplier"]
+    raw_id_fields = ["product", "merchant", "supplier"]
+    readonly_fields = ["code", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -428,6 +428,9 @@ class ScanRunViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def register(router):
+    from products import supply_api
+
+    supply_api.register(router)
     router.register("categories", CategoryViewSet, basename="category")
     router.register("standards", QualityStandardViewSet, basename="standard")
     router.register("standard-versions", StandardVersionViewSet, basename="standard-version")

@@ -20,6 +20,8 @@ class ProductsConfig(AppConfig):
             "add_scanrun",
             "view_product",
             "change_product",
+            "*_supplier",
+            "*_lot",
         ],
         "merchant_management": [
             "view_product",
@@ -37,13 +39,14 @@ class ProductsConfig(AppConfig):
     }
 
     def ready(self):
-        from core.alerts import register_kind
+        from core.alerts import choice_label, register_kind
         from core.navigation import register_nav
         from core.roles import Role, has_role
         from core.uploads import register_access_rule
         from merchants.selectors import merchant_of
         from merchants.services import on_restriction_change
         from products import selectors
+        from products.models import Product
         from products.services import sync_listings_with_selling_rights
 
         on_restriction_change(sync_listings_with_selling_rights)
@@ -51,8 +54,20 @@ class ProductsConfig(AppConfig):
             "listing_status",
             _("Listing status changed"),
             _("%(product)s is now %(status)s: %(reason)s"),
+            labels={"status": choice_label(Product.Status)},
         )
         register_access_rule(selectors.may_see_product_image)
+        register_kind(
+            "supplier_reverification",
+            _("Supplier re-verification due"),
+            _("%(supplier)s must be re-verified by %(date)s"),
+        )
+        register_nav(
+            _("Suppliers and lots"),
+            "products:staff-suppliers",
+            lambda u: has_role(u, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER),
+            41,
+        )
         register_nav(
             _("My products"), "products:merchant-products", lambda u: merchant_of(u) is not None, 20
         )

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
 from products import claims
@@ -52,6 +53,15 @@ class Product(models.Model):
         QUALITY = "quality", _("Quality (inspection)")
         AD_CLAIM = "ad_claim", _("Advertising claim")
 
+    supplier = models.ForeignKey(
+        "products.Supplier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("supplier"),
+        help_text=_("Self-operated goods: the approved supplier."),
+    )
     status_cause = models.CharField(
         _("status cause"), max_length=20, choices=Cause.choices, blank=True, default=""
     )
@@ -395,9 +405,9 @@ class Requirement(models.Model):
         MEASURED = "measured", _("Measured")
 
     class Severity(models.TextChoices):
-        CRITICAL = "critical", _("Critical")
-        MAJOR = "major", _("Major")
-        MINOR = "minor", _("Minor")
+        CRITICAL = "critical", pgettext_lazy("defect class", "Critical")
+        MAJOR = "major", pgettext_lazy("defect class", "Major")
+        MINOR = "minor", pgettext_lazy("defect class", "Minor")
 
     version = models.ForeignKey(
         StandardVersion,
@@ -462,3 +472,105 @@ class Requirement(models.Model):
         from products.services.standards import validate_requirement
 
         validate_requirement(self)
+
+
+# --- suppliers of self-operated goods and lots ---------------------------------------------
+
+
+@governed
+class Supplier(models.Model):
+    """A supplier of the platform's self-operated goods, screened like a merchant: licence,
+    certificates and factory audit record; approved, re-verified periodically, suspended."""
+
+    class Status(models.TextChoices):
+        SCREENING = "screening", _("Screening")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class Reason(models.TextChoices):
+        """Reason codes of screening decisions (as in merchant onboarding)."""
+
+        DOCUMENTS_COMPLETE = "documents_complete", _("Documents complete and valid")
+        LICENCE_EXPIRED = "licence_expired", _("Licence expired")
+        LICENCE_MISSING = "licence_missing", _("Licence missing or illegible")
+        CERTIFICATE_MISSING = "certificate_missing", _("Certificate missing")
+        AUDIT_FAILED = "audit_failed", _("Factory audit failed")
+        AUDIT_MISSING = "audit_missing", _("No factory audit record")
+        REVERIFICATION_OVERDUE = "reverification_overdue", _("Re-verification overdue")
+        QUALITY = "quality", _("Quality problems (rejected lots)")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    licence_number = models.CharField(_("business licence number"), max_length=64, unique=True)
+    licence_valid_until = models.DateField(_("licence valid until"), null=True, blank=True)
+    certificates = models.TextField(
+        _("certificates"), blank=True, default="", help_text=_("e.g. ISO 9001, production licence")
+    )
+    factory_audit_date = models.DateField(_("factory audit on"), null=True, blank=True)
+    factory_audit_passed = models.BooleanField(_("factory audit passed"), default=False)
+    documents = models.ManyToManyField(
+        "core.Upload", blank=True, related_name="+", verbose_name=_("documents")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SCREENING
+    )
+    reason_code = models.CharField(
+        _("reason code"), max_length=30, choices=Reason.choices, blank=True, default=""
+    )
+    reverify_by = models.DateField(_("re-verify by"), null=True, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "reverify_by"], name="supplier_due")]
+
+    def __str__(self):
+        return self.name
+
+
+@governed
+class Lot(models.Model):
+    """A production lot of one product (the supplier's or the merchant's lot number).
+
+    A lot number names one product within its merchant: the same number for another product
+    is refused. `code` is the public code printed on the packaging (the QR code's target)."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.PROTECT,
+        related_name="lots",
+        verbose_name=_("merchant"),
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="lots", verbose_name=_("product")
+    )
+    supplier = models.ForeignKey(
+        Supplier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lots",
+        verbose_name=_("supplier"),
+    )
+    number = models.CharField(_("lot number"), max_length=64)
+    code = models.CharField(_("public code"), max_length=24, unique=True, editable=False)
+    production_date = models.DateField(_("production date"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "number"], name="lot_number_per_merchant")
+        ]
+        indexes = [models.Index(fields=["product", "-created_at"], name="lot_by_product")]
+
+    def __str__(self):
+        return self.number

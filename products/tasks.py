@@ -10,3 +10,12 @@ def rescan_claims(run_id: int) -> None:
 
     with system_context("products.rescan_claims"):
         run_rescan(run_id)
+
+
+@shared_task(acks_late=True)
+def sweep_suppliers() -> dict[str, int]:
+    """Daily: re-verification reminders, suspension of expired or overdue suppliers."""
+    from products.services import supply
+
+    with system_context("products.sweep_suppliers"):
+        return supply.sweep_suppliers()

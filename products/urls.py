@@ -1,6 +1,6 @@
 from django.urls import path
 
-from products import views
+from products import supplier_views, views
 
 app_name = "products"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("merchant/standards/", views.merchant_standards, name="merchant-standards"),
     path("staff/claims/", views.staff_claims, name="staff-claims"),
     path("staff/claims/rescan/", views.staff_rescan, name="staff-rescan"),
+    path("staff/suppliers/", supplier_views.staff_suppliers, name="staff-suppliers"),
+    path("staff/suppliers/<int:pk>/", supplier_views.staff_supplier, name="staff-supplier"),
 ]

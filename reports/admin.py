@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from merchants.models import Merchant
-from reports.models import ProbationEvaluation, RiskScore
+from reports.models import Finding, ProbationEvaluation, RiskScore
 from reports.models.snapshots import QuarterlyReport, Snapshot
 
 
@@ -98,3 +98,15 @@ class QuarterlyReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "year", "quarter"]
     readonly_fields = [f.name for f in QuarterlyReport._meta.fields]
     inlines = [DecisionsInline]
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Findings are recorded by assessors and answered on the staff findings page."""
+
+    list_display = ["title", "commitment", "status", "recorded_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "commitment"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("reports.view_finding")

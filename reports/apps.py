@@ -22,6 +22,8 @@ class ReportsConfig(AppConfig):
             "view_snapshot",
             "add_snapshot",
             "view_quarterlyreport",
+            "view_finding",
+            "view_findingresponse",
         ],
         "quality_management": ["view_riskscore"],
         "merchant_management": ["view_riskscore", "view_probationevaluation"],
@@ -30,6 +32,7 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from core.navigation import register_nav
         from inspections.services import register_risk_source
+        from merchants.services import register_tier_source
         from reports import policies  # noqa: F401 - registers the policies
         from reports.services import risk
         from reports.services.risk import may_see_risk
@@ -37,6 +40,22 @@ class ReportsConfig(AppConfig):
         from reports.views.dashboards import may_read_dashboards
 
         register_risk_source(risk.planner_risk_source)
+        register_tier_source(risk.tier_source)
+        from core.alerts import register_kind
+        from reports.services import assessment
+
+        register_kind(
+            "assessment_finding",
+            _("Assessment finding"),
+            _("An external assessor recorded a finding: %(title)s"),
+        )
+        register_nav(_("Assessment"), "reports:assessor-home", assessment.is_assessor, 5)
+        register_nav(
+            _("Assessment findings"),
+            "reports:staff-findings",
+            lambda u: assessment.may_read_findings(u) and not assessment.is_assessor(u),
+            66,
+        )
         register_nav(_("Risk"), "reports:risk-list", may_see_risk, 60)
         register_nav(_("Dashboards"), "reports:dashboards", may_read_dashboards, order=61)
         register_nav(_("Quarterly reports"), "reports:snapshot-list", may_read, 70)

@@ -44,6 +44,10 @@ class NewestFirst(CursorPagination):
 
 # --- purchases -------------------------------------------------------------------------
 class PurchaseSerializer(serializers.ModelSerializer):
+    lot = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True, help_text="Lot number."
+    )
+
     class Meta:
         model = Purchase
         fields = [
@@ -53,6 +57,7 @@ class PurchaseSerializer(serializers.ModelSerializer):
             "consumer",
             "product",
             "merchant",
+            "lot",
             "quantity",
             "paid_at",
             "delivered_at",
@@ -72,6 +77,13 @@ class PurchaseRowSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1)
     paid_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(required=False, allow_null=True)
+    lot = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Optional lot number (the supplier's or merchant's); it names one product "
+        "within the merchant: a number used for another product is refused.",
+    )
 
 
 class ImportRequestSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 """Labels for the evidence the integrity sweep attaches to a signal (keys are SQL's)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 LABELS = {
     "product": _("Product"),
@@ -14,7 +15,7 @@ LABELS = {
     "threshold": _("Threshold"),
     "other_product": _("Its product"),
     "other_merchant": _("Its merchant"),
-    "reviewer": _("Reviewer"),
+    "reviewer": pgettext_lazy("review author", "Reviewer"),
     "purchases_by_reviewer": _("Purchases by the reviewer"),
     "purchases_of_product_by_reviewer": _("Purchases of this product by the reviewer"),
     "unverified_reviews_by_reviewer": _("Unverified reviews by the reviewer"),

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
 from reviews.evidence import labelled
@@ -48,6 +49,14 @@ class Purchase(models.Model):
         on_delete=models.PROTECT,
         related_name="purchases",
         verbose_name=_("merchant"),
+    )
+    lot = models.ForeignKey(
+        "products.Lot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        verbose_name=_("lot"),
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     paid_at = models.DateTimeField(_("paid"))
@@ -112,7 +121,7 @@ class ProductReview(models.Model):
         related_name="review",
         verbose_name=_("purchase"),
     )
-    reviewer = models.CharField(_("reviewer"), max_length=200)
+    reviewer = models.CharField(pgettext_lazy("review author", "reviewer"), max_length=200)
     verified = models.BooleanField(_("verified purchase"), default=False)
     stars = models.PositiveSmallIntegerField(_("stars"))
     text = models.TextField(_("text"), blank=True, default="")
@@ -189,7 +198,7 @@ class ServiceRating(models.Model):
         related_name="service_ratings",
         verbose_name=_("merchant"),
     )
-    reviewer = models.CharField(_("reviewer"), max_length=200)
+    reviewer = models.CharField(pgettext_lazy("review author", "reviewer"), max_length=200)
     description_accuracy = models.PositiveSmallIntegerField(_("description accuracy"))
     service_attitude = models.PositiveSmallIntegerField(_("service attitude"))
     logistics = models.PositiveSmallIntegerField(_("logistics"))

@@ -63,7 +63,20 @@ def _scope(queryset: QuerySet, user) -> QuerySet:
 
 
 def purchases_visible_to(user) -> QuerySet:
-    return _scope(Purchase.objects.select_related("product", "merchant"), user)
+    return _scope(Purchase.objects.select_related("product", "merchant", "lot"), user)
+
+
+def purchases_of(*, product_id: int, lot_id: int | None = None, since=None) -> QuerySet:
+    """The verified purchases (storefront order lines) of a product paid at or after
+    `since`; with `lot_id`, only those of that lot. The affected buyers of a rejected lot
+    (quality-incident notices) are these: of the lot when it is known, else of the product.
+    Uses the (product, paid_at) index, or the lot index."""
+    purchases = Purchase.objects.filter(product_id=product_id)
+    if lot_id is not None:
+        purchases = purchases.filter(lot_id=lot_id)
+    if since is not None:
+        purchases = purchases.filter(paid_at__gte=since)
+    return purchases
 
 
 def reviews_visible_to(user) -> QuerySet:

@@ -74,7 +74,7 @@ class WorkerProcess:
                     messages.append(email.message_from_string(chunk.strip()))
         return messages
 
-    def queue_length(self, queue: str = "celery") -> int:
+    def queue_length(self, queue: str = "default") -> int:
         """Messages waiting in Redis for this worker (not yet taken by it)."""
         import redis
 
@@ -134,14 +134,21 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(5)
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path) -> Iterator[WorkerProcess]:
-    """Start `celery -A config worker` on the test database; yield once it answers a ping."""
-    prefix = f"test-worker-{uuid.uuid4().hex[:12]}:"
-    nodename = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    mail_dir = tmp_path / "worker-mail"
+@contextlib.contextmanager
+def start_worker(
+    tmp_path: Path, *, queues=None, concurrency: int = 2, prefix: str | None = None
+) -> Iterator[WorkerProcess]:
+    """Start `celery -A config worker` on the test database for `queues` (default: every
+    queue of config.celery.QUEUES); yield once it answers a ping. Workers started with the
+    same `prefix` share one broker namespace, as the Procfile's workers share one Redis."""
+    from config.celery import QUEUES
+
+    prefix = prefix or f"test-worker-{uuid.uuid4().hex[:12]}:"
+    name = uuid.uuid4().hex[:8]
+    nodename = f"test-{name}@localhost"
+    mail_dir = tmp_path / f"worker-mail-{name}"
     mail_dir.mkdir()
-    log_path = tmp_path / "worker.log"
+    log_path = tmp_path / f"worker-{name}.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -161,8 +168,10 @@ def celery_worker_process(transactional_db, tmp_path) -> Iterator[WorkerProcess]
         "worker",
         "--hostname",
         nodename,
+        "--queues",
+        ",".join(queues or QUEUES),
         "--concurrency",
-        "2",
+        str(concurrency),
         "--loglevel",
         "INFO",
         "--without-mingle",
@@ -186,3 +195,10 @@ def celery_worker_process(transactional_db, tmp_path) -> Iterator[WorkerProcess]
             yield worker
         finally:
             _stop(process)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path) -> Iterator[WorkerProcess]:
+    """One worker serving every queue, on the test database."""
+    with start_worker(tmp_path) as worker:
+        yield worker

@@ -103,6 +103,15 @@ class ComplaintForm(_ContactMixin):
     description = forms.CharField(
         label=_("What happened?"), max_length=LIMIT, widget=forms.Textarea(attrs={"rows": 5})
     )
+    goods_opened = forms.ChoiceField(
+        label=_("Have you opened the goods?"),
+        choices=[("", _("Not answered")), ("sealed", _("Still sealed")), ("opened", _("Opened"))],
+        required=False,
+        help_text=_(
+            "Opened digital or audio-video goods are excluded from the no-reason return; "
+            "a defect still gives return and refund."
+        ),
+    )
     desired_remedy = forms.ChoiceField(
         label=_("What would you like?"),
         choices=[("", _("Let Consumer Service propose a remedy")), *Case.Remedy.choices],
@@ -122,6 +131,7 @@ class ComplaintForm(_ContactMixin):
         "product",
         "complaint_type",
         "description",
+        "goods_opened",
         "desired_remedy",
     ]
 
@@ -158,6 +168,21 @@ class ComplaintForm(_ContactMixin):
             if product is not None and cleaned.get("merchant") is None:
                 cleaned["merchant"] = product.merchant
 
+    @property
+    def opened_matters(self) -> bool:
+        """Ask whether the goods were opened only for categories where it matters."""
+        product = getattr(self, "cleaned_data", {}).get("product")
+        if product is None:
+            return False
+        return services.opened_matters(product)
+
+    def opened(self) -> bool | None:
+        """The consumer's answer, None when not asked (or not answered)."""
+        answer = getattr(self, "cleaned_data", {}).get("goods_opened") or ""
+        if not answer or not self.opened_matters:
+            return None
+        return answer == "opened"
+
     def remedy_options(self):
         data = getattr(self, "cleaned_data", {})
         return services.remedy_options(
@@ -165,6 +190,7 @@ class ComplaintForm(_ContactMixin):
             product=data.get("product"),
             delivered_at=self.delivered_at,
             now=self.now,
+            opened=self.opened(),
         )
 
     def clean(self):
@@ -188,6 +214,7 @@ class ComplaintForm(_ContactMixin):
                 product=product,
                 delivered_at=self.delivered_at,
                 now=self.now,
+                opened=self.opened(),
             )
             if not verdict.eligible:
                 self.add_error(
@@ -370,4 +397,18 @@ class RatingForm(forms.Form):
         max_length=LIMIT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class LookupForm(forms.Form):
+    """Ask for a new link to a case: its reference and the contact used at filing."""
+
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=32,
+        help_text=_("As in the messages we sent you, e.g. C20261103-000123."),
+    )
+    contact = forms.CharField(
+        label=_("Email or phone used when filing"),
+        max_length=200,
     )

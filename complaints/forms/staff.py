@@ -129,8 +129,10 @@ class ResolveForm(forms.Form):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = services.OUTCOMES_BY_KIND[case.kind]
+        # No outcome is chosen for the agent: an empty first choice, required.
         self.fields["outcome"].choices = [
-            (value, label) for value, label in Case.Outcome.choices if value in allowed
+            ("", _("Choose an outcome")),
+            *((value, label) for value, label in Case.Outcome.choices if value in allowed),
         ]
 
 

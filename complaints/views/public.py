@@ -4,19 +4,23 @@ and renders; posts are rate-limited per client address and per consumer contact.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
-from complaints import services
-from complaints.forms.public import ComplaintForm, RatingForm, ReplyForm, ReportForm
+from complaints import notifications, services
+from complaints.forms.public import ComplaintForm, LookupForm, RatingForm, ReplyForm, ReportForm
 from complaints.models import OPEN, CaseMessage, CaseStatus
 from core.exceptions import DomainError
 from core.web import add_service_errors
@@ -42,22 +46,61 @@ def contact_key(group, request):
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"
 
 
-def limited_posts(view):
-    """Posts per client address and per contact, both from settings (on in production)."""
+def rate_of_follow_ups_per_ip(group, request):
+    return settings.COMPLAINTS_FOLLOWUP_RATE_PER_IP
 
-    @ratelimit(group="complaints-ip", key="ip", rate=rate_per_ip, method="POST", block=True)
-    @ratelimit(
-        group="complaints-contact",
-        key=contact_key,
-        rate=rate_per_contact,
-        method="POST",
-        block=True,
+
+def rate_of_follow_ups_per_case(group, request):
+    return settings.COMPLAINTS_FOLLOWUP_RATE_PER_CASE
+
+
+def case_key(group, request):
+    return "case:" + str((request.resolver_match.kwargs or {}).get("token", ""))[:100]
+
+
+#: New filings: per client address and per consumer contact.
+FILING_LIMITS = (
+    ("complaints-ip", "ip", rate_per_ip),
+    ("complaints-contact", contact_key, rate_per_contact),
+)
+#: Replies and ratings on a case that exists: their own, higher limits per address (carrier
+#: NAT puts many consumers behind one) and per case, never the new-filing budget.
+FOLLOW_UP_LIMITS = (
+    ("complaints-followup-ip", "ip", rate_of_follow_ups_per_ip),
+    ("complaints-followup-case", case_key, rate_of_follow_ups_per_case),
+)
+
+
+def seconds_until_allowed(request, limits) -> int | None:
+    """Count this post against every limit; None when all allow it, else the seconds until
+    the last spent one lets posts through again."""
+    if request.method != "POST":
+        return None
+    wait = None
+    for group, key, rate in limits:
+        usage = get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
+        if usage and usage["should_limit"]:
+            wait = max(wait or 0, max(int(usage["time_left"]), 1))
+    return wait
+
+
+def limited(form, wait: int) -> None:
+    """Nothing is sent; the form keeps what was typed and says when to try again."""
+    at = timezone.localtime(timezone.now() + timedelta(seconds=wait))
+    form.add_error(
+        None,
+        _(
+            "Too many requests from your connection in a short time. Nothing was sent; what "
+            "you typed is kept here. Please send it again after %(time)s (in about %(minutes)s "
+            "minutes)."
+        )
+        % {"time": date_format(at, "H:i"), "minutes": max(1, -(-wait // 60))},
     )
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        return view(request, *args, **kwargs)
 
-    return wrapped
+
+def files_dropped(request, form) -> bool:
+    """A chosen file is not kept when the page comes back with an error: say so."""
+    return bool(request.FILES) and form.is_bound and bool(form.errors)
 
 
 def _private(response):
@@ -71,12 +114,19 @@ def _private(response):
 
 def _file(request, form_class, template):
     form = form_class(request.POST or None, request.FILES or None)
-    if request.method == "POST" and "check" not in request.POST and form.is_valid():
+    status = 200
+    if request.method == "POST" and (wait := seconds_until_allowed(request, FILING_LIMITS)):
+        form.is_valid()
+        limited(form, wait)
+        status = 429
+    elif request.method == "POST" and "check" not in request.POST and form.is_valid():
         try:
             case = services.file_case(channel="web", **form.case_fields())
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
+            if form.kind == "complaint":
+                services.record_goods_opened(case, form.opened())
             messages.success(
                 request,
                 _(
@@ -88,18 +138,16 @@ def _file(request, form_class, template):
             return redirect("complaints:case", token=case.tracking_token)
     elif request.method == "POST":
         form.is_valid()  # "check": show the remedy list for what was typed, file nothing
-    context = {"form": form}
+    context = {"form": form, "files_dropped": files_dropped(request, form)}
     if form.kind == "complaint":
         context["remedies"] = form.remedy_options() if form.is_bound else None
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
-@limited_posts
 def new_complaint(request):
     return _file(request, ComplaintForm, "complaints/public/new_complaint.html")
 
 
-@limited_posts
 def new_report(request):
     return _file(request, ReportForm, "complaints/public/new_report.html")
 
@@ -134,7 +182,7 @@ def token_view(view):
     return wrapped
 
 
-def _case_page(request, case, token, *, reply_form=None, rating_form=None):
+def _case_page(request, case, token, *, reply_form=None, rating_form=None, status=None):
     conversation = (
         case.messages.filter(internal=False)
         .prefetch_related("attachments")
@@ -157,8 +205,9 @@ def _case_page(request, case, token, *, reply_form=None, rating_form=None):
             "reply_form": reply_form or (ReplyForm() if case.status in OPEN else None),
             "rating_form": rating_form or (RatingForm() if can_rate else None),
             "consumer": CaseMessage.Author.CONSUMER,
+            "files_dropped": bool(reply_form and files_dropped(request, reply_form)),
         },
-        status=400 if (reply_form or rating_form) else 200,
+        status=status or (400 if (reply_form or rating_form) else 200),
     )
 
 
@@ -170,9 +219,12 @@ def case(request, case, token):
 
 @require_POST
 @token_view
-@limited_posts
 def reply(request, case, token):
     form = ReplyForm(request.POST, request.FILES)
+    if wait := seconds_until_allowed(request, FOLLOW_UP_LIMITS):
+        form.is_valid()
+        limited(form, wait)
+        return _case_page(request, case, token, reply_form=form, status=429)
     if form.is_valid():
         try:
             services.consumer_reply(
@@ -188,9 +240,12 @@ def reply(request, case, token):
 
 @require_POST
 @token_view
-@limited_posts
 def rate(request, case, token):
     form = RatingForm(request.POST)
+    if wait := seconds_until_allowed(request, FOLLOW_UP_LIMITS):
+        form.is_valid()
+        limited(form, wait)
+        return _case_page(request, case, token, rating_form=form, status=429)
     if form.is_valid():
         try:
             services.rate(
@@ -227,3 +282,104 @@ def attachment(request, case, token, upload_id):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- the case lookup (a lost tracking link) ------------------------------------------------
+
+
+def lookup_rate_per_ip(group, request):
+    return settings.COMPLAINTS_LOOKUP_RATE_PER_IP
+
+
+def lookup_rate_per_contact(group, request):
+    return settings.COMPLAINTS_LOOKUP_RATE_PER_CONTACT
+
+
+def lookup_rate_per_reference(group, request):
+    return settings.COMPLAINTS_LOOKUP_RATE_PER_REFERENCE
+
+
+def lookup_contact_key(group, request):
+    from reviews.identity import normalize
+
+    return "contact:" + normalize(request.POST.get("contact", ""))[:200]
+
+
+def lookup_reference_key(group, request):
+    return "reference:" + request.POST.get("reference", "").strip().upper()[:32]
+
+
+@never_cache
+@ratelimit(
+    group="complaints-lookup-ip", key="ip", rate=lookup_rate_per_ip, method="POST", block=True
+)
+@ratelimit(
+    group="complaints-lookup-contact",
+    key=lookup_contact_key,
+    rate=lookup_rate_per_contact,
+    method="POST",
+    block=True,
+)
+@ratelimit(
+    group="complaints-lookup-reference",
+    key=lookup_reference_key,
+    rate=lookup_rate_per_reference,
+    method="POST",
+    block=True,
+)
+def lookup(request):
+    """Reference + contact -> a new link sent to that contact. The answer is the same
+    whether or not anything matched (and whether the case's link had expired)."""
+    form = LookupForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        services.resend_link(
+            reference=form.cleaned_data["reference"], contact=form.cleaned_data["contact"]
+        )
+        sent = True
+        form = LookupForm()
+    response = render(request, "complaints/public/lookup.html", {"form": form, "sent": sent})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- rating from the decision e-mail ---------------------------------------------------------
+
+
+@never_cache
+@ratelimit(group="complaints-case", key="ip", rate="120/m", method=["GET", "POST"], block=True)
+def rate_by_link(request, token):
+    """The rating form opened from the decision e-mail's signed link (the tracking token is
+    not stored, so that e-mail cannot carry it). Shows the rating form only."""
+    case = notifications.case_for_rating_link(
+        token, max_age_days=settings.COMPLAINTS_LINK_DAYS_AFTER_CLOSE + 30
+    )
+    if case is None or services.link_expired(case, timezone.now()):
+        raise Http404
+    can_rate = case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) and case.satisfaction is None
+    form = RatingForm(request.POST or None) if can_rate else None
+    status = 200
+    if request.method == "POST" and form is not None:
+        if form.is_valid():
+            try:
+                services.rate(
+                    case=case,
+                    rating=form.cleaned_data["rating"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except DomainError as exc:
+                add_service_errors(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Thank you for rating how your case was handled."))
+                return redirect("complaints:rate-link", token=token)
+        else:
+            status = 400
+    return _private(
+        render(
+            request,
+            "complaints/public/rate.html",
+            {"case": case, "rating_form": form},
+            status=status,
+        )
+    )

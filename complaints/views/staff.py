@@ -22,10 +22,11 @@ from complaints.forms.staff import (
     ReasonForm,
     ResolveForm,
     RespondForm,
+    agents,
 )
 from complaints.models import OPEN, Case, CaseStatus
 from core.exceptions import DomainError
-from core.web import add_service_errors, allowed_if
+from core.web import add_service_errors, allowed_if, safe_next
 
 viewer_required = allowed_if(selectors.may_view_cases)
 worker_required = allowed_if(selectors.may_work_cases)
@@ -94,7 +95,7 @@ def _page_number(request) -> int:
 @require_POST
 def bulk_assign(request):
     form = BulkAssignForm(request.POST)
-    back = request.POST.get("next") or reverse("complaints:staff-queue")
+    back = safe_next(request, reverse("complaints:staff-queue"))
     if not back.startswith("/staff/complaints/"):
         back = reverse("complaints:staff-queue")
     if not form.is_valid():
@@ -251,7 +252,38 @@ def case_detail(request, pk, action=None):
             "proposals": selectors.proposals_for(case),
             "forms": forms,
             "failed": action if bound is not None else None,
+            "can_take": "assign" in forms
+            and case.assignee_id != request.user.pk
+            and agents().filter(pk=request.user.pk).exists(),
             "now": now,
+            "may_work": selectors.may_work_cases(request.user),
         },
         status=400 if bound is not None else 200,
     )
+
+
+@worker_required
+@require_POST
+def reissue_link(request, pk):
+    """Revoke a case's consumer link and issue a new one (mailed to the consumer)."""
+    from complaints.links import reissue_tracking_link
+
+    case = get_object_or_404(Case, pk=pk)
+    token = reissue_tracking_link(case=case, by=request.user)
+    if case.consumer_email:
+        messages.success(
+            request,
+            _("The old link no longer works. A new link was sent to %(email)s.")
+            % {"email": case.consumer_email},
+        )
+    else:
+        link = request.build_absolute_uri(reverse("complaints:case", args=[token]))
+        messages.success(
+            request,
+            _(
+                "The old link no longer works. The case has no e-mail address: give the "
+                "consumer this new link through their contact: %(link)s"
+            )
+            % {"link": link},
+        )
+    return redirect("complaints:staff-case", pk=case.pk)

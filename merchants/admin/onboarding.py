@@ -20,8 +20,10 @@ from merchants.models import (
     Probation,
     Restriction,
     TrainingAttendance,
+    TrainingMaterial,
     TrainingSession,
 )
+from merchants.services.training import record_attendance
 
 
 def _run(modeladmin, request, queryset, call, done_message):
@@ -68,8 +70,21 @@ def _with_reason(modeladmin, request, queryset, title, call, done_message):
     )
 
 
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user is not None and user.pk != self.instance.user_id:
+            services.ensure_may_join_merchant(user)
+        return user
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipInlineForm
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -368,12 +383,24 @@ class AttendanceInline(admin.TabularInline):
         return False
 
 
+class SessionMaterialInline(admin.TabularInline):
+    """Material handed out after the event (files are added on the material's own page,
+    through the validated upload path)."""
+
+    model = TrainingMaterial
+    fk_name = "session"
+    extra = 0
+    fields = ["order", "title", "url", "text", "file"]
+    readonly_fields = ["file"]
+    show_change_link = True
+
+
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(admin.ModelAdmin):
-    list_display = ["title", "starts_at", "location", "is_onboarding"]
-    list_filter = ["is_onboarding"]
+    list_display = ["title", "kind", "starts_at", "location", "capacity", "is_onboarding"]
+    list_filter = ["kind", "is_onboarding", "for_staff"]
     search_fields = ["title"]
-    inlines = [AttendanceInline]
+    inlines = [AttendanceInline, SessionMaterialInline]
 
 
 @admin.register(TrainingAttendance)
@@ -393,8 +420,12 @@ class TrainingAttendanceAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.select_related("session", "merchant"),
-            lambda a: services.record_training_completed(
-                session=a.session, merchant=a.merchant, actor=request.user, attendee=a.attendee
+            lambda a: (
+                services.record_training_completed(
+                    session=a.session, merchant=a.merchant, actor=request.user, attendee=a.attendee
+                )
+                if a.merchant_id
+                else record_attendance(session=a.session, attendance_ids=[a.pk], actor=request.user)
             ),
             _("%(n)d attendances completed."),
         )

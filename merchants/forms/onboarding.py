@@ -100,18 +100,24 @@ class AgreementForm(forms.Form):
 class DocumentReviewForm(forms.Form):
     verdict = forms.ChoiceField(
         label=_("Verdict"),
+        # Rendered in each row of the review table without a <label>: named for readers.
+        widget=forms.Select(attrs={"aria-label": _("Verdict")}),
         choices=[
+            ("", _("Choose a decision")),  # never a default decision
             (Document.Status.ACCEPTED, _("Accept")),
             (Document.Status.REJECTED, _("Reject")),
         ],
     )
     reason_code = forms.ChoiceField(
         label=_("Reason code"),
+        widget=forms.Select(attrs={"aria-label": _("Reason code")}),
         choices=[("", "—"), *Document.Reason.choices],
         required=False,
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "aria-label": _("Note")}),
     )
 
 
@@ -122,15 +128,20 @@ class TransitionForm(forms.Form):
         ("approve", _("Approve")),
         ("reject", _("Reject")),
     ]
-    action = forms.ChoiceField(label=_("Decision"), choices=ACTIONS)
+    # No default decision: the reviewer chooses one (and keeps it after an error).
+    action = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose a decision")), *ACTIONS]
+    )
     reason = forms.CharField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class TeamMemberForm(forms.Form):
-    username = forms.CharField(
-        label=_("User name"),
-        max_length=150,
-        help_text=_("The person registers an account first, then you add them here."),
+    identifier = forms.CharField(
+        label=_("User name or e-mail"),
+        max_length=254,
+        help_text=_(
+            "The person registers an account first; they accept your invitation after logging in."
+        ),
     )

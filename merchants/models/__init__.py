@@ -1,6 +1,12 @@
 """Merchant models, one module per capability; import them from here."""
 
-from merchants.models.merchant import Membership, Merchant, Restriction, validate_credit_code
+from merchants.models.merchant import (
+    Membership,
+    Merchant,
+    Restriction,
+    TeamInvitation,
+    validate_credit_code,
+)
 from merchants.models.onboarding import (
     CATEGORY_SCOPED_TYPES,
     AgreementAcceptance,
@@ -22,13 +28,26 @@ from merchants.models.standing import (
     ViolationEntry,
     ViolationRule,
 )
+from merchants.models.training import (
+    RISK_TIERS,
+    Audience,
+    QuizAttempt,
+    QuizQuestion,
+    TrainingAssignment,
+    TrainingMaterial,
+    TrainingModule,
+    TrainingProgramme,
+    TrainingStep,
+)
 
 __all__ = [
     "CATEGORY_SCOPED_TYPES",
+    "RISK_TIERS",
     "AgreementAcceptance",
     "AgreementVersion",
     "Appeal",
     "Application",
+    "Audience",
     "CategoryDocumentRule",
     "Document",
     "DocumentType",
@@ -36,11 +55,19 @@ __all__ = [
     "Merchant",
     "MerchantStanding",
     "Probation",
+    "QuizAttempt",
+    "QuizQuestion",
     "Restriction",
     "Sanction",
     "Severity",
+    "TeamInvitation",
+    "TrainingAssignment",
     "TrainingAttendance",
+    "TrainingMaterial",
+    "TrainingModule",
+    "TrainingProgramme",
     "TrainingSession",
+    "TrainingStep",
     "ViolationEntry",
     "ViolationRule",
     "slot_key",

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import governed
+from core.text import validate_single_line
 from merchants import credit_code
 
 
@@ -28,7 +29,9 @@ class Merchant(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         TERMINATED = "terminated", _("Terminated")
 
-    legal_name = models.CharField(_("legal name"), max_length=200)
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, validators=[validate_single_line]
+    )
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -92,6 +95,15 @@ class Membership(models.Model):
         verbose_name=_("merchant"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    handles_cases = models.BooleanField(
+        _("handles complaint cases"),
+        default=False,
+        help_text=_(
+            "Staff members with this right are alerted (inbox and e-mail) when Consumer "
+            "Service asks the shop a question and before and at the answer deadline. "
+            "Owners always are."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -100,6 +112,64 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.merchant}"
+
+
+class TeamInvitation(models.Model):
+    """An owner's invitation to join the merchant's team; the invitee accepts it while
+    logged in. One row per invitation the owner sent, whatever account (if any) matched:
+    `invitee` is set only when an account that may join matched, and only the invitee ever
+    sees that; the owner sees what they typed, so the page reveals nothing about accounts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("merchant"),
+    )
+    addressed_to = models.CharField(
+        _("user name or e-mail"), max_length=254, validators=[validate_single_line]
+    )
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="team_invitations",
+        verbose_name=_("invitee"),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("team invitation")
+        verbose_name_plural = _("team invitations")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["merchant", "created_at"], name="invitation_merchant_sent"),
+            models.Index(
+                fields=["invitee"],
+                name="invitation_pending_invitee",
+                condition=Q(status="pending", invitee__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.addressed_to} → {self.merchant}"
 
 
 @governed
@@ -122,6 +192,7 @@ class Restriction(models.Model):
         RATING = "rating", _("Service rating below threshold")
         INSPECTION = "inspection", _("Inspection acceptance stopped")
         MANUAL = "manual", _("Staff decision")
+        TRAINING_OVERDUE = "training_overdue", _("Required training overdue")
 
     merchant = models.ForeignKey(
         Merchant,

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
 
@@ -330,9 +331,37 @@ class AgreementAcceptance(models.Model):
 
 
 class TrainingSession(models.Model):
+    """A live or online session: onboarding training, an expert talk or an
+    experience-exchange meeting. A session may deliver a programme: attendance recorded by
+    staff then completes the attendee's assignment of that programme."""
+
+    class Kind(models.TextChoices):
+        ONBOARDING = "onboarding", _("Onboarding training")
+        EXPERT = "expert", _("Industry expert session")
+        EXCHANGE = "exchange", _("Experience exchange")
+        ONLINE = "online", _("Online training")
+
     title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ONBOARDING)
     starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     location = models.CharField(_("place or link"), max_length=300)
+    description = models.TextField(_("description"), blank=True, default="")
+    speaker = models.CharField(_("speaker"), max_length=200, blank=True, default="")
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    programme = models.ForeignKey(
+        "merchants.TrainingProgramme",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+        verbose_name=_("programme delivered"),
+    )
+    for_staff = models.BooleanField(
+        _("for staff"), default=False, help_text=_("Staff register instead of merchants.")
+    )
     is_onboarding = models.BooleanField(
         _("onboarding training"),
         default=True,
@@ -354,10 +383,12 @@ class TrainingAttendance(models.Model):
         TrainingSession,
         on_delete=models.CASCADE,
         related_name="attendances",
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("training", "session"),
     )
     merchant = models.ForeignKey(
         "merchants.Merchant",
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="training_attendances",
         verbose_name=_("merchant"),
@@ -387,11 +418,16 @@ class TrainingAttendance(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "merchant"], name="training_attendance_once_per_session"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["session", "attendee"],
+                condition=Q(merchant__isnull=True),
+                name="training_attendance_staff_once",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.merchant} · {self.session}"
+        return f"{self.merchant or self.attendee} · {self.session}"
 
 
 @governed

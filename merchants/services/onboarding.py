@@ -23,6 +23,7 @@ from core.audit import SYSTEM, Workflow, record_decision
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
+from core.text import validate_single_line
 from core.uploads import store_upload
 from merchants import credit_code as credit_codes
 from merchants.models import (
@@ -37,6 +38,7 @@ from merchants.models import (
     Merchant,
     Probation,
     Restriction,
+    TeamInvitation,
     TrainingAttendance,
     TrainingSession,
     slot_key,
@@ -66,6 +68,35 @@ SWEEP_LABEL = "merchants-daily-sweep"
 def is_merchant_staff(user) -> bool:
     """Merchant Management staff (superusers count)."""
     return has_role(user, Role.MERCHANT_MANAGEMENT)
+
+
+def is_platform_staff(user) -> bool:
+    """Any department role, the admin flag or superuser: such an account never belongs to a
+    merchant (and a merchant user never becomes staff; the database refuses both)."""
+    return bool(
+        getattr(user, "is_staff", False)
+        or getattr(user, "is_superuser", False)
+        or has_role(user, *Role.values)
+    )
+
+
+def ensure_may_join_merchant(user) -> None:
+    """The one check before a membership is created (API, portal, admin all call it)."""
+    if is_platform_staff(user):
+        raise DomainError(
+            _("Platform staff accounts cannot belong to a merchant."), code="staff_account"
+        )
+    if Membership.objects.filter(user=user).exists():
+        raise DomainError(_("This account already belongs to a merchant."), code="has_merchant")
+
+
+def refuse_staff_role_for_member(user) -> None:
+    """core.roles guard: a merchant user cannot be given a staff role or the staff flag."""
+    if user.pk and Membership.objects.filter(user_id=user.pk).exists():
+        raise DomainError(
+            _("This account belongs to a merchant; it cannot be platform staff."),
+            code="merchant_user",
+        )
 
 
 def ensure_can_act_for(actor, merchant: Merchant) -> None:
@@ -108,7 +139,7 @@ def register_merchant(
         raise NotAllowed(_("Please log in first."), code="login_required")
     if merchant_of(user) is not None:
         raise DomainError(_("Your account already belongs to a merchant."), code="has_merchant")
-    if is_merchant_staff(user):
+    if is_platform_staff(user):
         raise DomainError(_("Staff accounts cannot register a merchant."), code="staff_account")
     code = (credit_code or "").strip().upper()
     if not credit_codes.is_valid(code):
@@ -128,6 +159,10 @@ def register_merchant(
         )
     if not (legal_name or "").strip():
         raise DomainError({"legal_name": _("Please enter the legal name.")}, code="required")
+    try:
+        validate_single_line(legal_name)
+    except ValidationError as exc:
+        raise DomainError({"legal_name": exc.messages}, code="single_line") from exc
     merchant = Merchant.objects.create(
         legal_name=legal_name.strip(),
         credit_code=code,
@@ -210,13 +245,138 @@ def add_staff_member(*, merchant: Merchant, actor, user) -> Membership:
         membership is None or membership.role != Membership.Role.OWNER
     ):
         raise NotAllowed(_("Only an owner can add staff."), code="owner_only")
-    if Membership.objects.filter(user=user).exists():
-        raise DomainError(_("This account already belongs to a merchant."), code="has_merchant")
-    if has_role(user, *Role.values):
-        raise DomainError(_("Platform staff cannot join a merchant."), code="staff_account")
+    ensure_may_join_merchant(user)
     created = Membership.objects.create(user=user, merchant=merchant, role=Membership.Role.STAFF)
     record_decision(merchant, action="staff_added", actor=actor, data={"user": user.get_username()})
     return created
+
+
+# --- team invitations ----------------------------------------------------------------------
+INVITATIONS_PER_HOUR = 10
+INVITATION_DAYS = 7
+INVITATIONS_URL = "/merchant/invitations/"
+
+
+def _invitable_account(identifier: str):
+    """The one account an owner's text names and that may join a merchant, or None."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    if "@" in identifier:
+        matches = list(users.filter(email__iexact=identifier)[:2])
+    else:
+        matches = list(users.filter(username=identifier)[:1])
+    if len(matches) != 1:
+        return None
+    user = matches[0]
+    if is_platform_staff(user) or Membership.objects.filter(user=user).exists():
+        return None
+    return user
+
+
+@transaction.atomic
+def invite_team_member(*, merchant: Merchant, actor, identifier: str) -> TeamInvitation:
+    """An owner invites someone (user name or e-mail) to the team.
+
+    The outcome looks the same to the owner whatever the account's state (none, platform
+    staff, already in a merchant, already invited): an invitation row exists, and only an
+    account that may join is linked to it and told (an alert, e-mailed). At most
+    INVITATIONS_PER_HOUR per merchant, so the form cannot be used to probe accounts."""
+    ensure_can_act_for(actor, merchant)
+    membership = getattr(actor, "membership", None)
+    if membership is None or membership.role != Membership.Role.OWNER:
+        raise NotAllowed(_("Only an owner can invite team members."), code="owner_only")
+    identifier = (identifier or "").strip()
+    if not identifier:
+        raise DomainError(
+            {"identifier": _("Please enter a user name or e-mail address.")}, code="required"
+        )
+    try:
+        validate_single_line(identifier)
+    except ValidationError as exc:
+        raise DomainError({"identifier": exc.messages}, code="single_line") from exc
+    now = timezone.now()
+    # Serialise one merchant's invitations, so the hourly limit holds under concurrency.
+    advisory_xact_lock(f"merchant-invitations:{merchant.pk}")
+    sent = TeamInvitation.objects.filter(
+        merchant=merchant, created_at__gt=now - timedelta(hours=1)
+    ).count()
+    if sent >= INVITATIONS_PER_HOUR:
+        raise DomainError(
+            _("Too many invitations in the last hour. Please try again later."),
+            code="rate_limited",
+        )
+    invitee = _invitable_account(identifier)
+    if (
+        invitee is not None
+        and TeamInvitation.objects.filter(
+            merchant=merchant,
+            invitee=invitee,
+            status=TeamInvitation.Status.PENDING,
+            expires_at__gt=now,
+        ).exists()
+    ):
+        invitee = None  # already invited: the earlier invitation stands, no second alert
+    invitation = TeamInvitation.objects.create(
+        merchant=merchant,
+        addressed_to=identifier[:254],
+        invitee=invitee,
+        invited_by=actor,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    if invitee is not None:
+        raise_alerts(
+            [
+                AlertSpec(
+                    kind="team_invitation",
+                    key=f"team_invitation:{invitation.pk}",
+                    user_id=invitee.pk,
+                    obj=invitation,
+                    payload={"merchant": merchant.legal_name},
+                    url=INVITATIONS_URL,
+                )
+            ],
+            now=now,
+        )
+    record_decision(
+        merchant, action="team_invitation_sent", actor=actor, data={"invitation": invitation.pk}
+    )
+    return invitation
+
+
+def open_invitations_for(user):
+    """The invitations a logged-in account may accept now."""
+    return TeamInvitation.objects.filter(
+        invitee=user, status=TeamInvitation.Status.PENDING, expires_at__gt=timezone.now()
+    ).select_related("merchant", "invited_by")
+
+
+@transaction.atomic
+def decide_invitation(*, invitation: TeamInvitation, user, accept: bool) -> Membership | None:
+    """The invitee accepts (joins as staff) or declines their invitation."""
+    invitation = TeamInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.invitee_id is None or invitation.invitee_id != getattr(user, "pk", None):
+        raise NotAllowed(_("This invitation is not for your account."), code="not_invitee")
+    now = timezone.now()
+    if invitation.status != TeamInvitation.Status.PENDING or invitation.expires_at <= now:
+        raise DomainError(_("This invitation is no longer open."), code="invitation_closed")
+    membership = None
+    if accept:
+        ensure_may_join_merchant(user)
+        membership = Membership.objects.create(
+            user=user, merchant=invitation.merchant, role=Membership.Role.STAFF
+        )
+        record_decision(
+            invitation.merchant,
+            action="staff_added",
+            actor=user,
+            data={"user": user.get_username(), "invitation": invitation.pk},
+        )
+    invitation.status = TeamInvitation.Status.ACCEPTED if accept else TeamInvitation.Status.DECLINED
+    invitation.decided_at = now
+    invitation.save(update_fields=["status", "decided_at"])
+    return membership
 
 
 class InvalidReview(DomainError):
@@ -961,6 +1121,9 @@ def record_training_completed(
     record_decision(
         merchant, action="training_completed", actor=actor, data={"session": session.pk}
     )
+    from merchants.services.training import session_attended
+
+    session_attended(attendance, actor=actor)
     return attendance
 
 

@@ -1,6 +1,7 @@
 from django import template
+from django.utils.safestring import mark_safe
 
-from merchants.portal import portal_links
+from merchants.portal import overview_panels, portal_links
 
 register = template.Library()
 
@@ -9,3 +10,11 @@ register = template.Library()
 def portal_nav(context):
     request = context.get("request")
     return {"links": portal_links(), "current": getattr(request, "path", "")}
+
+
+@register.simple_tag(takes_context=True)
+def portal_overview_panels(context):
+    """The blocks other apps registered for the top of the overview (already escaped HTML
+    rendered from their own templates)."""
+    request = context.get("request")
+    return mark_safe("".join(overview_panels(request)))  # noqa: S308 - rendered templates

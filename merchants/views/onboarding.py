@@ -19,7 +19,7 @@ from django_ratelimit.decorators import ratelimit
 
 from core.alerts import inbox_for
 from core.audit import decisions_for
-from core.web import add_service_errors
+from core.web import add_service_errors, safe_next
 from merchants import services
 from merchants.forms.onboarding import (
     AccountSignUpForm,
@@ -31,9 +31,10 @@ from merchants.forms.onboarding import (
     TeamMemberForm,
     TransitionForm,
 )
-from merchants.models import Application, Document, TrainingSession
+from merchants.models import Application, Document, TeamInvitation, TrainingSession
 from merchants.portal import is_portal_user
 from merchants.selectors import active_restrictions, merchant_of
+from merchants.services.training import register_for_session
 
 
 def portal_page(view):
@@ -264,7 +265,7 @@ def portal_training(request):
     if request.method == "POST":
         session = get_object_or_404(TrainingSession, pk=request.POST.get("session"))
         try:
-            services.register_for_training(session=session, merchant=merchant, actor=request.user)
+            register_for_session(session=session, actor=request.user)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -275,7 +276,7 @@ def portal_training(request):
         return redirect("merchants:portal-training")
     attended = {a.session_id: a for a in merchant.training_attendances.all()}
     sessions = TrainingSession.objects.filter(
-        starts_at__gte=timezone.now() - timezone.timedelta(days=1)
+        starts_at__gte=timezone.now() - timezone.timedelta(days=1), for_staff=False
     ) | TrainingSession.objects.filter(pk__in=attended)
     rows = [(s, attended.get(s.pk)) for s in sessions.distinct().order_by("starts_at")]
     context = {
@@ -288,34 +289,72 @@ def portal_training(request):
 
 @member_page
 def portal_team(request):
-    """The merchant's people; an owner adds staff by their account's user name."""
-    from django.contrib.auth import get_user_model
+    """The merchant's people; an owner invites staff by user name or e-mail.
 
+    The answer to an invitation is the same whatever account the text names (or none), and
+    the invitee joins only by accepting it while logged in."""
     merchant = request.merchant
+    is_owner = request.user.membership.role == "owner"
     form = TeamMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        User = get_user_model()
-        user = User.objects.filter(username=form.cleaned_data["username"]).first()
         try:
-            if user is None:
-                raise ValidationError(
-                    {"username": _("No account with this user name. Ask them to register first.")}
-                )
-            services.add_staff_member(merchant=merchant, actor=request.user, user=user)
+            services.invite_team_member(
+                merchant=merchant, actor=request.user, identifier=form.cleaned_data["identifier"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(
-                request, _("%(user)s can now work for your merchant.") % {"user": user}
+                request,
+                _(
+                    "Invitation recorded. If the account can join a merchant, its holder "
+                    "finds the invitation after logging in and can accept it."
+                ),
             )
             return redirect("merchants:portal-team")
     context = {
         "merchant": merchant,
         "members": merchant.memberships.select_related("user").order_by("role", "created_at"),
+        "invitations": merchant.invitations.filter(
+            status=TeamInvitation.Status.PENDING, expires_at__gt=timezone.now()
+        ).order_by("-created_at")[:50]
+        if is_owner
+        else [],
         "form": form,
-        "is_owner": request.user.membership.role == "owner",
+        "is_owner": is_owner,
     }
     return render(request, "merchants/portal/team.html", context)
+
+
+@portal_page
+def portal_invitations(request):
+    """Invitations to join a merchant's team, for the logged-in account to accept."""
+    return render(
+        request,
+        "merchants/portal/invitations.html",
+        {"merchant": request.merchant, "invitations": services.open_invitations_for(request.user)},
+    )
+
+
+@require_POST
+@portal_page
+def portal_invitation_decide(request, pk):
+    invitation = get_object_or_404(TeamInvitation, pk=pk, invitee=request.user)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.decide_invitation(invitation=invitation, user=request.user, accept=accept)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("merchants:portal-invitations")
+    if accept:
+        messages.success(
+            request,
+            _("You joined %(merchant)s.") % {"merchant": invitation.merchant},
+        )
+        return redirect("merchants:portal-home")
+    messages.success(request, _("Invitation declined."))
+    return redirect("merchants:portal-invitations")
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -379,7 +418,7 @@ def review_document(request, pk):
             messages.success(request, _("Review saved: %(document)s.") % {"document": document})
     else:
         messages.error(request, _("Please choose a verdict."))
-    return redirect(request.POST.get("next") or "merchants:review-queue")
+    return redirect(safe_next(request, "merchants:review-queue"))
 
 
 @require_POST

@@ -39,7 +39,7 @@ def _standing_context(user, merchant: Merchant, *, history: bool) -> dict:
     sanctions = (
         sanctions_visible_to(user)
         .filter(merchant=merchant)
-        .prefetch_related("appeals", "entries", "evidence")
+        .prefetch_related("appeals", "entries__rule", "evidence")
         .select_related("category", "replaces")
     )
     entries, sanctions = list(entries[:500]), list(sanctions[:200])

@@ -216,7 +216,7 @@ def _tell_merchant(product: Product, decision) -> None:
                 obj=product,
                 payload={
                     "product": product.title,
-                    "status": str(product.get_status_display()),
+                    "status": product.status,  # a code: the reader's language at reading
                     "reason": product.status_reason,
                 },
                 url=url,

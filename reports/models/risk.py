@@ -8,6 +8,7 @@ automatic or a staff override."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The order factors are shown in; the keys of RiskScore.factors.
 FACTORS = (
@@ -25,6 +26,21 @@ FACTOR_LABELS = {
     "ad_reports": _("Substantiated false-advertising reports"),
     "inspection_rejections": _("Rejected inspection lots"),
     "documents": _("Documents past due or expiring"),
+}
+
+#: The inputs a factor was computed from, as a reader sees them.
+INPUT_LABELS = {
+    "complaints": pgettext_lazy("risk input", "complaints"),
+    "orders": pgettext_lazy("risk input", "orders"),
+    "min_orders": pgettext_lazy("risk input", "orders counted at least"),
+    "asked": pgettext_lazy("risk input", "answers asked"),
+    "breached": pgettext_lazy("risk input", "answers late"),
+    "ratings": pgettext_lazy("risk input", "ratings"),
+    "substantiated": pgettext_lazy("risk input", "substantiated reports"),
+    "rejected": pgettext_lazy("risk input", "lots rejected"),
+    "decided": pgettext_lazy("risk input", "lots decided"),
+    "past_due": pgettext_lazy("risk input", "documents past due"),
+    "expiring": pgettext_lazy("risk input", "documents expiring"),
 }
 
 
@@ -81,7 +97,15 @@ class RiskScore(models.Model):
         """The factors in display order, with their labels."""
         factors = self.factors or {}  # an unsaved score (the admin's blank inline) has none
         return [
-            {"code": code, "label": FACTOR_LABELS[code], **factors[code]}
+            {
+                "code": code,
+                "label": FACTOR_LABELS[code],
+                **factors[code],
+                "input_rows": [
+                    (INPUT_LABELS.get(name, name.replace("_", " ")), value)
+                    for name, value in (factors[code].get("inputs") or {}).items()
+                ],
+            }
             for code in FACTORS
             if code in factors
         ]

@@ -13,14 +13,15 @@ and M3.10 asks the platform to publish its own quality figures.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from core.exports import csv_writer
 from reports.services.figures import PLATFORM_KEYS, SANCTION_KINDS, SCORECARD_KEYS
 
 STAFF, PUBLIC = "staff", "public"
@@ -239,13 +240,61 @@ def svg_chart(chart: dict) -> str:
     )
 
 
+# --- training (staff audience) ----------------------------------------------------------------
+def _share_text(rate) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def training_tables(figures: dict, language: str) -> list[tuple[str, list[list[str]]]]:
+    """(heading, rows with a header row) for training completion: per programme, per
+    category, per risk tier. Empty for snapshots taken before training was recorded."""
+    data = figures.get("training")
+    if not data:
+        return []
+    head = [_("Assigned"), _("Completed"), _("Overdue"), _("Completion rate")]
+
+    def nums(row):
+        return [
+            f"{row['assigned']:,}",
+            f"{row['completed']:,}",
+            f"{row['overdue']:,}",
+            _share_text(row["rate"]),
+        ]
+
+    tiers = {"high": _("High"), "medium": _("Medium"), "low": _("Low"), "": _("Not scored")}
+    name = "name_zh" if language == "zh-hans" else "name_en"
+    return [
+        (
+            _("Training completion per programme"),
+            [[_("Programme"), *head]]
+            + [
+                [
+                    f"{r['title']} (v{r['version']})" + (f" · {_('staff')}" if r["staff"] else ""),
+                    *nums(r),
+                ]
+                for r in data["programmes"]
+            ],
+        ),
+        (
+            _("Training completion per category"),
+            [[_("Category"), *head]]
+            + [[r[name] or r["code"], *nums(r)] for r in data["categories"]],
+        ),
+        (
+            _("Training completion per risk tier"),
+            [[_("Risk tier"), *head]]
+            + [[tiers.get(r["tier"], r["tier"]), *nums(r)] for r in data["tiers"]],
+        ),
+    ]
+
+
 # --- CSV -------------------------------------------------------------------------------------
 def render_csv(figures: dict, *, language: str, audience: str) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese right."""
     _check(language, audience)
     with translation.override(language):
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_writer(out, lineterminator="\r\n")
         writer.writerow([title(figures)])
         writer.writerows(header_lines(figures))
         writer.writerow([])
@@ -254,7 +303,7 @@ def render_csv(figures: dict, *, language: str, audience: str) -> bytes:
                 _("Figure"),
                 figures["period"]["label"],
                 figures["previous"]["label"],
-                _("Change"),
+                pgettext("difference", "Change"),
             ]
         )
         for row in platform_rows(figures):
@@ -276,6 +325,16 @@ def render_csv(figures: dict, *, language: str, audience: str) -> bytes:
         writer.writerow([_("Month"), _("Complaints filed")])
         for month in figures["months"]:
             writer.writerow([month["month"], month["complaints_filed"]])
+        if figures.get("assessment"):
+            writer.writerow([])
+            writer.writerow([_("Independent assessment: findings and responses")])
+            writer.writerow(
+                [_("Recorded"), _("Finding"), _("Commitment"), _("Platform response"), _("Due")]
+            )
+            for f in figures["assessment"]:
+                writer.writerow(
+                    [f["recorded_on"], f["title"], f["commitment"], f["response"], f["due_date"]]
+                )
         if audience == STAFF:
             labels = figure_labels()
             writer.writerow([])
@@ -289,6 +348,10 @@ def render_csv(figures: dict, *, language: str, audience: str) -> bytes:
                         *(csv_value(k, card.get(k)) for k in SCORECARD_KEYS),
                     ]
                 )
+            for heading, rows in training_tables(figures, language):
+                writer.writerow([])
+                writer.writerow([heading])
+                writer.writerows(rows)
         return out.getvalue().encode("utf-8-sig")
 
 
@@ -397,7 +460,12 @@ def render_pdf(figures: dict, *, language: str, audience: str) -> bytes:
             story.append(Paragraph(f"{_escape(label)}: {_escape(value)}", body))
         story.append(Paragraph(_("Figures"), heading))
         rows = [
-            [_("Figure"), figures["period"]["label"], figures["previous"]["label"], _("Change")]
+            [
+                _("Figure"),
+                figures["period"]["label"],
+                figures["previous"]["label"],
+                pgettext("difference", "Change"),
+            ]
         ]
         rows += [
             [
@@ -415,10 +483,32 @@ def render_pdf(figures: dict, *, language: str, audience: str) -> bytes:
         story.append(Paragraph(_("Definitions"), heading))
         for text in definitions():
             story.append(Paragraph(_escape(text), body))
+        if figures.get("assessment"):
+            story.append(Paragraph(_("Independent assessment: findings and responses"), heading))
+            for f in figures["assessment"]:
+                story.append(
+                    Paragraph(
+                        _escape(f"{f['recorded_on']} · {f['title']} ({f['commitment'] or '—'})"),
+                        body,
+                    )
+                )
+                story.append(Paragraph(_escape(f["detail"]), body))
+                answer = (
+                    _("Response (due %(date)s): %(text)s")
+                    % {"date": f["due_date"], "text": f["response"]}
+                    if f["response"]
+                    else _("No response yet.")
+                )
+                story.append(Paragraph(_escape(answer), body))
         if audience == STAFF and figures["merchants"]:
             story.append(PageBreak())
             story.append(Paragraph(_("Merchant scorecards"), heading))
             story += _scorecard_tables(figures["merchants"], cell, grid)
+        if audience == STAFF:
+            for heading_text, rows in training_tables(figures, language):
+                story.append(Paragraph(_escape(heading_text), heading))
+                body_rows = [[_para(row[0], cell), *row[1:]] for row in rows]
+                story.append(Table(body_rows, colWidths=[80 * mm] + [25 * mm] * 4, style=grid))
         doc.build(story)
         return buffer.getvalue()
 

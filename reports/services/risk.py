@@ -26,6 +26,7 @@ from core.db import advisory_xact_lock
 from core.models import Alert, Category
 from core.roles import Role, has_role, role_group
 from merchants.models import Merchant
+from merchants.services import audience_changed
 from reports.models import RiskScore, RiskTier
 from reports.policies import RISK_SCORE, RISK_SPIKES, RISK_WEIGHTS
 
@@ -256,6 +257,8 @@ def recompute_scores(*, at: datetime | None = None) -> RecomputeResult:
         scored = cursor.rowcount
         cursor.execute(_FORGET_NOT_LIVE)
         removed = cursor.rowcount
+    # Merchants that entered a tier get the tier's training programmes (set-based).
+    audience_changed("risk_tier", now=now)
     return RecomputeResult(scored=scored, removed=removed, policy_version=version.version)
 
 
@@ -267,6 +270,12 @@ def tier_for(score, policy: dict | None = None) -> str:
     if float(score) >= float(policy["medium_from"]):
         return RiskTier.MEDIUM
     return RiskTier.LOW
+
+
+# --- training audiences read the tiers ------------------------------------------------------
+def tier_source() -> str:
+    """SQL the merchants app joins for the "merchants in a risk tier" training audience."""
+    return "SELECT merchant_id, tier FROM reports_riskscore"
 
 
 # --- the inspections planner reads the tiers ------------------------------------------------

@@ -24,6 +24,7 @@ from core.audit import Workflow, record_decision
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
+from merchants.services import completion_figures
 from reports.models.snapshots import QuarterlyReport, Snapshot
 from reports.services import figures as defs
 
@@ -198,7 +199,12 @@ def build_figures(period: defs.Period, *, as_of: datetime, on_step=lambda name: 
     on_step("previous")
     previous = _previous_figures(previous_period, as_of=as_of, on_step=on_step)
     on_step("storing")
+    from reports.services.assessment import for_report
+
+    findings = for_report(start=period.start, end=period.end, as_of=as_of)
     return {
+        # Only when there are any: earlier snapshots' bytes stay as they were.
+        **({"assessment": findings} if findings else {}),
         "schema": SCHEMA_VERSION,
         "period": {
             "year": period.year,
@@ -223,6 +229,8 @@ def build_figures(period: defs.Period, *, as_of: datetime, on_step=lambda name: 
         "previous": {"label": previous_period.label, **previous},
         "change": _change(platform, previous["platform"]),
         "merchants": _scorecards(acc),
+        # Training due in the quarter and completed by the snapshot (M3.7, M4.2, C6).
+        "training": completion_figures(now=as_of, due_from=period.start, due_until=period.end),
     }
 
 

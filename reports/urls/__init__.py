@@ -1,6 +1,12 @@
 """Reports pages, one module per capability."""
 
-from reports.urls import dashboards, risk, snapshots
+from reports.urls import assessment, dashboards, risk, snapshots, traceability
 
 app_name = "reports"
-urlpatterns = [*risk.urlpatterns, *snapshots.urlpatterns, *dashboards.urlpatterns]
+urlpatterns = [
+    *risk.urlpatterns,
+    *snapshots.urlpatterns,
+    *dashboards.urlpatterns,
+    *traceability.urlpatterns,
+    *assessment.urlpatterns,
+]

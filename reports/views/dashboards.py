@@ -8,6 +8,7 @@ from django import forms
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Category
@@ -97,6 +98,19 @@ def _top_risk(category: Category | None) -> list[dict]:
     return risk.top_risk(category=category, limit=10)
 
 
+def _training(category: Category | None) -> dict:
+    """Training completion now (per programme, category, risk tier), from the merchants app."""
+    from merchants.services import completion_figures
+
+    data = completion_figures(category_ids=_scope(category))
+    tiers = {"high": _("High"), "medium": _("Medium"), "low": _("Low"), "": _("Not scored")}
+    for row in data["tiers"]:
+        row["label"] = tiers.get(row["tier"], row["tier"])
+    for row in data["categories"]:
+        row["label"] = row["name_zh"] if get_language() == "zh-hans" else row["name_en"]
+    return data
+
+
 def _scope(category: Category | None) -> list[int] | None:
     return None if category is None else figures.category_subtree(category.pk)
 
@@ -135,6 +149,7 @@ def index(request):
                 for kind in figures.FIGURES
             ],
             "top_risk": _top_risk(category),
+            "training": _training(category),
         },
     )
 

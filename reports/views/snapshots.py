@@ -120,6 +120,9 @@ def page_figures(snapshot: Snapshot, *, audience: str) -> dict:
         "definitions": rendering.definitions(),
     }
     if audience == rendering.STAFF:
+        from django.utils.translation import get_language
+
+        context["training_tables"] = rendering.training_tables(figures, get_language())
         context["scorecard_labels"] = [labels[k] for k in SCORECARD_KEYS]
         context["scorecards"] = [
             {

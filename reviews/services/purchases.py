@@ -25,6 +25,7 @@ from core.audit import SYSTEM
 from core.exceptions import DomainError
 from core.models import Decision
 from products.models import Product
+from products.services import create_lots, lot_reused_error, lots_for_numbers
 from reviews import identity
 from reviews.models import Purchase
 from reviews.services.tokens import new_token
@@ -32,7 +33,7 @@ from reviews.services.tokens import new_token
 MAX_BATCH = 100_000
 # Storefront clocks may run a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=5)
-UPSERT_FIELDS = ["consumer", "product", "merchant", "quantity", "paid_at", "delivered_at"]
+UPSERT_FIELDS = ["consumer", "product", "merchant", "lot", "quantity", "paid_at", "delivered_at"]
 # Once a line has a review or rating, who bought what from whom is fixed.
 FROZEN_FIELDS = ("consumer", "product_id", "merchant_id")
 
@@ -62,6 +63,7 @@ class _Row:
     index: int
     order_number: str = ""
     line: int | None = None
+    lot_number: str = ""
     values: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
 
@@ -134,6 +136,15 @@ def _parse(index: int, raw, now: datetime) -> _Row:
     quantity = _positive_int(row, raw, "quantity")
     paid_at = _moment(row, raw, "paid_at", required=True)
     delivered_at = _moment(row, raw, "delivered_at", required=False)
+    lot = raw.get("lot")
+    if lot in (None, ""):
+        row.lot_number = ""
+    elif not isinstance(lot, str) or not lot.strip():
+        row.error("lot", _("The lot number must be text."))
+    elif len(lot.strip()) > 64:
+        row.error("lot", _("At most %(n)d characters.") % {"n": 64})
+    else:
+        row.lot_number = lot.strip()
     if paid_at and paid_at > now + CLOCK_SKEW:
         row.error("paid_at", _("Cannot be in the future."))
     if delivered_at:
@@ -145,6 +156,7 @@ def _parse(index: int, raw, now: datetime) -> _Row:
         "consumer": consumer,
         "product_id": product_id,
         "merchant_id": merchant_id,
+        "lot_id": None,
         "quantity": quantity,
         "paid_at": paid_at,
         "delivered_at": delivered_at,
@@ -159,8 +171,8 @@ def _existing_lines(rows: list[_Row]) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT p.order_number, p.line, p.consumer, p.product_id, p.merchant_id, p.quantity,
-                   p.paid_at, p.delivered_at, p.id,
+            SELECT p.order_number, p.line, p.consumer, p.product_id, p.merchant_id, p.lot_id,
+                   p.quantity, p.paid_at, p.delivered_at, p.id,
                    EXISTS (SELECT 1 FROM reviews_productreview r WHERE r.purchase_id = p.id)
                    OR EXISTS (SELECT 1 FROM reviews_servicerating s WHERE s.purchase_id = p.id)
             FROM reviews_purchase p
@@ -173,13 +185,14 @@ def _existing_lines(rows: list[_Row]) -> dict:
             "consumer",
             "product_id",
             "merchant_id",
+            "lot_id",
             "quantity",
             "paid_at",
             "delivered_at",
             "id",
         ]
         return {
-            (rec[0], rec[1]): (dict(zip(columns, rec[2:9], strict=True)), rec[9])
+            (rec[0], rec[1]): (dict(zip(columns, rec[2:10], strict=True)), rec[10])
             for rec in cursor.fetchall()
         }
 
@@ -202,6 +215,7 @@ def _check_against_database(rows: list[_Row]) -> dict:
                 _("Product %(id)s is not sold by merchant %(merchant)s.")
                 % {"id": product_id, "merchant": merchant_id},
             )
+    _resolve_lots(rows)
     existing = _existing_lines([r for r in rows if not r.errors])
     for row in rows:
         if row.errors or row.key not in existing:
@@ -218,6 +232,49 @@ def _check_against_database(rows: list[_Row]) -> dict:
         elif reviewed and stored["delivered_at"] and row.values["delivered_at"] is None:
             row.error("delivered_at", _("This reviewed line was delivered; it cannot be undone."))
     return existing
+
+
+def _resolve_lots(rows: list[_Row]) -> None:
+    """Lot numbers name a lot of the row's product within its merchant: found or created
+    set-based (one lookup, one insert of the new ones). A number already used for another
+    product, in the database or earlier in the batch, is an error of that row."""
+    wanted: dict[tuple[int, str], tuple[int, _Row]] = {}
+    for row in rows:
+        if row.errors or not row.lot_number:
+            continue
+        key = (row.values["merchant_id"], row.lot_number)
+        product_id = row.values["product_id"]
+        first = wanted.setdefault(key, (product_id, row))
+        if first[0] != product_id:
+            row.error(
+                "lot",
+                _("Lot number %(lot)s is given for product %(other)s in row %(row)d.")
+                % {"lot": row.lot_number, "other": first[0], "row": first[1].index},
+            )
+    if not wanted:
+        return
+    stored = lots_for_numbers(set(wanted))
+    reused = {
+        key for key, (product, _r) in wanted.items() if key in stored and stored[key][1] != product
+    }
+    if reused:
+        titles = dict(
+            Product.objects.filter(pk__in={stored[key][1] for key in reused}).values_list(
+                "pk", "title"
+            )
+        )
+        for row in rows:
+            key = (row.values.get("merchant_id"), row.lot_number)
+            if key in reused and not row.errors:
+                row.error("lot", lot_reused_error(key[1], titles.get(stored[key][1])))
+    if any(row.errors for row in rows):
+        return
+    missing = {key: product for key, (product, _r) in wanted.items() if key not in stored}
+    if missing:
+        stored.update(create_lots(missing))
+    for row in rows:
+        if row.lot_number:
+            row.values["lot_id"] = stored[(row.values["merchant_id"], row.lot_number)][0]
 
 
 def _report(row: _Row) -> dict:

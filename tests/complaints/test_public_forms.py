@@ -105,15 +105,77 @@ def test_excluded_categories_have_no_no_reason_return_but_keep_exchange_and_repa
     fresh_food = CategoryFactory(name_en="Fresh food", excluded_from_no_reason_return=True)
     product = ProductFactory(category=fresh_food)
     at = datetime(2026, 11, 3, 10, tzinfo=SHANGHAI)
+    no_reason = {"complaint_type": Case.ComplaintType.NOT_AS_DESCRIBED}
     with time_machine.travel(at, tick=False):
-        response = client.post(NEW, {**complaint(product), "check": "1"})
+        response = client.post(NEW, {**complaint(product, **no_reason), "check": "1"})
         html = response.content.decode()
-        refused = client.post(NEW, complaint(product, desired_remedy="return"))
+        refused = client.post(NEW, complaint(product, desired_remedy="return", **no_reason))
     shown = verdicts(html)
     assert shown["return"] is False and shown["refund"] is False
     assert shown["exchange"] is True and shown["repair"] is True
     assert "excluded from the 7-day no-reason return" in html
     assert refused.status_code == 200 and not Case.objects.exists()
+
+
+def test_a_quality_defect_gives_return_and_refund_in_an_excluded_category(client):
+    fresh_food = CategoryFactory(name_en="Fresh food", excluded_from_no_reason_return=True)
+    product = ProductFactory(category=fresh_food)
+    with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=SHANGHAI), tick=False):
+        html = client.post(NEW, {**complaint(product), "check": "1"}).content.decode()
+        filed = client.post(NEW, complaint(product, desired_remedy="refund"))
+    assert verdicts(html)["return"] is True and verdicts(html)["refund"] is True
+    assert "whatever the category" in html
+    assert filed.status_code == 302
+    assert Case.objects.get().desired_remedy == "refund"
+
+
+def test_sub_categories_inherit_the_exclusion_unless_they_override_it(client):
+    food = CategoryFactory(name_en="Food", excluded_from_no_reason_return=True)
+    fruit = CategoryFactory(name_en="Fruit", parent=food)
+    dried = CategoryFactory(name_en="Dried fruit", parent=fruit, no_reason_return_overrides=True)
+    no_reason = {"complaint_type": Case.ComplaintType.NOT_AS_DESCRIBED}
+    with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=SHANGHAI), tick=False):
+        inherited = client.get(REMEDIES, complaint(ProductFactory(category=fruit), **no_reason))
+        overridden = client.get(REMEDIES, complaint(ProductFactory(category=dried), **no_reason))
+    assert verdicts(inherited.content.decode())["return"] is False
+    assert verdicts(overridden.content.decode())["return"] is True
+
+
+def test_the_opened_question_is_asked_only_where_it_matters_and_decides(client):
+    music = CategoryFactory(
+        name_en="Music", excluded_from_no_reason_return=True, no_reason_return_opened_only=True
+    )
+    album = ProductFactory(category=music)
+    kettle = ProductFactory()
+    no_reason = {"complaint_type": Case.ComplaintType.NOT_AS_DESCRIBED}
+    with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=SHANGHAI), tick=False):
+        asked = client.post(NEW, {**complaint(album, **no_reason), "check": "1"})
+        not_asked = client.post(NEW, {**complaint(kettle, **no_reason), "check": "1"})
+        opened = client.post(
+            NEW, complaint(album, goods_opened="opened", desired_remedy="return", **no_reason)
+        )
+        sealed = client.post(
+            NEW, complaint(album, goods_opened="sealed", desired_remedy="return", **no_reason)
+        )
+    assert re.search(r"<p data-opened-question>", asked.content.decode())
+    assert re.search(r"<p data-opened-question hidden>", not_asked.content.decode())
+    assert 'data-opened-matters="yes"' in asked.content.decode()
+    assert opened.status_code == 200 and "opened digital or audio-video" in opened.content.decode()
+    assert sealed.status_code == 302
+    assert Case.objects.get().goods_opened is False
+
+
+def test_windows_come_from_the_versioned_policy(client, product):
+    from core import policies
+
+    with time_machine.travel(datetime(2026, 10, 1, tzinfo=SHANGHAI), tick=False):
+        policies.publish("complaints.remedy_windows", value={"exchange_days": 20})
+    no_reason = {"complaint_type": Case.ComplaintType.NOT_AS_DESCRIBED}
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=SHANGHAI), tick=False):
+        html = client.get(REMEDIES, complaint(product, **no_reason)).content.decode()
+    assert verdicts(html)["exchange"] is True
+    assert "20-day window, open until 2026-11-21" in html
+    assert "20-day exchange" in html
 
 
 def test_delivery_problems_offer_compensation_or_reshipment_only(client, product):
@@ -252,14 +314,14 @@ def test_a_service_refusal_after_the_files_were_stored_leaves_nothing_behind(
 ):
     """The engine refuses (here: its own remedy re-check) after the attachments were
     written: the transaction rolls the rows back and the written files are removed."""
-    from complaints import services
+    from complaints.services import intake
 
     def refuse(*args, **kwargs):
         from core.exceptions import DomainError
 
         raise DomainError("refused by the engine")
 
-    monkeypatch.setattr(services, "open_case", refuse)
+    monkeypatch.setattr(intake, "open_case", refuse)
     response = client.post(NEW, {**complaint(product), "attachment_1": files.png()})
     assert response.status_code == 200
     assert "refused by the engine" in response.content.decode()

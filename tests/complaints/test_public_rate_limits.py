@@ -74,8 +74,45 @@ def test_the_429_page_is_translated(settings):
 
 
 def test_replies_through_a_link_are_limited_too(client, settings, merchant_a):
-    settings.COMPLAINTS_RATE_PER_IP = "2/h"
+    settings.COMPLAINTS_FOLLOWUP_RATE_PER_IP = "2/h"
     case = CaseFactory(merchant=merchant_a)
     url = reverse("complaints:case-reply", args=[case.tracking_token])
     codes = [client.post(url, {"text": f"msg {i}"}).status_code for i in range(3)]
     assert codes == [302, 302, 429]
+
+
+def test_replies_and_ratings_do_not_spend_the_new_filing_budget(client, settings, merchant_a):
+    settings.COMPLAINTS_RATE_PER_IP = "1/h"
+    assert settings.COMPLAINTS_FOLLOWUP_RATE_PER_IP == "60/h"
+    case = CaseFactory(merchant=merchant_a)
+    url = reverse("complaints:case-reply", args=[case.tracking_token])
+    codes = [client.post(url, {"text": f"msg {i}"}).status_code for i in range(4)]
+    assert codes == [302, 302, 302, 302]
+    # The new-filing budget of the same address is still whole.
+    assert post(client, ProductFactory(), "first@example.test").status_code == 302
+
+
+def test_a_refused_reply_keeps_the_text_and_says_when_to_retry(client, settings, merchant_a):
+    settings.COMPLAINTS_FOLLOWUP_RATE_PER_CASE = "1/h"
+    client.cookies["django_language"] = "en"
+    case = CaseFactory(merchant=merchant_a)
+    url = reverse("complaints:case-reply", args=[case.tracking_token])
+    assert client.post(url, {"text": "first"}).status_code == 302
+    refused = client.post(url, {"text": "The parcel was opened before delivery."})
+    body = refused.content.decode()
+    assert refused.status_code == 429
+    assert "Nothing was sent" in body and "send it again after" in body
+    assert "The parcel was opened before delivery.</textarea>" in body
+    assert case.messages.filter(text__contains="opened before").count() == 0
+
+
+def test_a_refused_filing_keeps_what_was_typed(client, settings):
+    settings.COMPLAINTS_RATE_PER_IP = "1/h"
+    client.cookies["django_language"] = "en"
+    product = ProductFactory()
+    post(client, product, "one@example.test")
+    refused = post(client, product, "two@example.test")
+    body = refused.content.decode()
+    assert refused.status_code == 429
+    assert 'value="two@example.test"' in body and "Again.</textarea>" in body
+    assert "minutes)" in body

@@ -37,7 +37,7 @@ def verdict(remedy, day, complaint_type="quality_defect", excluded=False):
 )
 def test_windows_close_after_their_last_day(remedy, last_open_day):
     assert verdict(remedy, last_open_day).eligible
-    assert verdict(remedy, last_open_day).reason == "within_window"
+    assert verdict(remedy, last_open_day, "not_as_described").reason == "within_window"
     closed = verdict(remedy, last_open_day + 1)
     assert not closed.eligible and closed.reason == "window_passed"
     assert closed.last_day == date(2026, 11, 1) + timedelta(days=last_open_day)
@@ -48,8 +48,11 @@ def test_the_repair_window_ends_on_1_december():
 
 
 def test_excluded_categories_have_no_no_reason_return_but_keep_exchange_and_repair():
-    assert verdict("return", 1, excluded=True).reason == "excluded_category"
-    assert not verdict("refund", 1, excluded=True).eligible
+    no_reason = "not_as_described"
+    assert verdict("return", 1, no_reason, excluded=True).reason == "excluded_category"
+    assert not verdict("refund", 1, no_reason, excluded=True).eligible
+    # A quality defect still gives return and refund in an excluded category.
+    assert verdict("return", 1, excluded=True).reason == "defect_window"
     assert verdict("exchange", 1, excluded=True).eligible
     assert verdict("repair", 1, excluded=True).eligible
 
@@ -82,6 +85,7 @@ def test_filing_with_a_remedy_no_longer_open_is_refused(merchant_a):
         with pytest.raises(DomainError, match="excluded"):
             CaseFactory(
                 merchant=merchant_a,
+                complaint_type="not_as_described",
                 product=perishable,
                 desired_remedy="return",
                 delivered_at=DELIVERED + timedelta(days=5),  # day 3: inside the window

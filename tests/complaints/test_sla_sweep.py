@@ -161,7 +161,9 @@ def test_merchant_answer_deadline_alerts_and_escalates(agent):
         sweep()
     suffix = f"case:{case.pk}:{case.policy_id}:1"
     assert set(
-        Alert.objects.filter(key__contains="merchant_answer").values_list("key", flat=True)
+        Alert.objects.filter(key__startswith="sla_", key__contains="merchant_answer").values_list(
+            "key", flat=True
+        )
     ) == {
         f"sla_at_risk:merchant_answer:{suffix}",
         f"sla_breached:merchant_answer:{suffix}",

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import Case, Priority, SLAClock
-from config.celery import app
+from config.celery import QUEUES, app
 from core.models import Alert, Decision
 from tests.factories.complaints import CaseFactory
 from tests.worker import database_url
@@ -43,6 +43,8 @@ def _start_worker(concurrency: int, log: Path) -> subprocess.Popen:
             "-A",
             "config",
             "worker",
+            "--queues",
+            ",".join(QUEUES),
             "-P",
             "prefork",
             "-c",

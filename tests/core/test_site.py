@@ -48,8 +48,11 @@ def test_api_requires_authentication_and_schema_is_served(client, db):
 
 
 @pytest.mark.external
-def test_health_reports_database_redis_and_missing_worker(client, db):
-    response = client.get("/health/", HTTP_ACCEPT="application/json")
+def test_health_reports_database_redis_and_missing_worker(client, db, settings):
+    settings.HEALTH_TOKEN = "ops-token"  # details only for staff or the token's holder
+    response = client.get(
+        "/health/", HTTP_ACCEPT="application/json", HTTP_X_HEALTH_TOKEN="ops-token"
+    )
     body = response.json()
     assert any("Database" in k for k in body) and any("Cache" in k for k in body)
     # No Celery worker runs in this test: the check must say so with a 503.

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from tests.e2e.accessibility import watch
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -81,14 +83,16 @@ def _launch(sync_playwright):
 
 @pytest.fixture
 def make_page(browser, live_server, request):
-    """make_page(language) -> a page in a fresh context whose language cookie is set."""
+    """make_page(language, phone=False) -> a page in a fresh context whose language cookie
+    is set (phone: a 390x844 touch viewport)."""
     contexts = []
 
-    def make(language="en"):
+    def make(language="en", phone=False):
         context = browser.new_context(
             base_url=live_server.url,
             locale="zh-CN" if language == "zh-hans" else "en-US",
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+            is_mobile=phone,
         )
         context.add_cookies(
             [{"name": "django_language", "value": language, "url": live_server.url}]
@@ -97,6 +101,7 @@ def make_page(browser, live_server, request):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        watch(page)  # axe-core on every page the journey loads
         contexts.append((context, page))
         return page
 
@@ -111,6 +116,9 @@ def make_page(browser, live_server, request):
             except Exception as exc:  # a screenshot must never mask the real failure
                 print(f"screenshot failed: {exc}")
         context.close()
+    problems = [p for _context, page in contexts for p in getattr(page, "axe_problems", [])]
+    if problems and not (failed is not None and failed.failed):
+        pytest.fail("axe-core: serious or critical violations:\n" + "\n".join(problems))
 
 
 def translated(language: str, text: str) -> str:

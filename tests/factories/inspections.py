@@ -39,3 +39,17 @@ class InspectionPlanFactory(factory.django.DjangoModelFactory):
     period = factory.Sequence(lambda n: f"test:{n}")
     due_by = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
     reason = "Spot check"
+
+
+class LabFactory(factory.django.DjangoModelFactory):
+    """An active lab accredited for a year around today, for any category."""
+
+    class Meta:
+        model = "inspections.Lab"
+
+    name = factory.Sequence(lambda n: f"Lab {n}")
+    cnas_number = factory.Sequence(lambda n: f"CNAS L{1000 + n}")
+    cma_number = factory.Sequence(lambda n: f"CMA {2000 + n}")
+    scope_methods = factory.LazyFunction(lambda: ["GB 5009.12", "GB/T 191"])
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=180))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))

@@ -168,7 +168,11 @@ def children(pid: int) -> list[int]:
 
 
 def celery(kind: str, env: dict, log: Path, *extra: str) -> subprocess.Popen:
-    args = [sys.executable, "-m", "celery", "-A", "config", kind, "--loglevel=INFO", *extra]
+    from config.celery import QUEUES
+
+    queues = ["--queues", ",".join(QUEUES)] if kind == "worker" else []
+    args = [sys.executable, "-m", "celery", "-A", "config", kind, "--loglevel=INFO", *queues]
+    args += extra
     return spawn(args, env, log)
 
 

@@ -16,9 +16,17 @@ from django.conf import settings
 from tests.faults.processes import PrivatePostgres, celery, free_port, spawn, stop, wait_for
 
 
+HEALTH_TOKEN = "outage-probe"
+
+
 def _health(port: int) -> int:
+    # The orchestrator's probe carries the token: anonymous callers get a status cached for
+    # HEALTH_CACHE_SECONDS, which would hide the outage for a few seconds.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/health/", headers={"X-Health-Token": HEALTH_TOKEN}
+    )
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -33,6 +41,7 @@ def test_health_answers_503_while_postgres_is_down_and_recovers_without_a_restar
         "CELERY_BROKER_KEY_PREFIX": f"faults-{uuid.uuid4().hex[:10]}:",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DB_CONN_MAX_AGE": "60",  # persistent connections: the broken one must be replaced
+        "HEALTH_TOKEN": HEALTH_TOKEN,
     }
     log = tmp_path / "server.log"
     worker = celery("worker", env, log, "-c", "1", "--without-gossip", "--without-mingle")

@@ -137,4 +137,4 @@ def worker_idle(app, prefix) -> bool:
     from django.conf import settings
 
     with redis.Redis.from_url(settings.REDIS_URL) as client:
-        return client.llen(f"{prefix}celery") == 0
+        return client.llen(f"{prefix}sla") == 0

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import Upload
 from merchants import services
-from merchants.models import Application, Document, Merchant
+from merchants.models import Application, Document, Membership, Merchant
 from tests import files
 from tests.factories.core import CategoryFactory, UserFactory
 from tests.factories.merchants import (
@@ -201,14 +201,23 @@ def test_review_queue_is_oldest_first(client, role_user):
     assert text.index(first[1].legal_name) < text.index(second[1].legal_name)
 
 
-def test_owner_adds_staff_on_the_team_page_and_staff_cannot(client, merchant_a, owner_a):
+def test_owner_invites_staff_on_the_team_page_and_staff_cannot(client, merchant_a, owner_a):
     colleague = UserFactory(username="colleague")
     c = _in(client, owner_a)
-    response = c.post("/merchant/team/", {"username": "nobody-here"})
-    assert "No account with this user name" in response.content.decode()
-    assert c.post("/merchant/team/", {"username": "colleague"}).status_code == 302
+    assert c.post("/merchant/team/", {"identifier": "colleague"}).status_code == 302
+    # Nobody joins without accepting.
+    assert not Membership.objects.filter(user=colleague).exists()
+    invitee = _in(client, colleague)
+    page = invitee.get("/merchant/invitations/")
+    assert merchant_a.legal_name in page.content.decode()
+    invitation = colleague.team_invitations.get()
+    assert (
+        invitee.post(f"/merchant/invitations/{invitation.pk}/", {"decision": "accept"}).status_code
+        == 302
+    )
+    colleague.refresh_from_db()
     assert colleague.membership.merchant == merchant_a
     UserFactory(username="another")
-    response = _in(client, colleague).post("/merchant/team/", {"username": "another"})
-    assert "Add a staff member" not in response.content.decode()
-    assert "Only an owner can add staff." in response.content.decode()
+    response = invitee.post("/merchant/team/", {"identifier": "another"})
+    assert "Invite a staff member" not in response.content.decode()
+    assert "Only an owner can invite team members." in response.content.decode()

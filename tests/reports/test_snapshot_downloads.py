@@ -106,3 +106,16 @@ def test_public_downloads_leave_out_scorecards_and_personal_data(snapshot):
         assert MERCHANT_EMAIL not in text
         assert CONSUMER_EMAIL not in text
         assert "Complaints filed" in text
+
+
+def test_csv_neutralises_a_merchant_name_that_is_a_spreadsheet_formula(snapshot):
+    figures = services.document(snapshot)
+    evil = '=HYPERLINK("http://evil.example","x")'
+    figures["merchants"][0]["name"] = evil
+    data = render.render_csv(figures, language="en", audience="staff")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + evil in cells
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+    # Negative figures stay numbers.
+    assert "Inspection pass rate,60.0,100.0,-40.0" in data.decode("utf-8-sig")

@@ -72,6 +72,8 @@ PAGES = {
     "logout": ("", "405 405 405 405 405 405 405 405 405 pub"),
     # 503 until a Celery worker answers the health check's ping (none in most tests).
     "health": ("", "ok/503 ok/503 ok/503 ok/503 ok/503 ok/503 ok/503 ok/503 ok/503 pub"),
+    "health-live": ("", "ok ok ok ok ok ok ok ok ok pub"),
+    "health-ready": ("", "ok ok ok ok ok ok ok ok ok pub"),
     "api-root": ("", "403 ok ok ok ok ok ok ok 403"),
     "schema": ("", "ok ok ok ok ok ok ok ok ok pub"),
     "api-docs": ("", "ok ok ok ok ok ok ok ok ok pub"),
@@ -114,6 +116,35 @@ PAGES = {
     "merchants:portal-agreement": ("", "login 403 403 403 403 403 ok ok login"),
     "merchants:portal-training": ("", "login 403 403 403 403 403 ok ok login"),
     "merchants:portal-team": ("", "login 403 403 403 403 403 ok ok login"),
+    "merchants:portal-training-assignment": (
+        "pk=training_assignment",
+        "login 403 403 403 403 403 ok 404 login",
+    ),
+    "merchants:portal-training-quiz": (
+        "pk=training_assignment",
+        "login 403 403 403 403 403 redir 404 login",
+    ),
+    "merchants:portal-training-certificate": (
+        "pk=training_assignment",
+        "login 403 403 403 403 403 ok 404 login",
+    ),
+    "merchants:staff-training": ("", "login ok 403 403 403 ok 403 403 login"),
+    "merchants:staff-my-training": ("", "login ok ok ok ok ok 403 403 login"),
+    "merchants:staff-my-training-assignment": (
+        "pk=training_assignment",
+        "login 404 404 404 404 404 403 403 login",
+    ),
+    "merchants:staff-my-training-quiz": (
+        "pk=training_assignment",
+        "login 404 404 404 404 404 403 403 login",
+    ),
+    "merchants:staff-my-training-certificate": (
+        "pk=training_assignment",
+        "login 404 404 404 404 404 403 403 login",
+    ),
+    # Any signed-in non-staff account reads its own invitations (none here).
+    "merchants:portal-invitations": ("", "login 403 403 403 403 403 ok ok login"),
+    "merchants:portal-invitation-decide": ("pk=invitation", "405 405 405 405 405 405 405 405 405"),
     "merchants:standing": ("", "login 403 403 403 403 403 ok ok login"),
     "merchants:appeal-new": ("kind='entry' pk=entry", "login 403 403 403 403 403 ok 404 login"),
     "products:merchant-products": ("", "login 403 403 403 403 403 ok ok login"),
@@ -159,6 +190,7 @@ PAGES = {
     "complaints:staff-queue-scope": ("scope='mine'", "login 403 403 ok 403 ok 403 403 login"),
     "complaints:staff-bulk-assign": ("", "login 403 403 405 403 403 403 403 login"),
     "complaints:staff-case": ("pk=case", "login 403 403 ok 403 ok 403 403 login"),
+    "complaints:staff-reissue-link": ("pk=case", "login 403 403 405 403 403 403 403 login"),
     "complaints:staff-case-action": (
         "pk=case action='respond'",
         "login 403 403 404 403 404 403 403 login",
@@ -215,6 +247,28 @@ PAGES = {
     "appeal-detail": ("pk=appeal", "403 ok ok 404 404 ok ok 404 403"),
     "appeal-decide": ("pk=appeal", "403 405 405 405 405 405 405 405 403"),
     "appeal-review": ("pk=appeal", "403 405 405 405 405 405 405 405 403"),
+    "training-programme-list": ("", "403 ok ok ok ok ok 403 403 403"),
+    "training-programme-detail": ("pk=training_programme", "403 ok ok ok ok ok 403 403 403"),
+    "training-assignment-list": ("", "403 ok ok ok ok ok ok ok 403"),
+    "training-assignment-detail": (
+        "pk=training_assignment",
+        "403 ok 404 404 404 ok ok 404 403",
+    ),
+    "training-assignment-finish-modules": (
+        "pk=training_assignment",
+        "403 405 405 405 405 405 405 405 403",
+    ),
+    "training-assignment-start-quiz": (
+        "pk=training_assignment",
+        "403 405 405 405 405 405 405 405 403",
+    ),
+    "training-assignment-quiz": (
+        "pk=training_assignment",
+        "403 405 405 405 405 405 405 405 403",
+    ),
+    "training-session-list": ("", "403 ok ok ok ok ok ok ok 403"),
+    "training-session-detail": ("pk=training_session", "403 ok ok ok ok ok ok ok 403"),
+    "training-session-register": ("pk=training_session", "403 405 405 405 405 405 405 405 403"),
     "category-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "category-detail": ("pk=category", "403 ok ok ok ok ok ok ok 403"),
     "standard-list": ("", "403 ok ok ok ok ok ok ok 403"),
@@ -553,7 +607,26 @@ def _world(owner_a, owner_b, staff) -> World:
         report=QuarterlyReport.objects.get(snapshot=snapshot), by=staff["qmr"]
     )
 
+    from merchants.services import training as training_services
+    from tests.merchants.training_helpers import published
+
+    training_assignment = published(staff["mm"], title="Quality week").assignments.get(
+        merchant=owner_a.membership.merchant
+    )
+    training_services.finish_modules(training_assignment, actor=owner_a)
+    from tests.factories.merchants import TrainingSessionFactory
+
+    training_session = TrainingSessionFactory(kind="expert", is_onboarding=False, capacity=9)
+
+    invitation = merchants.invite_team_member(
+        merchant=merchant_a, actor=owner_a, identifier="alphaleak-invitee"
+    )
+
     objects = {
+        "training_assignment": training_assignment.pk,
+        "training_programme": training_assignment.programme_id,
+        "training_session": training_session.pk,
+        "invitation": invitation.pk,
         "merchant": merchant_a.pk,
         "upload": document.file.pk,
         "application": application.pk,
@@ -924,3 +997,80 @@ def test_every_admin_page_is_staff_only_and_follows_the_model_admin_permissions(
     _record("admin", cells, len(problems))
     assert not problems, "\n".join(problems)
     assert cells >= len(admin_names) * (len(ACTORS) - len(STAFF) + 1)
+
+
+# --- writes ----------------------------------------------------------------------------------
+# Every route of PAGES is also POSTed (API detail routes also DELETEd) as every actor, with an
+# empty body, inside a savepoint that is rolled back: the cell records whether the actor gets
+# past the door (a form error 200/400, a redirect after a step, a 201), and never lets one
+# actor's write change what the next one meets. Outcomes as above, plus 415/429/500 as their
+# numbers. name: (POST cells, DELETE cells or None) for: anon mm qm cs da qmr a b c.
+from tests.security.write_matrix import WRITES  # noqa: E402
+
+
+def _write_outcome(requester, actor, method, url):
+    from django.db import transaction
+
+    client = requester.clients[actor]
+    cookies = client.cookies.__class__()
+    cookies.update(client.cookies)
+    try:
+        with transaction.atomic():
+            response = getattr(client, method)(url)
+            transaction.set_rollback(True)
+    finally:
+        client.cookies = cookies  # a logout or login must not change the actor
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        path = response.headers.get("Location", "").split("?")[0]
+        return "login" if path.endswith(requester.login_urls) else "redir"
+    return OUTCOME_OF.get(status, str(status))
+
+
+def test_every_route_gives_each_actor_the_expected_outcome_for_writes(users, world, settings):
+    settings.RATELIMIT_ENABLE = False  # the limits have their own tests; here: who may write
+    requester = Requester(users)
+    admin_names = _admin_names()
+    problems, cells, seen = [], 0, set()
+    observed_rows = []
+    for name, route, _pattern in _patterns():
+        if route.startswith("admin/") or name is None or name in seen or name in admin_names:
+            continue
+        seen.add(name)
+        if name not in PAGES:
+            continue  # the GET test reports it
+        spec = PAGES[name][0]
+        methods = ["post"] + (["delete"] if name.endswith("-detail") and ":" not in name else [])
+        row = {}
+        for method in methods:
+            got_all = []
+            for actor in ACTORS:
+                url = reverse(name, kwargs=_fill(spec, world.objects, actor))
+                got_all.append(_write_outcome(requester, actor, method, url))
+                cells += 1
+            row[method] = " ".join(got_all)
+        observed_rows.append(
+            f'    "{name}": ("{row["post"]}", '
+            + (f'"{row["delete"]}"' if "delete" in row else "None")
+            + "),\n"
+        )
+        if name not in WRITES:
+            problems.append(f"no WRITES entry for {name!r}: {observed_rows[-1].strip()}")
+            continue
+        want_post, want_delete = WRITES[name]
+        for method, want in (("post", want_post), ("delete", want_delete)):
+            if method not in row:
+                continue
+            if want is None:
+                problems.append(f"{name}: DELETE cells missing, observed {row[method]}")
+                continue
+            for actor, got, expected in zip(ACTORS, row[method].split(), want.split(), strict=True):
+                if got not in expected.split("/"):
+                    problems.append(
+                        f"{name} {method.upper()} as {actor}: gave {got}, the table says {expected}"
+                    )
+    if OBSERVED is not None:
+        OBSERVED.write("# writes\n" + "".join(observed_rows))
+    problems += [f"WRITES has {n!r}, which is no longer a URL name" for n in set(WRITES) - seen]
+    _record("writes", cells, len(problems))
+    assert not problems, "\n".join(problems)

@@ -10,6 +10,7 @@
     "merchant",
     "product",
     "complaint_type",
+    "goods_opened",
     "consumer_email",
     "consumer_phone",
   ];
@@ -35,6 +36,10 @@
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("remedies");
         var current = document.getElementById("remedies");
         if (fresh && current) current.replaceWith(fresh);
+        var question = form.querySelector("[data-opened-question]");
+        if (fresh && question) {
+          question.hidden = fresh.getAttribute("data-opened-matters") !== "yes";
+        }
       })
       .catch(function () {});
   }

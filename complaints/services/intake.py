@@ -1,0 +1,289 @@
+"""Opening a case: the tracking token, validation, the pinned policy and clocks, filing with
+files, and the mailbox triage."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    Case,
+    CaseKind,
+    CaseMessage,
+    CaseStatus,
+    Priority,
+)
+from complaints.services.assignment import assign
+from complaints.services.clocks import sync_clocks
+from complaints.services.common import _Enqueue, _post, _target
+from complaints.services.eligibility import explain, remedy_eligibility
+from complaints.services.files import with_stored_files
+from complaints.services.policies import policy_in_force
+from core.audit import record_decision
+from core.exceptions import DomainError
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def case_for_token(token: str, *, now=None) -> Case | None:
+    """The case a consumer's tracking link opens, or None: a bad token, or a link that
+    expired (COMPLAINTS_LINK_DAYS_AFTER_CLOSE days after the case closed). Only the hash is
+    stored, so a database leak reveals no working link."""
+    if not token or len(token) > 100:
+        return None
+    case = Case.objects.filter(tracking_token_hash=hash_token(token)).first()
+    if case is None or case.closed_at is None:
+        return case
+    expires = case.closed_at + timedelta(days=settings.COMPLAINTS_LINK_DAYS_AFTER_CLOSE)
+    return None if (now or timezone.now()) > expires else case
+
+
+def _next_case_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('complaints_case', 'id'))")
+        return cursor.fetchone()[0]
+
+
+def _validate_new_case(*, kind, merchant, product, complaint_type, delivered_at, now, **fields):
+    if kind not in CaseKind.values:
+        raise DomainError(_("Unknown case kind."))
+    if product is not None and product.merchant_id != merchant.pk:
+        raise DomainError(_("This product is not sold by this merchant."))
+    if not (fields["consumer_email"] or fields["consumer_phone"]):
+        raise DomainError(_("Give an email address or a phone number so we can reach you."))
+    if not fields["description"].strip():
+        raise DomainError(_("Describe what happened."))
+    if delivered_at is not None and delivered_at > now:
+        raise DomainError(_("The delivery date cannot be in the future."))
+    if kind == CaseKind.COMPLAINT:
+        if complaint_type not in Case.ComplaintType.values:
+            raise DomainError(_("Choose what the complaint is about."))
+        remedy = fields["desired_remedy"]
+        if remedy and remedy not in Case.Remedy.values:
+            raise DomainError(_("Unknown remedy."))
+        if remedy:
+            verdict = remedy_eligibility(
+                remedy, complaint_type=complaint_type, product=product, delivered_at=delivered_at
+            )
+            if not verdict.eligible:
+                raise DomainError(
+                    _("%(remedy)s is not available for this purchase: %(why)s")
+                    % {"remedy": Case.Remedy(remedy).label, "why": explain(verdict)}
+                )
+    elif product is None or not fields["advertised_claim"].strip():
+        raise DomainError(_("A false-advertising report needs the product and the claim."))
+
+
+@transaction.atomic
+def open_case(
+    *,
+    kind: str = CaseKind.COMPLAINT,
+    merchant,
+    consumer_name: str,
+    description: str,
+    channel: str = Case.Channel.WEB,
+    consumer_email: str = "",
+    consumer_phone: str = "",
+    product=None,
+    order_number: str = "",
+    delivered_at: datetime | None = None,
+    complaint_type: str = "",
+    desired_remedy: str = "",
+    advertised_claim: str = "",
+    claim_seen_at: str = "",
+    priority: int = Priority.NORMAL,
+    attachments=(),
+    by=None,
+    auto_assign: str | None = None,
+    received_at: datetime | None = None,
+) -> Case:
+    """File a case: pin the SLA policy in force, store both deadlines and their at-risk
+    instants, and hand out a tracking token (on `case.tracking_token`, never stored).
+
+    `received_at`: when staff record a phone call or an email later, the clocks start when
+    the consumer reached us, not when it was typed in."""
+    now = timezone.now()
+    if received_at is not None:
+        if received_at > now:
+            raise DomainError(_("The time the case was received cannot be in the future."))
+        now = received_at
+    fields = {
+        "consumer_email": consumer_email.strip(),
+        "consumer_phone": consumer_phone.strip(),
+        "description": description,
+        "desired_remedy": desired_remedy,
+        "advertised_claim": advertised_claim,
+    }
+    _validate_new_case(
+        kind=kind,
+        merchant=merchant,
+        product=product,
+        complaint_type=complaint_type,
+        delivered_at=delivered_at,
+        now=now,
+        **fields,
+    )
+    if channel not in Case.Channel.values:
+        raise DomainError(_("Unknown channel."))
+    if kind == CaseKind.AD_REPORT:
+        complaint_type = desired_remedy = ""
+    policy = policy_in_force(kind=kind, priority=priority, at=now)
+    response = _target(policy, now, policy.first_response_hours)
+    resolution = _target(policy, now, policy.resolution_hours)
+    token = secrets.token_urlsafe(32)
+    case_id = _next_case_id()
+    case = Case.objects.create(
+        id=case_id,
+        kind=kind,
+        reference=f"{'C' if kind == CaseKind.COMPLAINT else 'R'}{now:%Y%m%d}-{case_id:06d}",
+        channel=channel,
+        priority=priority,
+        consumer_name=consumer_name.strip(),
+        order_number=order_number.strip(),
+        delivered_at=delivered_at,
+        merchant=merchant,
+        product=product,
+        complaint_type=complaint_type,
+        claim_seen_at=claim_seen_at.strip(),
+        policy=policy,
+        response_due_at=response.due_at,
+        response_at_risk_at=response.at_risk_at,
+        resolution_due_at=resolution.due_at,
+        resolution_at_risk_at=resolution.at_risk_at,
+        tracking_token_hash=hash_token(token),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_at=now,
+        **fields,
+    )
+    _post(case, CaseMessage.Author.CONSUMER, description, attachments=attachments)
+    record_decision(
+        case,
+        action="open",
+        to_state=CaseStatus.NEW,
+        actor=by,
+        actor_label="" if by else "consumer",
+        data={"channel": channel, "policy": policy.pk, "policy_version": policy.version},
+    )
+    sync_clocks(case)
+    if auto_assign:
+        case = assign(case=case, strategy=auto_assign)
+    case.tracking_token = token
+    return case
+
+
+def purchase_for_filer(*, order_number: str, contacts=(), trusted: bool = False):
+    """The purchase behind an order number, when the person filing may rely on it.
+
+    A consumer on the public form only gets the stored purchase (its delivered-at, product
+    and merchant) when one of the contacts they typed is the purchase's consumer: otherwise
+    anyone could read a stranger's delivery date off the remedy list by guessing order
+    numbers. Staff recording a call or an email (`trusted`) match on the order alone."""
+    from reviews.identity import normalize
+    from reviews.selectors import purchase_for_order
+
+    order_number = (order_number or "").strip()
+    if not order_number:
+        return None
+    purchase = purchase_for_order(order_number)
+    if purchase is None or trusted:
+        return purchase
+    given = {normalize(c) for c in contacts if c and c.strip()}
+    return purchase if purchase.consumer in given else None
+
+
+def file_case(*, files=(), by=None, **fields) -> Case:
+    """open_case with uploaded files: the files are checked and stored and the case opened
+    in one transaction; when anything is refused nothing stays behind (rows roll back, the
+    files already written are removed)."""
+
+    def open_with(stored):
+        case = open_case(attachments=stored, by=by, **fields)
+        if fields.get("channel", Case.Channel.WEB) != Case.Channel.WEB:
+            # The consumer did not see the form: mail them their tracking link.
+            mail_tracking_link(case)
+        return case
+
+    return with_stored_files(files, by=by, then=open_with)
+
+
+def mail_tracking_link(case: Case) -> None:
+    """After commit, mail the consumer the link of a case just opened for them (the token
+    is only known right after open_case)."""
+    if case.consumer_email and getattr(case, "tracking_token", None):
+        transaction.on_commit(_Enqueue("send_tracking_link", (case.pk, case.tracking_token)))
+
+
+def _locked_mail(mail):
+    from complaints.models import InboundMail
+
+    mail = InboundMail.objects.select_for_update().get(pk=mail.pk)
+    if mail.status != InboundMail.Status.NEEDS_TRIAGE:
+        raise DomainError(
+            _("This email has already been handled (%(status)s).")
+            % {"status": mail.get_status_display()}
+        )
+    return mail
+
+
+@transaction.atomic
+def open_case_from_mail(*, mail, by, **fields) -> Case:
+    """Consumer Service makes a case of an email the ingestion could not match. The clocks
+    start when the email arrived; its stored attachments go with the case."""
+    from complaints.models import InboundMail
+
+    mail = _locked_mail(mail)
+    fields.setdefault("consumer_email", mail.from_address)
+    case = open_case(
+        channel=Case.Channel.EMAIL,
+        received_at=mail.received_at,
+        attachments=list(mail.attachments.all()),
+        by=by,
+        **fields,
+    )
+    mail.status = InboundMail.Status.CASE_OPENED
+    mail.case = case
+    mail.triaged_by = by if getattr(by, "is_authenticated", False) else None
+    mail.triaged_at = timezone.now()
+    mail.save(update_fields=["status", "case", "triaged_by", "triaged_at"])
+    record_decision(
+        mail,
+        action="open_case",
+        from_state=InboundMail.Status.NEEDS_TRIAGE,
+        to_state=InboundMail.Status.CASE_OPENED,
+        actor=by,
+        data={"case": case.pk},
+    )
+    mail_tracking_link(case)
+    return case
+
+
+@transaction.atomic
+def dismiss_mail(*, mail, by, reason: str):
+    """Spam, an auto-reply, nothing to act on: closed with the reason, kept for the audit."""
+    from complaints.models import InboundMail
+
+    if not reason.strip():
+        raise DomainError(_("Say why this email needs no case."))
+    mail = _locked_mail(mail)
+    mail.status = InboundMail.Status.DISMISSED
+    mail.dismiss_reason = reason.strip()
+    mail.triaged_by = by if getattr(by, "is_authenticated", False) else None
+    mail.triaged_at = timezone.now()
+    mail.save(update_fields=["status", "dismiss_reason", "triaged_by", "triaged_at"])
+    record_decision(
+        mail,
+        action="dismiss",
+        from_state=InboundMail.Status.NEEDS_TRIAGE,
+        to_state=InboundMail.Status.DISMISSED,
+        actor=by,
+        reason=reason,
+    )
+    return mail

@@ -1,0 +1,75 @@
+"""Public quality record pages (no sign-in, no personal data, cached) and the merchant's
+lot list with a QR code per lot."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
+
+from core.web import allowed_if
+from inspections import quality_record
+from merchants.selectors import merchant_of
+from products.models import Lot, Product
+
+merchant_required = allowed_if(lambda user: merchant_of(user) is not None)
+
+
+def _cached(request, kind, ident, build):
+    key = quality_record.cache_key(kind, ident, get_language() or "zh-hans")
+    html = quality_record.cache.get(key)
+    if html is None:
+        html = build().content
+        quality_record.cache.set(key, html, quality_record.CACHE_SECONDS)
+    return HttpResponse(html)
+
+
+@cache_control(public=True, max_age=60)
+def public_product(request, pk):
+    def build():
+        product = get_object_or_404(
+            Product.objects.select_related("merchant", "category", "supplier"), pk=pk
+        )
+        return render(
+            request,
+            "inspections/public/record.html",
+            quality_record.record_for_product(product),
+        )
+
+    return _cached(request, "product", int(pk), build)
+
+
+@cache_control(public=True, max_age=60)
+def public_lot(request, code):
+    code = (code or "").strip().upper()[:24]
+
+    def build():
+        lot = get_object_or_404(
+            Lot.objects.select_related(
+                "product__merchant", "product__category", "product__supplier", "supplier"
+            ),
+            code=code,
+        )
+        return render(request, "inspections/public/record.html", quality_record.record_for_lot(lot))
+
+    return _cached(request, "lot", code, build)
+
+
+@merchant_required
+def merchant_lots(request):
+    lots = (
+        Lot.objects.filter(merchant=merchant_of(request.user))
+        .select_related("product", "supplier")
+        .order_by("-created_at")[:500]
+    )
+    return render(request, "inspections/public/merchant_lots.html", {"lots": lots})
+
+
+@merchant_required
+def merchant_lot_qr(request, pk):
+    lot = get_object_or_404(Lot, pk=pk, merchant=merchant_of(request.user))
+    url = settings.SITE_URL.rstrip("/") + reverse("inspections:public-lot", args=[lot.code])
+    response = HttpResponse(quality_record.qr_svg(url), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="lot-{lot.code}.svg"'
+    return response

@@ -1,0 +1,86 @@
+"""Suppliers of self-operated goods (screening, approval, re-verification, suspension)
+and lots."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.audit import decisions_for
+from core.exceptions import DomainError
+from products import services
+from products.models import Supplier
+from tests.factories.products import ProductFactory
+
+
+@pytest.fixture
+def supplier(db):
+    today = timezone.localdate()
+    return Supplier.objects.create(
+        name="Golden Field Mills",
+        licence_number="91310000MA1K",
+        licence_valid_until=today + timedelta(days=400),
+        certificates="ISO 9001",
+        factory_audit_date=today - timedelta(days=10),
+        factory_audit_passed=True,
+    )
+
+
+def test_an_incomplete_screening_cannot_be_approved(db, role_user):
+    bare = Supplier.objects.create(name="Nobody Ltd", licence_number="X1")
+    with pytest.raises(DomainError, match="not complete"):
+        services.approve_supplier(supplier=bare, by=role_user("quality_management"))
+
+
+def test_approval_sets_the_reverification_date_and_records_the_decision(supplier, role_user):
+    qm = role_user("quality_management")
+    services.approve_supplier(supplier=supplier, by=qm)
+    supplier.refresh_from_db()
+    assert supplier.status == "approved" and supplier.reason_code == "documents_complete"
+    assert supplier.reverify_by == timezone.localdate() + timedelta(days=365)
+    assert decisions_for(supplier).filter(action="approve").exists()
+
+
+def test_rejection_and_suspension_need_a_reason_code(supplier, role_user):
+    qm = role_user("quality_management")
+    with pytest.raises(DomainError):
+        services.reject_supplier(supplier=supplier, reason_code="", reason="x", by=qm)
+    services.approve_supplier(supplier=supplier, by=qm)
+    services.suspend_supplier(supplier=supplier, reason_code="quality", reason="Lots failed", by=qm)
+    supplier.refresh_from_db()
+    assert supplier.status == "suspended" and supplier.reason_code == "quality"
+
+
+def test_only_an_approved_supplier_supplies_a_product_or_a_lot(supplier, merchant_a, role_user):
+    product = ProductFactory(merchant=merchant_a)
+    with pytest.raises(DomainError):
+        services.link_supplier(product=product, supplier=supplier)
+    supplier = services.approve_supplier(supplier=supplier, by=role_user("quality_management"))
+    services.link_supplier(product=product, supplier=supplier)
+    lot = services.register_lot(product=product, number="GF-2026-01", quantity=1000)
+    assert lot.supplier == supplier and len(lot.code) == 12
+
+
+def test_the_sweep_suspends_overdue_suppliers_and_reminds_before(supplier, role_user):
+    qm = role_user("quality_management")
+    services.approve_supplier(supplier=supplier, by=qm)
+    Supplier.objects.filter(pk=supplier.pk).update(
+        reverify_by=timezone.localdate() + timedelta(days=10)
+    )
+    outcome = services.sweep_suppliers()
+    assert outcome == {"alerts": 1, "suspended": 0}
+    later = timezone.localdate() + timedelta(days=11)
+    assert services.sweep_suppliers(today=later)["suspended"] == 1
+    supplier.refresh_from_db()
+    assert supplier.status == "suspended" and supplier.reason_code == "reverification_overdue"
+
+
+def test_a_lot_number_names_one_product_per_merchant(merchant_a, merchant_b):
+    rice = ProductFactory(merchant=merchant_a)
+    oil = ProductFactory(merchant=merchant_a)
+    other = ProductFactory(merchant=merchant_b)
+    lot = services.register_lot(product=rice, number="L-1")
+    assert services.register_lot(product=rice, number="L-1") == lot
+    with pytest.raises(DomainError, match="already used for another product"):
+        services.register_lot(product=oil, number="L-1")
+    assert services.register_lot(product=other, number="L-1").merchant_id == merchant_b.pk
