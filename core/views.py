@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from health_check.views import HealthCheckView
 
@@ -79,6 +80,24 @@ class HealthView(HealthCheckView):
         ("health_check.contrib.celery.Ping", {}),
     )
     _cache: dict = {}
+    # What each check is called on the staff page (the library shows its class repr).
+    LABELS = {
+        "Database": gettext_lazy("PostgreSQL database"),
+        "Cache": gettext_lazy("Redis cache"),
+        "Ping": gettext_lazy("Celery worker"),
+    }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [
+            {
+                "label": self.LABELS.get(type(result.check).__name__, type(result.check).__name__),
+                "error": result.error,
+                "milliseconds": round(result.time_taken * 1000),
+            }
+            for result in self.results
+        ]
+        return context
 
     def detailed(self, request) -> bool:
         token = settings.HEALTH_TOKEN
