@@ -13,6 +13,9 @@ class MerchantsConfig(AppConfig):
             "*_application",
             "*_document",
             "*_categorydocumentrule",
+            "view_categoryrequest",
+            "add_categoryrequest",
+            "change_categoryrequest",
             "*_agreementversion",
             "view_agreementacceptance",
             "*_trainingsession",
@@ -58,7 +61,7 @@ class MerchantsConfig(AppConfig):
     }
 
     def ready(self):
-        from core.alerts import register_kind
+        from core.alerts import choice_label, register_kind
         from core.navigation import register_nav
         from core.roles import Role, has_role, is_staff_member, register_staff_guard
         from merchants import (
@@ -67,6 +70,7 @@ class MerchantsConfig(AppConfig):
             standing_setup,
             training_setup,
         )
+        from merchants.models import CategoryRequest
         from merchants.services import refuse_staff_role_for_member
 
         register_staff_guard(refuse_staff_role_for_member)
@@ -96,6 +100,17 @@ class MerchantsConfig(AppConfig):
             _("Application decided"),
             _("%(merchant)s: your application was %(status)s. %(reason)s"),
         )
+        register_kind(
+            "category_requested",
+            _("Category requested"),
+            _("%(merchant)s asks to sell in %(category)s; its test report waits for review"),
+        )
+        register_kind(
+            "category_request_decided",
+            _("Category request decided"),
+            _("%(merchant)s: your request to sell in %(category)s was %(status)s. %(reason)s"),
+            labels={"status": choice_label(CategoryRequest.Status)},
+        )
         register_nav(_("Merchant portal"), "merchants:portal-home", portal.is_portal_user, 10)
         register_nav(
             _("Merchant reviews"),
@@ -108,6 +123,7 @@ class MerchantsConfig(AppConfig):
         portal.register_portal_link(_("Application"), "merchants:portal-apply", 20)
         portal.register_portal_link(_("Requirements"), "merchants:portal-requirements", 30)
         portal.register_portal_link(_("Documents"), "merchants:portal-documents", 40)
+        portal.register_portal_link(_("Categories"), "merchants:portal-categories", 45)
         portal.register_portal_link(_("Agreement"), "merchants:portal-agreement", 50)
         portal.register_portal_link(_("Training"), "merchants:portal-training", 60)
         portal.register_portal_link(_("Team"), "merchants:portal-team", 90)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("merchant/apply/submit/", onboarding.portal_submit, name="portal-submit"),
     path("merchant/apply/new/", onboarding.portal_new_application, name="portal-new-application"),
     path("merchant/documents/", onboarding.portal_documents, name="portal-documents"),
+    path("merchant/categories/", onboarding.portal_categories, name="portal-categories"),
     path("merchant/requirements/", onboarding.portal_requirements, name="portal-requirements"),
     path("merchant/agreement/", onboarding.portal_agreement, name="portal-agreement"),
     path("merchant/training/", onboarding.portal_training, name="portal-training"),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Category
+from merchants.services import selling_categories
 from products.models import ClaimFlag
 from products.services.listings import MAX_IMAGES
 
@@ -50,7 +51,9 @@ class ProductForm(forms.Form):
 
     def __init__(self, *args, merchant, product=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = merchant.categories.filter(active=True).order_by("code")
+        # Only the categories the merchant may sell in: its own, each with an approved report.
+        cleared = selling_categories(merchant)
+        self.fields["category"].queryset = cleared.filter(active=True).order_by("code")
         if product is not None:
             self.fields["remove_images"] = forms.MultipleChoiceField(
                 label=_("Remove images"),

@@ -1,3 +1,3 @@
 """Merchant admin, one module per capability."""
 
-from merchants.admin import onboarding, standing, training  # noqa: F401
+from merchants.admin import categories, onboarding, standing, training  # noqa: F401

@@ -101,8 +101,33 @@ class RestrictionInline(admin.TabularInline):
         return False
 
 
+class MerchantAdminForm(forms.ModelForm):
+    class Meta:
+        model = Merchant
+        fields = [
+            "legal_name",
+            "credit_code",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "categories",
+        ]
+
+    def clean_categories(self):
+        """A live merchant's new category needs its approved test report (else: a category
+        request), the same requirement as the portal's and the API's."""
+        categories = self.cleaned_data["categories"]
+        if self.instance.pk is not None:
+            try:
+                services.refuse_categories_without_report(self.instance, list(categories))
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from exc
+        return categories
+
+
 @admin.register(Merchant)
 class MerchantAdmin(LargeTableAdmin):
+    form = MerchantAdminForm
     list_display = ["legal_name", "credit_code", "status", "went_live_at", "probation_ends_at"]
     list_filter = ["status", "categories"]
     search_fields = ["legal_name", "credit_code", "contact_email"]

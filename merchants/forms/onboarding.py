@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Category
 from core.uploads import UploadField
 from merchants.models import Document, DocumentType
+from merchants.services.selling import selling_categories
 
 
 class DateInput(forms.DateInput):
@@ -145,3 +146,27 @@ class TeamMemberForm(forms.Form):
             "The person registers an account first; they accept your invitation after logging in."
         ),
     )
+
+
+class CategoryRequestForm(forms.Form):
+    """A live merchant's request for one more category, with that category's test report.
+    The report's fields are optional here so the service's clear errors are the ones shown."""
+
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    number = forms.CharField(label=_("Test report number"), max_length=100, required=False)
+    issuer = forms.CharField(label=_("Testing laboratory"), max_length=200, required=False)
+    issued_on = forms.DateField(label=_("Issued on"), widget=DateInput, required=False)
+    expires_on = forms.DateField(
+        label=_("Valid until"),
+        widget=DateInput,
+        required=False,
+        help_text=_("The first day the report is no longer valid."),
+    )
+    file = UploadField(label=_("Test report file"), required=False)
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = _categories().exclude(
+            pk__in=selling_categories(merchant).values("pk")
+        )
+        self.fields["category"].label_from_instance = lambda c: c.name

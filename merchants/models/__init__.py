@@ -1,5 +1,6 @@
 """Merchant models, one module per capability; import them from here."""
 
+from merchants.models.categories import CategoryRequest
 from merchants.models.merchant import (
     Membership,
     Merchant,
@@ -49,6 +50,7 @@ __all__ = [
     "Application",
     "Audience",
     "CategoryDocumentRule",
+    "CategoryRequest",
     "Document",
     "DocumentType",
     "Membership",

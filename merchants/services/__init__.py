@@ -1,5 +1,11 @@
 """Merchant services: every write about merchants. Other apps import from here only."""
 
+from merchants.services.categories import (
+    approve_category_request,
+    category_requests_of,
+    reject_category_request,
+    request_category,
+)
 from merchants.services.onboarding import (
     APPLICATION_FLOW,
     Requirement,
@@ -45,9 +51,12 @@ from merchants.services.onboarding import (
 from merchants.services.selling import (
     SellingRights,
     can_sell,
+    holds_test_report,
     lift,
     on_restriction_change,
+    refuse_categories_without_report,
     restrict,
+    selling_categories,
     selling_rights,
 )
 from merchants.services.standing import (
@@ -90,10 +99,12 @@ __all__ = [
     "add_staff_member",
     "appeal_deadline",
     "approve_application",
+    "approve_category_request",
     "assign_remedy",
     "audience_changed",
     "can_appeal",
     "can_sell",
+    "category_requests_of",
     "completion_figures",
     "current_agreement",
     "current_points",
@@ -103,6 +114,7 @@ __all__ = [
     "document_slots",
     "ensure_can_act_for",
     "ensure_may_join_merchant",
+    "holds_test_report",
     "impose_sanction",
     "imposers",
     "invite_team_member",
@@ -123,11 +135,14 @@ __all__ = [
     "raise_appeal_deadline_alerts",
     "record_training_completed",
     "record_violation",
+    "refuse_categories_without_report",
     "refuse_staff_role_for_member",
     "register_for_training",
     "register_merchant",
     "register_tier_source",
     "reject_application",
+    "reject_category_request",
+    "request_category",
     "request_changes",
     "requirements_for",
     "restrict",
@@ -136,6 +151,7 @@ __all__ = [
     "revoke_sanction",
     "rule_in_force",
     "run_daily_sweep",
+    "selling_categories",
     "selling_rights",
     "sign_up",
     "start_appeal_review",

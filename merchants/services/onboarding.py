@@ -45,7 +45,11 @@ from merchants.models import (
 )
 from merchants.policies import ONBOARDING
 from merchants.selectors import merchant_of
-from merchants.services.selling import _after_restriction_change, lift
+from merchants.services.selling import (
+    _after_restriction_change,
+    lift,
+    refuse_categories_without_report,
+)
 
 S = Application.Status
 APPLICATION_FLOW = Workflow(
@@ -226,6 +230,7 @@ def update_merchant_details(*, merchant: Merchant, actor, categories=None, **det
     merchant.full_clean(exclude=["credit_code", "categories"])
     merchant.save()
     if categories is not None:
+        refuse_categories_without_report(merchant, categories)
         merchant.categories.set(categories)
     record_decision(
         merchant,
@@ -417,9 +422,41 @@ def upload_document(
     elif category is None:
         errors["category"] = _("Choose the category this document is for.")
     elif not merchant.categories.filter(pk=category.pk).exists():
-        errors["category"] = _(
-            "You do not sell in %(category)s; add the category to your application first."
+        errors["category"] = (
+            _(
+                "You do not sell in %(category)s; request the category with its test report "
+                "on the Categories page."
+            )
+            if merchant.is_live
+            else _("You do not sell in %(category)s; add the category to your application first.")
         ) % {"category": category}
+    errors.update(
+        document_field_errors(
+            document_type=document_type,
+            number=number,
+            issuer=issuer,
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
+    )
+    if errors:
+        raise DomainError(errors, code="invalid_document")
+    return store_document(
+        merchant=merchant,
+        actor=actor,
+        document_type=document_type,
+        category=category,
+        number=number,
+        issuer=issuer,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        file=file,
+    )
+
+
+def document_field_errors(*, document_type, number, issuer, issued_on, expires_on) -> dict:
+    """The checks of a document's own fields, keyed by field (empty when all is well)."""
+    errors = {}
     if not (number or "").strip():
         errors["number"] = _("Please enter the document number.")
     if not (issuer or "").strip():
@@ -436,8 +473,13 @@ def upload_document(
             errors["expires_on"] = _("This document has already expired.")
     elif document_type == DocumentType.TEST_REPORT:
         errors["expires_on"] = _("A test report must state until when it is valid.")
-    if errors:
-        raise DomainError(errors, code="invalid_document")
+    return errors
+
+
+def store_document(
+    *, merchant, actor, document_type, category, number, issuer, issued_on, expires_on, file
+) -> Document:
+    """Store a checked document for review (callers ran `document_field_errors` first)."""
     upload = store_upload(file, uploaded_by=actor)
     document = Document.objects.create(
         merchant=merchant,

@@ -24,6 +24,7 @@ from merchants import services
 from merchants.forms.onboarding import (
     AccountSignUpForm,
     AgreementForm,
+    CategoryRequestForm,
     DetailsForm,
     DocumentForm,
     DocumentReviewForm,
@@ -217,6 +218,39 @@ def portal_documents(request):
     )
     context = {"merchant": merchant, "form": form, "documents": documents}
     return render(request, "merchants/portal/documents.html", context, status=200)
+
+
+@member_page
+def portal_categories(request):
+    """The categories the merchant sells in, its requests, and a request form (live
+    merchants) that carries the category's test report."""
+    merchant = request.merchant
+    form = CategoryRequestForm(request.POST or None, request.FILES or None, merchant=merchant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_category(merchant=merchant, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request is sent; selling in the category starts when its test "
+                    "report is approved."
+                ),
+            )
+            return redirect("merchants:portal-categories")
+    selling = set(services.selling_categories(merchant).values_list("pk", flat=True))
+    context = {
+        "merchant": merchant,
+        "form": form,
+        "categories": [
+            {"category": c, "cleared": c.pk in selling}
+            for c in merchant.categories.order_by("code")
+        ],
+        "requests": services.category_requests_of(merchant),
+    }
+    return render(request, "merchants/portal/categories.html", context)
 
 
 @member_page

@@ -17,7 +17,7 @@ from tests.factories.inspections import (
     PassFailRequirementFactory,
     PublishedVersionFactory,
 )
-from tests.factories.merchants import MembershipFactory, MerchantFactory
+from tests.factories.merchants import MembershipFactory, MerchantFactory, sells_in
 from tests.factories.products import ProductFactory, QualityStandardFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def test_quality_management_rejects_a_lot_and_the_product_is_delisted(
     )
     MeasuredRequirementFactory(version=version, code="NET", severity=Requirement.Severity.MAJOR)
     merchant = MerchantFactory(legal_name=f"Rice Mill {language}", status="active")
-    merchant.categories.add(food)
+    sells_in(merchant, food)
     owner = UserFactory()
     MembershipFactory(user=owner, merchant=merchant, role="owner")
     product = ProductFactory(merchant=merchant, category=food, title=f"Jasmine rice {language}")

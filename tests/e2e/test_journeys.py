@@ -18,7 +18,7 @@ from products.services.listings import MAX_IMAGES
 from tests import files
 from tests.e2e.conftest import LANGUAGES, assert_page_in, log_in, translated
 from tests.factories.core import PASSWORD, CategoryFactory
-from tests.factories.merchants import AgreementVersionFactory, MembershipFactory
+from tests.factories.merchants import AgreementVersionFactory, MembershipFactory, sells_in
 from tests.merchants.onboarding_helpers import signed_up, upload, valid_code
 
 
@@ -155,7 +155,7 @@ def test_merchant_sees_the_claim_warning_before_saving_a_best_product(
     category = CategoryFactory(code=f"e2e-tea-{language}", name_en="Tea", name_zh="茶叶")
     owner = MembershipFactory(merchant__status=Merchant.Status.ACTIVE).user
     merchant = owner.membership.merchant
-    merchant.categories.add(category)
+    sells_in(merchant, category)
     page = make_page(language)
 
     log_in(page, owner, PASSWORD)

@@ -87,3 +87,12 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(timezone.now)
     location = "Online"
     is_onboarding = True
+
+
+def sells_in(merchant, *categories):
+    """Let a merchant sell in categories the way the platform does: each category its own,
+    with an accepted test report (what `can_sell` asks for)."""
+    merchant.categories.add(*categories)
+    for category in categories:
+        DocumentFactory(merchant=merchant, document_type="test_report", category=category)
+    return merchant

@@ -12,6 +12,7 @@ from tests.factories.inspections import (
     PassFailRequirementFactory,
     PublishedVersionFactory,
 )
+from tests.factories.merchants import sells_in
 from tests.factories.products import ProductFactory, QualityStandardFactory
 
 
@@ -46,13 +47,13 @@ def qm(role_user):
 
 @pytest.fixture
 def product_a(merchant_a, food, version):
-    merchant_a.categories.add(food)
+    sells_in(merchant_a, food)
     return ProductFactory(merchant=merchant_a, category=food, title="Rice A")
 
 
 @pytest.fixture
 def product_b(merchant_b, food, version):
-    merchant_b.categories.add(food)
+    sells_in(merchant_b, food)
     return ProductFactory(merchant=merchant_b, category=food, title="Rice B")
 
 

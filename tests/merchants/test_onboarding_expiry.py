@@ -19,6 +19,7 @@ from tests.factories.merchants import (
     MembershipFactory,
     MerchantFactory,
     credit_code,
+    sells_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def test_missed_days_send_only_the_latest_due_reminder(shop):
 def test_expiry_restricts_the_category_until_a_new_report_is_accepted(shop, role_user):
     merchant, owner, category, _licence, _report = shop
     other = CategoryFactory()
-    merchant.categories.add(other)
+    sells_in(merchant, other)
     with at(39):
         sweep(39)
         assert services.can_sell(merchant, category)

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories.core import CategoryFactory
+from tests.factories.merchants import sells_in
 
 
 @pytest.fixture
@@ -16,14 +17,12 @@ def phones(db):
 @pytest.fixture
 def seller_a(merchant_a, food, phones):
     """Merchant A, approved for food and phones."""
-    merchant_a.categories.add(food, phones)
-    return merchant_a
+    return sells_in(merchant_a, food, phones)
 
 
 @pytest.fixture
 def seller_b(merchant_b, food):
-    merchant_b.categories.add(food)
-    return merchant_b
+    return sells_in(merchant_b, food)
 
 
 @pytest.fixture(autouse=True)

@@ -436,7 +436,7 @@ def _world(owner_a, owner_b, staff) -> World:
         PassFailRequirementFactory,
         PublishedVersionFactory,
     )
-    from tests.factories.merchants import ApplicationFactory, DocumentFactory
+    from tests.factories.merchants import ApplicationFactory, DocumentFactory, sells_in
     from tests.factories.products import ClaimFlagFactory, QualityStandardFactory
     from tests.factories.reports import RiskScoreFactory
     from tests.factories.reviews import ProductReviewFactory, PurchaseFactory, ServiceRatingFactory
@@ -450,8 +450,8 @@ def _world(owner_a, owner_b, staff) -> World:
     merchant_b.legal_name = "Betaleak Goods Co., Ltd."
     merchant_b.save(update_fields=["legal_name"])
     category = CategoryFactory(code="leak-cat", name_en="Leakcheck goods", name_zh="泄漏检查")
-    merchant_a.categories.add(category)
-    merchant_b.categories.add(category)
+    sells_in(merchant_a, category)
+    sells_in(merchant_b, category)
     version = PublishedVersionFactory(standard=QualityStandardFactory(category=category))
     PassFailRequirementFactory(version=version, code="LABEL")
 

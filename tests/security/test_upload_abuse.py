@@ -25,7 +25,7 @@ from merchants.models import Document
 from products.models import Product
 from tests import files
 from tests.factories.core import CategoryFactory, UserFactory
-from tests.factories.merchants import MembershipFactory
+from tests.factories.merchants import MembershipFactory, sells_in
 from tests.merchants.onboarding_helpers import signed_up
 from tests.security.upload_corpus import Sample, corpus, hostile_names
 
@@ -74,7 +74,7 @@ def _applicant(ctx):
 def _seller(ctx):
     category = CategoryFactory(code="abuse-tea")
     owner = MembershipFactory().user
-    owner.membership.merchant.categories.add(category)
+    sells_in(owner.membership.merchant, category)
     ctx["client"] = _client(owner)
     ctx["category"] = category
 
