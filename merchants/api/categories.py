@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -76,6 +76,8 @@ class CategoryRequestViewSet(
         request=CategoryRequestCreateSerializer, responses={201: CategoryRequestSerializer}
     )
     def create(self, request, *args, **kwargs):
+        if merchant_of(request.user) is None and not services.is_merchant_staff(request.user):
+            raise PermissionDenied(_("Only a merchant user or Merchant Management can do this."))
         data = CategoryRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)

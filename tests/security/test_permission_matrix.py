@@ -112,6 +112,7 @@ PAGES = {
     "merchants:portal-submit": ("", "405 405 405 405 405 405 405 405 405"),
     "merchants:portal-new-application": ("", "405 405 405 405 405 405 405 405 405"),
     "merchants:portal-documents": ("", "login 403 403 403 403 403 ok ok login"),
+    "merchants:portal-categories": ("", "login 403 403 403 403 403 ok ok login"),
     "merchants:portal-requirements": ("", "login 403 403 403 403 403 ok ok login"),
     "merchants:portal-agreement": ("", "login 403 403 403 403 403 ok ok login"),
     "merchants:portal-training": ("", "login 403 403 403 403 403 ok ok login"),
@@ -232,6 +233,19 @@ PAGES = {
     ),
     "merchant-application-start-review": ("pk=application", "403 405 405 405 405 405 405 405 403"),
     "merchant-application-submit": ("pk=application", "403 405 405 405 405 405 405 405 403"),
+    "merchant-category-request-list": ("", "403 ok ok ok ok ok ok ok 403"),
+    "merchant-category-request-detail": (
+        "pk=category_request",
+        "403 ok 404 404 404 ok ok 404 403",
+    ),
+    "merchant-category-request-approve": (
+        "pk=category_request",
+        "403 405 405 405 405 405 405 405 403",
+    ),
+    "merchant-category-request-reject": (
+        "pk=category_request",
+        "403 405 405 405 405 405 405 405 403",
+    ),
     "merchant-document-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "merchant-document-detail": ("pk=document", "403 ok 404 404 404 ok ok 404 403"),
     "merchant-document-review": ("pk=document", "403 405 405 405 405 405 405 405 403"),
@@ -419,7 +433,7 @@ def _world(owner_a, owner_b, staff) -> World:
     from inspections import services as inspections
     from inspections.models import SwitchingRecord
     from merchants import services as merchants
-    from merchants.models import Appeal, Sanction
+    from merchants.models import Appeal, CategoryRequest, Sanction
     from merchants.services import start_probation
     from products.models import ScanRun
     from reports.models.snapshots import QuarterlyReport
@@ -454,6 +468,18 @@ def _world(owner_a, owner_b, staff) -> World:
     sells_in(merchant_b, category)
     version = PublishedVersionFactory(standard=QualityStandardFactory(category=category))
     PassFailRequirementFactory(version=version, code="LABEL")
+    wanted = CategoryFactory(code="leak-cat-2", name_en="Leakcheck extras", name_zh="泄漏检查二")
+    category_request = CategoryRequest.objects.create(
+        merchant=merchant_a,
+        category=wanted,
+        test_report=DocumentFactory(
+            merchant=merchant_a,
+            document_type="test_report",
+            category=wanted,
+            status="pending",
+            number="ALPHALEAK-TR-0001",
+        ),
+    )
 
     application = ApplicationFactory(merchant=merchant_a, status="submitted")
     document = DocumentFactory(merchant=merchant_a, number="ALPHALEAK-DOC-0001")
@@ -631,6 +657,7 @@ def _world(owner_a, owner_b, staff) -> World:
         "upload": document.file.pk,
         "application": application.pk,
         "document": document.pk,
+        "category_request": category_request.pk,
         "product": product.pk,
         "category": category.pk,
         "standard": version.standard.pk,
@@ -673,6 +700,7 @@ def _world(owner_a, owner_b, staff) -> World:
             "alphaleak.buyer@shop.test",
             "alphaleak.reviewer@shop.test",
             "ALPHALEAK-DOC-0001",
+            "ALPHALEAK-TR-0001",
             "ALPHALEAK-BATCH-1",
             "Alphaleak objection",
             "Alphaleak appeal statement",

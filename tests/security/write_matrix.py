@@ -29,6 +29,13 @@ WRITES: dict[str, tuple[str, str | None]] = {
     "merchant-application-request-changes": ("403 400 404 404 404 403 403 404 403", None),
     "merchant-application-start-review": ("403 ok 404 404 404 403 403 404 403", None),
     "merchant-application-submit": ("403 400 404 404 404 403 400 404 403", None),
+    "merchant-category-request-list": ("403 400 403 403 403 403 400 400 403", None),
+    "merchant-category-request-detail": (
+        "403 405 405 405 405 405 405 405 403",
+        "403 405 405 405 405 405 405 405 403",
+    ),
+    "merchant-category-request-approve": ("403 ok 404 404 404 403 403 404 403", None),
+    "merchant-category-request-reject": ("403 400 404 404 404 403 403 404 403", None),
     "merchant-document-list": ("403 403 403 403 403 403 400 400 403", None),
     "merchant-document-detail": (
         "403 405 405 405 405 405 405 405 403",
@@ -227,6 +234,7 @@ WRITES: dict[str, tuple[str, str | None]] = {
     "merchants:portal-submit": ("login 403 403 403 403 403 redir redir login", None),
     "merchants:portal-new-application": ("login 403 403 403 403 403 redir redir login", None),
     "merchants:portal-documents": ("login 403 403 403 403 403 ok ok login", None),
+    "merchants:portal-categories": ("login 403 403 403 403 403 ok ok login", None),
     "merchants:portal-requirements": ("login 403 403 403 403 403 ok ok login", None),
     "merchants:portal-agreement": ("login 403 403 403 403 403 ok ok login", None),
     "merchants:portal-training": ("login 403 403 403 403 403 404 404 login", None),
