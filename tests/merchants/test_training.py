@@ -17,7 +17,7 @@ from merchants.models import (
 )
 from merchants.services import can_sell, training
 from tests.factories import CategoryFactory, MembershipFactory, MerchantFactory
-from tests.factories.merchants import TrainingSessionFactory
+from tests.factories.merchants import TrainingSessionFactory, sells_in
 from tests.merchants.training_helpers import department, manager, programme, published
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +212,7 @@ def test_reminders_at_14_3_and_1_days_each_once(mm, owner):
 def test_overdue_alerts_then_restricts_the_categories_once_and_completion_lifts(mm, owner):
     merchant = owner.membership.merchant
     food, toys = CategoryFactory(), CategoryFactory()
-    merchant.categories.add(food, toys)
+    sells_in(merchant, food, toys)
     with time_machine.travel(T0, tick=False):
         p = published(mm, audience="categories", categories=[food], window_days=10)
     assignment = p.assignments.get()
