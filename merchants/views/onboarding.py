@@ -32,7 +32,13 @@ from merchants.forms.onboarding import (
     TeamMemberForm,
     TransitionForm,
 )
-from merchants.models import Application, Document, TeamInvitation, TrainingSession
+from merchants.models import (
+    Application,
+    CategoryRequest,
+    Document,
+    TeamInvitation,
+    TrainingSession,
+)
 from merchants.portal import is_portal_user
 from merchants.selectors import active_restrictions, merchant_of
 from merchants.services.training import register_for_session
@@ -416,7 +422,15 @@ def review_queue(request):
     return render(
         request,
         "merchants/staff/review_queue.html",
-        {"applications": _queue()[:100], "review_form": DocumentReviewForm()},
+        {
+            "applications": _queue()[:100],
+            "review_form": DocumentReviewForm(),
+            "category_requests": CategoryRequest.objects.filter(
+                status=CategoryRequest.Status.REQUESTED
+            )
+            .select_related("merchant", "category", "test_report")
+            .order_by("created_at", "pk")[:100],
+        },
     )
 
 

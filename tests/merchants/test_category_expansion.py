@@ -428,3 +428,17 @@ def test_a_direct_category_change_through_the_details_service_needs_the_report(
     onboarding = MerchantFactory(status="onboarding")
     services.update_merchant_details(merchant=onboarding, actor=staff, categories=[tea])
     assert list(onboarding.categories.all()) == [tea]
+
+
+def test_the_staff_review_queue_lists_waiting_category_requests(
+    client, merchant_a, owner_a, staff, tea
+):
+    request = services.request_category(
+        merchant=merchant_a, actor=owner_a, category=tea, **report_fields()
+    )
+    client.force_login(staff)
+    page = client.get(reverse("merchants:review-queue")).content.decode()
+    assert f'data-testid="category-request-{request.pk}"' in page and "TR-2026-001" in page
+    services.approve_category_request(category_request=request, actor=staff)
+    page = client.get(reverse("merchants:review-queue")).content.decode()
+    assert "No category requests are waiting." in page
