@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 
 from core.models import Upload
 from core.uploads import store_upload, validate_upload
-from merchants.models import Document
+from merchants.models import CategoryRequest, Document
 from products.models import Product
 from tests import files
 from tests.factories.core import CategoryFactory, UserFactory
@@ -79,6 +79,16 @@ def _seller(ctx):
     ctx["category"] = category
 
 
+def _expanding_seller(ctx):
+    """A live merchant asking for one more category, with its test report."""
+    ctx["client"] = _client(MembershipFactory().user)
+    ctx["category"] = CategoryFactory(code="abuse-oolong")
+
+
+def _category_request(ctx, sample):
+    return {**_document_fields(), "category": ctx["category"].pk, "file": _file(sample)}
+
+
 def _store(ctx, sample):
     ctx.setdefault("user", UserFactory())
     return store_upload(_file(sample), uploaded_by=ctx["user"])
@@ -125,6 +135,21 @@ ENDPOINTS = [
         rows=Product.objects.count,
     ),
     # The products API takes no images (ProductWriteSerializer): nothing to add here.
+    Endpoint(
+        "portal /merchant/categories/ test report",
+        prepare=_expanding_seller,
+        send=lambda ctx, s: ctx["client"].post("/merchant/categories/", _category_request(ctx, s)),
+        rows=CategoryRequest.objects.count,
+    ),
+    Endpoint(
+        "API POST /api/v1/merchants/category-requests/",
+        prepare=_expanding_seller,
+        send=lambda ctx, s: ctx["client"].post(
+            "/api/v1/merchants/category-requests/", _category_request(ctx, s)
+        ),
+        rows=CategoryRequest.objects.count,
+        html=False,
+    ),
 ]
 
 
