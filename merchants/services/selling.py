@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import record_decision
 from core.exceptions import DomainError
+from core.models import Category
 from merchants.models import Document, DocumentType, Merchant, Restriction
 from merchants.selectors import active_restrictions
 
@@ -83,12 +84,9 @@ def refuse_categories_without_report(merchant: Merchant, categories) -> None:
     current = set(merchant.categories.values_list("pk", flat=True))
     added = [c for c in categories if c.pk not in current]
     covered = set(
-        Document.objects.filter(
-            merchant=merchant,
-            category__in=added,
-            document_type=DocumentType.TEST_REPORT,
-            status=Document.Status.ACCEPTED,
-        ).values_list("category_id", flat=True)
+        Category.objects.filter(pk__in=[c.pk for c in added])
+        .filter(holds_test_report(merchant.pk, OuterRef("pk")))
+        .values_list("pk", flat=True)
     )
     missing = [str(c) for c in added if c.pk not in covered]
     if missing:
