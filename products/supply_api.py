@@ -65,7 +65,7 @@ class SupplierViewSet(
     filterset_fields = {"status": ["exact"]}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def _decide(self, request, fn, **extra):
+    def _decide(self, request, fn, extra):
         data = SupplierDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         supplier = fn(supplier=self.get_object(), by=request.user, **extra(data.validated_data))
