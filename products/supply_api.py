@@ -16,6 +16,11 @@ SUPPLY_READERS = (Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER, Role.DATA_ANALY
 
 
 class SupplierSerializer(serializers.ModelSerializer):
+    # Blank until the first decision: declared so the schema's enum admits "".
+    reason_code = serializers.ChoiceField(
+        choices=Supplier.Reason.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = Supplier
         fields = [
