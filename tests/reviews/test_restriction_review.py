@@ -105,6 +105,11 @@ def test_with_too_few_ratings_merchant_management_is_alerted_once_when_due(restr
             "Merchant A: sales restricted for the service rating since 2026-06-01; review due "
             "2026-08-30 (0 ratings in the last 90 days)"
         )
+    with translation.override("zh-hans"):
+        assert render_text(KIND, alert.payload) == (
+            "Merchant A：自 2026-06-01 起因服务评分被限制销售，应于 2026-08-30 复核"
+            "（近 90 天共 0 条评分）"
+        )
     # The fact is recorded on the standing and as a decision.
     assert standing(restricted).review_alerted_at == at(90)
     due = decisions_for(standing(restricted)).get(action="review_due")
@@ -282,3 +287,11 @@ def test_other_departments_see_no_review_actions(restricted, role_user, client):
         },
     )
     assert standing(restricted).state == "restricted"
+
+
+def test_the_merchant_sees_when_the_restriction_is_reviewed(restricted, owner_a, client):
+    client.force_login(owner_a)
+    with time_machine.travel(at(1), tick=False):
+        page = client.get(reverse("reviews:merchant-ratings"))
+    text = page.content.decode()
+    assert "reviewed by Merchant Management by 2026-08-30" in text
