@@ -36,7 +36,6 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
