@@ -5,6 +5,8 @@ each level in one INSERT ... SELECT ... ON CONFLICT DO UPDATE (rerunning a day r
 it). `apply_thresholds` then moves each merchant's standing in one statement and acts only
 on the merchants whose standing changed, so a warning or a restriction happens once per
 episode, carries the figures that caused it, and a restriction is lifted on recovery.
+Each change is a decision on the standing. A restriction no verdict lifts falls due for
+review by Merchant Management (reviews.services.restriction_review).
 """
 
 from __future__ import annotations
