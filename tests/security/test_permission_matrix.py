@@ -340,6 +340,10 @@ PAGES = {
     "merchant-rating-figure-detail": ("pk=merchant_figure", "403 ok ok ok ok ok ok 404 403"),
     "product-rating-figure-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "product-rating-figure-detail": ("pk=product_figure", "403 ok ok ok ok ok ok 404 403"),
+    "rating-standing-list": ("", "403 ok 403 403 403 ok 403 403 403"),
+    "rating-standing-detail": ("pk=standing", "403 ok 403 403 403 ok 403 403 403"),
+    "rating-standing-keep": ("pk=standing", "403 405 403 403 403 405 403 403 403"),
+    "rating-standing-lift": ("pk=standing", "403 405 403 403 403 405 403 403 403"),
     "review-signal-list": ("", "403 403 ok ok 403 403 403 403 403"),
     "review-signal-detail": ("pk=signal", "403 403 ok ok 403 403 403 403 403"),
     "review-signal-dismiss": ("pk=signal", "403 403 405 405 403 403 403 403 403"),
@@ -470,7 +474,12 @@ def _world(owner_a, owner_b, staff) -> World:
     from reports.services import assessment, snapshots
     from reports.services.figures import quarter_of
     from reports.services.probation import override_probation
-    from reviews.models import IntegritySignal, MerchantRatingFigure, ProductRatingFigure
+    from reviews.models import (
+        IntegritySignal,
+        MerchantRatingFigure,
+        MerchantRatingStanding,
+        ProductRatingFigure,
+    )
     from reviews.services.tokens import new_token
     from tests import files
     from tests.factories import CategoryFactory, ProductFactory
@@ -542,6 +551,14 @@ def _world(owner_a, owner_b, staff) -> World:
         logistics=Decimal(5),
         overall=Decimal(5),
         computed_at=timezone.now(),
+    )
+    standing = MerchantRatingStanding.objects.create(
+        merchant=merchant_a,
+        state="restricted",
+        previous_state="ok",
+        figure=merchant_figure,
+        changed_at=timezone.now(),
+        review_due_at=timezone.now() + timedelta(days=90),
     )
     product_figure = ProductRatingFigure.objects.create(
         product=product,
@@ -718,6 +735,7 @@ def _world(owner_a, owner_b, staff) -> World:
         "review_token": token,
         "service_rating": service_rating.pk,
         "merchant_figure": merchant_figure.pk,
+        "standing": standing.pk,
         "product_figure": product_figure.pk,
         "signal": signal.pk,
         "plan": open_plan.pk,

@@ -120,6 +120,13 @@ WRITES: dict[str, tuple[str, str | None]] = {
         "403 405 405 405 405 405 405 405 403",
         "403 405 405 405 405 405 405 405 403",
     ),
+    "rating-standing-list": ("403 405 403 403 403 405 403 403 403", None),
+    "rating-standing-detail": (
+        "403 405 403 403 403 405 403 403 403",
+        "403 405 403 403 403 405 403 403 403",
+    ),
+    "rating-standing-keep": ("403 400 403 403 403 400 403 403 403", None),
+    "rating-standing-lift": ("403 400 403 403 403 400 403 403 403", None),
     "review-signal-list": ("403 403 405 405 403 403 403 403 403", None),
     "review-signal-detail": (
         "403 403 405 405 403 403 403 403 403",
