@@ -1,10 +1,47 @@
 """Shared fixtures. Tests run on real PostgreSQL and Redis (embedded or from the env)."""
 
+import os
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from tests.factories import MembershipFactory, MerchantFactory, UserFactory
+
+
+def _clock_shift_days() -> int:
+    raw = os.environ.get("QUALITY_CLOCK_SHIFT_DAYS", "").strip()
+    try:
+        return int(raw or 0)
+    except ValueError:
+        raise pytest.UsageError(f"QUALITY_CLOCK_SHIFT_DAYS must be whole days, got {raw!r}") from None
+
+
+def pytest_report_header(config):
+    days = _clock_shift_days()
+    if days:
+        return f"application clock shifted by {days:+d} days (QUALITY_CLOCK_SHIFT_DAYS)"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock():
+    """Running on any date (README): with QUALITY_CLOCK_SHIFT_DAYS=N the application's clock
+    (timezone.now(), date.today(), time.time()) runs N days from the real date for the whole
+    session, ticking, while PostgreSQL's now() stays on the real date. Tests that travel
+    still travel inside it (time_machine nests). A test that passes only because today is
+    near the dates it travels to, or because the two clocks agree, fails under a shift."""
+    days = _clock_shift_days()
+    if not days:
+        yield
+        return
+    traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+    traveller.start()
+    try:
+        yield
+    finally:
+        traveller.stop()
 
 
 @pytest.fixture(autouse=True)
