@@ -15,7 +15,8 @@ def _clock_shift_days() -> int:
     try:
         return int(raw or 0)
     except ValueError:
-        raise pytest.UsageError(f"QUALITY_CLOCK_SHIFT_DAYS must be whole days, got {raw!r}") from None
+        message = f"QUALITY_CLOCK_SHIFT_DAYS must be whole days, got {raw!r}"
+        raise pytest.UsageError(message) from None
 
 
 def pytest_report_header(config):
