@@ -1,28 +1,20 @@
 """Shared fixtures. Tests run on real PostgreSQL and Redis (embedded or from the env)."""
 
-import os
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 
+from tests import clock
 from tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
 
-def _clock_shift_days() -> int:
-    raw = os.environ.get("QUALITY_CLOCK_SHIFT_DAYS", "").strip()
-    try:
-        return int(raw or 0)
-    except ValueError:
-        message = f"QUALITY_CLOCK_SHIFT_DAYS must be whole days, got {raw!r}"
-        raise pytest.UsageError(message) from None
-
-
 def pytest_report_header(config):
-    days = _clock_shift_days()
+    try:
+        days = clock.shift_days()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if days:
-        return f"application clock shifted by {days:+d} days (QUALITY_CLOCK_SHIFT_DAYS)"
+        return f"application clock shifted by {days:+d} days ({clock.ENV})"
     return None
 
 
@@ -33,11 +25,10 @@ def _shifted_clock():
     session, ticking, while PostgreSQL's now() stays on the real date. Tests that travel
     still travel inside it (time_machine nests). A test that passes only because today is
     near the dates it travels to, or because the two clocks agree, fails under a shift."""
-    days = _clock_shift_days()
-    if not days:
+    traveller = clock.shifted()
+    if traveller is None:
         yield
         return
-    traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
     traveller.start()
     try:
         yield
