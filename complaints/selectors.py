@@ -215,12 +215,13 @@ def my_open_count(user) -> int:
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    kind: str  # message | pause | decision | alert
+    kind: str  # message | pause | decision | breach | alert
     item: object
 
 
 def timeline(case: Case) -> list[Entry]:
-    """Messages, pauses, decisions and alerts of one case, oldest first (four queries)."""
+    """Messages, pauses, decisions, breaches and alerts of one case, oldest first (five
+    queries)."""
     from core.audit import decisions_for
 
     entries = [
@@ -230,7 +231,9 @@ def timeline(case: Case) -> list[Entry]:
     entries += [Entry(p.started_at, "pause", p) for p in case.pauses.select_related("started_by")]
     entries += [Entry(d.created_at, "decision", _labelled(d)) for d in decisions_for(case)]
     entries += [Entry(a.created_at, "alert", a) for a in alerts_for(case)]
-    order = {"message": 0, "pause": 1, "decision": 2, "alert": 3}
+    # A breach on record stands at the deadline it missed.
+    entries += [Entry(b.due_at, "breach", b) for b in case.breaches.order_by("due_at", "id")]
+    order = {"message": 0, "pause": 1, "decision": 2, "breach": 3, "alert": 4}
     return sorted(entries, key=lambda e: (e.at, order[e.kind]))
 
 
