@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
-from django.db.models import DateTimeField, F, Q, Value
+from django.db.models import Case as SQLCase
+from django.db.models import DateTimeField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -167,6 +168,12 @@ def _stopped_at(spec: Spec):
     return Coalesce(*spec.stops) if len(spec.stops) > 1 else F(spec.stops[0])
 
 
+def running_q(target: str) -> Q:
+    """Cases whose `target` clock runs (paused or not): it has a deadline and has not
+    stopped (as `Spec.running`)."""
+    return _running_q(SPECS[target])
+
+
 def _running_q(spec: Spec) -> Q:
     return Q(**{f"{spec.due}__isnull": False, "status__in": spec.runs_in}) & Q(
         **{f"{s}__isnull": True for s in spec.stops}
@@ -193,7 +200,14 @@ def state_q(target: str, wanted: State, now: datetime) -> Q:
 def late_q(target: str) -> Q:
     """Cases whose `target` clock stopped after its deadline (as `case_clock_late`)."""
     spec = SPECS[target]
-    return Q(**{f"{spec.due}__lt": _stopped_at(spec)})
+    # Spelled null-safe (both instants set) so that its negation keeps the clocks that
+    # never stopped or never had a deadline.
+    stopped = Q(**{f"{spec.stops[0]}__isnull": False})
+    for column in spec.stops[1:]:
+        stopped |= Q(**{f"{column}__isnull": False})
+    return (
+        Q(**{f"{spec.due}__isnull": False}) & stopped & Q(**{f"{spec.due}__lt": _stopped_at(spec)})
+    )
 
 
 def missed_q(target: str, now: datetime) -> Q:
@@ -237,6 +251,15 @@ def case_state_q(wanted: str, now: datetime) -> Q:
     if wanted == CaseState.AT_RISK:
         return any_at_risk_q(now)
     return ~any_missed_q(now) & ~any_at_risk_q(now)
+
+
+def case_state_expression(now: datetime) -> SQLCase:
+    """The case-level state as one SQL expression (what API lists annotate)."""
+    return SQLCase(
+        When(case_state_q(CaseState.BREACHED, now), then=Value(CaseState.BREACHED.value)),
+        When(any_at_risk_q(now), then=Value(CaseState.AT_RISK.value)),
+        default=Value(CaseState.ON_TIME.value),
+    )
 
 
 def case_state(case, now: datetime) -> str:

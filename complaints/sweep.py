@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from complaints import sla_state
 from complaints.models import Case, Priority, SweepStage, Target
 from core.alerts import raise_alerts_from_select
 from core.audit import system_context
@@ -139,9 +140,8 @@ def _with_sql(t: Threshold) -> str:
                    c.priority, k.due_at AS due, k.cycle
               FROM complaints_slaclock AS k
               JOIN complaints_case AS c ON c.id = k.case_id
-             WHERE k.running AND k.stage < {t.stage}
+             WHERE {sla_state.clock_crossed_sql("k", t.instant)} AND k.stage < {t.stage}
                AND k.target = '{t.target}'
-               AND k.{t.instant} <= %(now)s
                FOR UPDATE OF c SKIP LOCKED
         )"""  # noqa: S608 - identifiers are ours, values go through params
     crossed = f"""crossed AS (

@@ -148,3 +148,14 @@ def test_the_case_page_and_the_admin_list_the_breach(case, agent, client):
     listing = client.get(reverse("admin:complaints_slabreach_changelist"))
     assert listing.status_code == 200 and case.reference in listing.content.decode()
     assert client.get(reverse("admin:complaints_slabreach_add")).status_code == 403
+
+
+def test_a_clock_that_stops_late_before_any_sweep_still_leaves_its_breach(case, agent):
+    with at(24 + 1 / 120):  # answered 30 s late, between two sweeps
+        services.respond(case=case, by=agent, text="Sorry for the wait")
+    with at(25):
+        sweep()  # the response clock has stopped: nothing more for it
+    assert breaches() == [
+        ("response", 0, FILED + timedelta(hours=24), FILED + timedelta(hours=24, seconds=30)),
+    ]
+    assert not Alert.objects.filter(kind="sla_breached").exists()
