@@ -441,8 +441,8 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    # Counters that make the alert key of a restarted clock (reopen, a second merchant
-    # request) a new fact.
+    # Counters that make a restarted clock (reopen, a second merchant request) a new cycle:
+    # its alert keys and its breach record (SLABreach.cycle) are new facts.
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     merchant_request_count = models.PositiveSmallIntegerField(default=0)
 
