@@ -53,7 +53,7 @@ def _build(cursor, *, policy_id, now):
             outcome_reason, policy_id, response_due_at, response_at_risk_at,
             resolution_due_at, resolution_at_risk_at, paused_seconds, first_responded_at,
             resolved_at, closed_at, reopen_count, merchant_request_count,
-            tracking_token_hash, satisfaction_comment, created_at)
+            tracking_token_hash, satisfaction_comment, language, created_at)
         SELECT
             'complaint', 'BENCH-' || n, 'web', g.status, 2, 'Bench consumer', '',
             '13800000000', 'ORD-' || n, first.id + n %% %(merchants)s, 'quality_defect',
@@ -64,7 +64,7 @@ def _build(cursor, *, policy_id, now):
             CASE WHEN g.decided OR n %% 3 = 0 THEN g.filed + (n %% 30) * interval '1 hour' END,
             CASE WHEN g.decided THEN g.filed + (n %% 90) * interval '1 hour' END,
             CASE WHEN g.decided THEN g.filed + interval '5 days' END,
-            0, 0, md5(n::text) || md5('t' || n::text), '', g.filed
+            0, 0, md5(n::text) || md5('t' || n::text), '', 'zh-hans', g.filed
         FROM generate_series(1, %(total)s) AS n
         CROSS JOIN (
             SELECT min(id) AS id FROM merchants_merchant WHERE credit_code LIKE 'BENCH%%'

@@ -46,7 +46,7 @@ def _build(cursor, *, merchant_ids, agent_ids, policy_id):
             merchant_answer_due_at, merchant_answer_at_risk_at, merchant_asked_at,
             paused_at, paused_seconds, first_responded_at, resolved_at, closed_at,
             reopen_count, merchant_request_count, tracking_token_hash, satisfaction_comment,
-            created_at)
+            language, created_at)
         SELECT
             'complaint', 'B' || lpad(n::text, 9, '0'), 'web', g.status, 1 + n %% 3,
             'Bench consumer', 'c' || n || '@bench.test', '', 'ORD-' || n,
@@ -69,7 +69,7 @@ def _build(cursor, *, merchant_ids, agent_ids, policy_id):
             CASE WHEN NOT g.open THEN g.filed + interval '40 hours' END,
             CASE WHEN g.status = 'closed' THEN g.filed + interval '50 hours' END,
             0, CASE WHEN g.status = 'awaiting_merchant' THEN 1 ELSE 0 END,
-            md5(n::text) || md5('t' || n::text), '', g.filed
+            md5(n::text) || md5('t' || n::text), '', 'zh-hans', g.filed
         FROM generate_series(1, %(total)s) AS n
         CROSS JOIN LATERAL (
             SELECT

@@ -128,7 +128,7 @@ def _build(cursor, *, now, policy_id, sampling_policy_id):
             outcome_reason, policy_id, response_due_at, response_at_risk_at,
             resolution_due_at, resolution_at_risk_at, paused_seconds, first_responded_at,
             resolved_at, reopen_count, merchant_request_count, tracking_token_hash,
-            satisfaction_comment, created_at)
+            satisfaction_comment, language, created_at)
         SELECT
             CASE WHEN n %% 33 = 0 THEN 'ad_report' ELSE 'complaint' END,
             'BENCH-' || n, 'web',
@@ -142,7 +142,7 @@ def _build(cursor, *, now, policy_id, sampling_policy_id):
             g.filed + interval '72 hours', g.filed + interval '54 hours', 0,
             CASE WHEN g.responded <= %(now)s THEN g.responded END,
             CASE WHEN g.resolved <= %(now)s THEN g.resolved END, 0, 0,
-            md5(n::text) || md5('t' || n::text), '', g.filed
+            md5(n::text) || md5('t' || n::text), '', 'zh-hans', g.filed
         FROM generate_series(1, %(total)s) AS n
         CROSS JOIN LATERAL (
             SELECT %(now)s - (n %% %(days)s) * interval '1 day'

@@ -91,7 +91,7 @@ def _build(cursor, *, start, end, policy_id, sampling_id, product_type, rule_id,
             outcome_reason, policy_id, response_due_at, response_at_risk_at,
             resolution_due_at, resolution_at_risk_at, paused_seconds, first_responded_at,
             resolved_at, reopen_count, merchant_request_count, tracking_token_hash,
-            satisfaction_comment, created_at)
+            satisfaction_comment, language, created_at)
         SELECT
             CASE WHEN n %% 50 = 0 THEN 'ad_report' ELSE 'complaint' END,
             'BENCH-' || n, 'web',
@@ -104,7 +104,7 @@ def _build(cursor, *, start, end, policy_id, sampling_id, product_type, rule_id,
             f.filed + interval '72 hours', f.filed + interval '54 hours', 0,
             f.filed + (n %% 40) * interval '1 hour',
             CASE WHEN n %% 10 < 8 THEN f.filed + (n %% 100) * interval '1 hour' END,
-            0, 0, md5(n::text) || md5('t' || n::text), '', f.filed
+            0, 0, md5(n::text) || md5('t' || n::text), '', 'zh-hans', f.filed
         FROM generate_series(1, %(complaints)s) AS n
         JOIN bench_products p ON p.r = 1 + n %% (%(merchants)s * %(per)s)
         CROSS JOIN LATERAL (

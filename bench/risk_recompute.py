@@ -63,14 +63,14 @@ def _build(cursor, *, policy_id: int, sampling_id: int, now) -> None:
             desired_remedy, advertised_claim, claim_seen_at, escalated, outcome,
             outcome_reason, policy_id, response_due_at, response_at_risk_at,
             resolution_due_at, resolution_at_risk_at, paused_seconds, reopen_count,
-            merchant_request_count, tracking_token_hash, satisfaction_comment, created_at)
+            merchant_request_count, tracking_token_hash, satisfaction_comment, language, created_at)
         SELECT CASE WHEN m.id %% 50 = 0 THEN 'ad_report' ELSE 'complaint' END,
                'RB-' || m.id, 'web', 'assigned', 2, 'Bench', '', '13800000000', '', m.id,
                'quality_defect', 'bench', '', '', '', false,
                CASE WHEN m.id %% 50 = 0 THEN 'substantiated' ELSE '' END, '', %(policy)s,
                c.filed + interval '24 hours', c.filed + interval '18 hours',
                c.filed + interval '72 hours', c.filed + interval '54 hours', 0, 0, 0,
-               md5('rb' || m.id), '', c.filed
+               md5('rb' || m.id), '', 'zh-hans', c.filed
         FROM merchants_merchant AS m
         CROSS JOIN LATERAL (SELECT %(now)s - (m.id %% 60) * interval '1 day' AS filed) AS c
         WHERE {_BENCH} AND m.id %% 2 = 0

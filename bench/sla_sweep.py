@@ -83,7 +83,7 @@ def build(
             resolution_due_at, resolution_at_risk_at, merchant_answer_due_at,
             merchant_answer_at_risk_at, paused_at, paused_seconds, first_responded_at,
             reopen_count, merchant_request_count, tracking_token_hash, satisfaction_comment,
-            created_at)
+            language, created_at)
         SELECT
             'complaint', 'BENCH-' || n, 'web', g.status, 2, 'Bench consumer', '', '13800000000',
             'ORD-' || n, %(merchant)s, 'quality_defect', 'bench', '', '', '', false, '', '',
@@ -91,7 +91,7 @@ def build(
             g.filed + interval '72 hours', g.filed + interval '54 hours',
             g.merchant_due, g.merchant_due - interval '6 hours',
             CASE WHEN g.status = 'awaiting_consumer' THEN g.filed END, 0, g.responded, 0, 1,
-            md5(n::text) || md5('t' || n::text), '', g.filed
+            md5(n::text) || md5('t' || n::text), '', 'zh-hans', g.filed
         FROM generate_series(1, %(total)s) AS n
         CROSS JOIN LATERAL (
             -- 1 response at risk, 2 response breach, 3 resolution at risk, 4 merchant

@@ -338,6 +338,10 @@ SPECTACULAR_SETTINGS = {
         "CaseAssignStrategyEnum": "complaints.serializers.ASSIGN_STRATEGIES",
         # With the case channel in the schema, the review one needs its own name too.
         "ReviewChannelEnum": "reviews.models.ProductReview.Channel",
+        # Two "state" fields in the schema since the rating standings: the snapshot's keeps
+        # its name.
+        "StateEnum": "reports.models.snapshots.Snapshot.State",
+        "RatingStandingStateEnum": "reviews.models.MerchantRatingStanding.State",
         # Sample status and custody step share one choice set (the custody step names).
         "CustodyStepEnum": "inspections.models.CustodyKind",
         "DocumentReasonCodeEnum": "merchants.models.onboarding.Document.Reason",

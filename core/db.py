@@ -28,7 +28,9 @@ def estimated_count(model) -> int:
 # statements over thousands of rows then turn superlinear (20,000 rows inserted into a
 # governed table in one statement: 12.9 s; with these versions: 1.7 s). These replacements
 # read the settings with current_setting(name, missing_ok) instead and behave the same:
-# unset or empty settings mean "no ignore list" and "no context".
+# unset or empty settings mean "no ignore list" and "no context". The context row keeps the
+# library's NOW() stamps: pghistory's own bookkeeping, which no rule reads (tests/core/
+# test_one_clock.py allows that one line, and only that one, to read the database clock).
 _FAST_TRIGGER_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION {schema}._pgtrigger_should_ignore(trigger_name NAME)
 RETURNS BOOLEAN AS $$
@@ -52,7 +54,7 @@ RETURNS UUID AS $$
             RETURN NULL;
         END IF;
         INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
-            VALUES (_id::UUID, _metadata::JSONB, NOW(), NOW())
+            VALUES (_id::UUID, _metadata::JSONB, NOW(), NOW()) -- db-clock-ok: audit stamp only
             ON CONFLICT (id) DO UPDATE
                 SET metadata = EXCLUDED.metadata,
                     updated_at = EXCLUDED.updated_at

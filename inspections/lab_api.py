@@ -101,6 +101,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     permission_classes = [LabReader]
     queryset = Sample.objects.none()
     lookup_field = "code"
+    lookup_value_regex = r"[0-9A-Za-z-]+"  # sample codes (labs.new_sample_code); a schema pattern
     filterset_fields = {"status": ["exact"]}
 
     def get_queryset(self):

@@ -3,6 +3,7 @@ inspection (assign, ship); the lab portal (a lab user's own samples: custody, re
 grid or CSV, the signed report). Thin: parse, authorise, call a service, render."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ def staff_lab(request, pk):
     lab = get_object_or_404(Lab, pk=pk)
     if request.method == "POST":
         if not selectors.is_inspector(request.user):
-            return redirect("inspections:staff-lab", pk=lab.pk)
+            raise PermissionDenied  # Quality Managers read; Quality Management decides
         try:
             if "suspend" in request.POST:
                 form = LabSuspendForm(request.POST)

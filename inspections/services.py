@@ -239,8 +239,11 @@ _PLAN_COLUMNS = (
     "kind, merchant_id, category_id, product_id, period, due_by, tightened, status, reason, "
     "source, retest_of_id, created_by_id, created_at"
 )
+# `clock.at` is the application's instant (timezone.now(), the first parameter), never the
+# database's now(): plans and their history carry the time the rules compare against.
 _WITH_HISTORY = f"""
-    WITH inserted AS (
+    WITH clock AS (SELECT %s::timestamptz AS at),
+    inserted AS (
         INSERT INTO inspections_inspectionplan ({_PLAN_COLUMNS})
         {{select}}
         ON CONFLICT (merchant_id, kind, period) DO NOTHING
@@ -248,13 +251,14 @@ _WITH_HISTORY = f"""
     )
     INSERT INTO inspections_inspectionplanevent
         (pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id, id, {_PLAN_COLUMNS})
-    SELECT now(), 'insert', id, (SELECT _pgh_attach_context()), id, {_PLAN_COLUMNS}
+    SELECT (SELECT at FROM clock), 'insert', id, (SELECT _pgh_attach_context()), id,
+           {_PLAN_COLUMNS}
     FROM inserted
 """  # noqa: S608 - constant column list
 _PERIODIC = _WITH_HISTORY.format(
     select="""
     SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', %s,
-           'planner', NULL, NULL, now()
+           'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     WHERE m.status IN ('probation', 'active')
 """
@@ -263,7 +267,7 @@ _PROBATION = _WITH_HISTORY.format(
     select="""
     SELECT 'probation', m.id, NULL, NULL, 'probation',
            (m.went_live_at AT TIME ZONE %s)::date + %s, true, 'due', %s,
-           'planner', NULL, NULL, now()
+           'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     WHERE m.status = 'probation' AND m.went_live_at IS NOT NULL
 """
@@ -273,7 +277,7 @@ _PROBATION = _WITH_HISTORY.format(
 _RANDOM = _WITH_HISTORY.format(
     select="""
     SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', %s,
-           'planner', NULL, NULL, now()
+           'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     WHERE m.status = 'active'
     ORDER BY md5(m.id::text || ':' || %s)
@@ -299,7 +303,7 @@ def register_risk_source(source: Callable[[], str]) -> None:
 
 _WEIGHTED_RANDOM = """
     SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', %s,
-           'planner', NULL, NULL, now()
+           'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     LEFT JOIN ({risk}) AS risk ON risk.merchant_id = m.id
     WHERE m.status = 'active'
@@ -310,7 +314,7 @@ _WEIGHTED_RANDOM = """
 """
 _MONTHLY = """
     SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', %s,
-           'planner', NULL, NULL, now()
+           'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     JOIN ({risk}) AS risk ON risk.merchant_id = m.id
     WHERE risk.monthly AND m.status IN ('probation', 'active')
@@ -337,8 +341,9 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
     probation once (within 30 days of going live, tightened), and a share of the active
     merchants each month. Running it again creates nothing new."""
     advisory_xact_lock("inspections.planner")
-    today = timezone.localdate(at) if at else _today()
-    settings = policies.get(PLANNING, at)
+    now = at or timezone.now()
+    today = timezone.localdate(now)
+    settings = policies.get(PLANNING, now)
     quarter, quarter_end = quarter_of(today)
     month, month_end = month_of(today)
     created = {}
@@ -349,12 +354,18 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
         cursor.execute(
             _PERIODIC,
             # (pgtrigger.ignore adds its own positional parameter: no named ones here.)
-            [quarter, quarter_end, _("Quarterly spot check %(period)s") % {"period": quarter}],
+            [
+                now,
+                quarter,
+                quarter_end,
+                _("Quarterly spot check %(period)s") % {"period": quarter},
+            ],
         )
         created["periodic"] = cursor.rowcount
         cursor.execute(
             _PROBATION,
             [
+                now,
                 timezone.get_current_timezone_name(),
                 settings["probation_due_days"],
                 _("First spot check of the probation period (tightened)"),
@@ -365,6 +376,7 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
         cursor.execute(
             _WITH_HISTORY.format(select=_WEIGHTED_RANDOM.format(risk=risk)) if risk else _RANDOM,
             [
+                now,
                 month,
                 month_end,
                 _("Random spot check %(period)s") % {"period": month},
@@ -377,6 +389,7 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
             cursor.execute(
                 _WITH_HISTORY.format(select=_MONTHLY.format(risk=risk)),
                 [
+                    now,
                     month,
                     month_end,
                     _("Monthly spot check %(period)s (high risk)") % {"period": month},

@@ -2,7 +2,7 @@
 and lot list. Thin: parse, authorise, call a service, render."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,9 @@ def staff_suppliers(request):
 @staff_reader
 def staff_supplier(request, pk):
     supplier = get_object_or_404(Supplier, pk=pk)
-    if request.method == "POST" and has_role(request.user, Role.QUALITY_MANAGEMENT):
+    if request.method == "POST":
+        if not has_role(request.user, Role.QUALITY_MANAGEMENT):
+            raise PermissionDenied  # Quality Managers read; Quality Management decides
         action = request.POST.get("action")
         reason = request.POST.get("reason", "")
         code = request.POST.get("reason_code", "")

@@ -16,6 +16,11 @@ SUPPLY_READERS = (Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER, Role.DATA_ANALY
 
 
 class SupplierSerializer(serializers.ModelSerializer):
+    # Blank until the first decision: declared so the schema's enum admits "".
+    reason_code = serializers.ChoiceField(
+        choices=Supplier.Reason.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = Supplier
         fields = [
@@ -65,7 +70,7 @@ class SupplierViewSet(
     filterset_fields = {"status": ["exact"]}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def _decide(self, request, fn, **extra):
+    def _decide(self, request, fn, extra):
         data = SupplierDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         supplier = fn(supplier=self.get_object(), by=request.user, **extra(data.validated_data))

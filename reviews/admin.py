@@ -1,12 +1,15 @@
 """Staff views of purchases, reviews and figures. Nothing here deletes: reviews and ratings
 are never deleted (E-commerce Law art. 39); folding is done on the moderation page."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import LargeTableAdmin
 from core.audit import decisions_for
+from core.exceptions import DomainError
 from reviews.models import (
     IntegritySignal,
     MerchantRatingFigure,
@@ -15,6 +18,11 @@ from reviews.models import (
     ProductReview,
     Purchase,
     ServiceRating,
+)
+from reviews.services import (
+    can_review_restrictions,
+    keep_rating_restriction,
+    lift_rating_restriction,
 )
 
 
@@ -147,8 +155,71 @@ class ProductRatingFigureAdmin(NeverDeletedAdmin):
     date_hierarchy = "as_of"
 
 
+class ReviewActionForm(helpers.ActionForm):
+    """The action bar with a reason box for keeping or lifting a rating restriction."""
+
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+
 @admin.register(MerchantRatingStanding)
 class MerchantRatingStandingAdmin(NeverDeletedAdmin):
-    list_display = ["merchant", "state", "previous_state", "changed_at", "restriction_source"]
-    list_filter = ["state"]
+    """Merchant Management review rating restrictions here: select, give the reason, then
+    keep (the next review falls due a policy period later) or lift."""
+
+    list_display = [
+        "merchant",
+        "state",
+        "previous_state",
+        "changed_at",
+        "review_due_at",
+        "review_alerted_at",
+        "restriction_source",
+    ]
+    list_filter = ["state", ("review_alerted_at", admin.EmptyFieldListFilter)]
     list_select_related = ["merchant"]
+    search_fields = ["merchant__legal_name"]
+    readonly_fields = ["decision_log"]
+    actions = ["keep_restriction", "lift_restriction"]
+    action_form = ReviewActionForm
+
+    def has_review_permission(self, request):
+        return can_review_restrictions(request.user)
+
+    def _review(self, request, queryset, service, done_message):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(
+                request,
+                _("Give a reason in the “reason” box next to the action."),
+                messages.ERROR,
+            )
+            return
+        done = 0
+        for standing in queryset.select_related("merchant"):
+            try:
+                service(standing=standing, by=request.user, reason=reason)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{standing.merchant}: {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                done += 1
+        self.message_user(request, done_message % {"n": done})
+
+    @admin.action(
+        description=_("Keep the selected rating restrictions for another period (reason required)"),
+        permissions=["review"],
+    )
+    def keep_restriction(self, request, queryset):
+        self._review(
+            request, queryset, keep_rating_restriction, _("%(n)d rating restrictions kept.")
+        )
+
+    @admin.action(
+        description=_("Lift the selected rating restrictions (reason required)"),
+        permissions=["review"],
+    )
+    def lift_restriction(self, request, queryset):
+        self._review(
+            request, queryset, lift_rating_restriction, _("%(n)d rating restrictions lifted.")
+        )

@@ -1,5 +1,6 @@
 """/api/v1/ for reviews: purchases import (storefront token), reviews, service ratings,
-rolling figures and integrity signals. No endpoint deletes anything."""
+rolling figures, rating standings (with the review of a rating restriction) and integrity
+signals. No endpoint deletes anything."""
 
 import django_filters
 from django.core.exceptions import RequestDataTooBig
@@ -14,11 +15,13 @@ from rest_framework.response import Response
 
 from core.api import role_permission
 from core.exceptions import DomainError
+from core.roles import Role
 from products.models import Product
 from reviews import selectors, services
 from reviews.models import (
     IntegritySignal,
     MerchantRatingFigure,
+    MerchantRatingStanding,
     ProductRatingFigure,
     ProductReview,
     Purchase,
@@ -481,6 +484,66 @@ class ProductFigureViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.product_figures_visible_to(self.request.user)
 
 
+# --- rating standings -----------------------------------------------------------------
+class StandingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MerchantRatingStanding
+        fields = [
+            "merchant",
+            "state",
+            "previous_state",
+            "figure",
+            "changed_at",
+            "review_due_at",
+            "review_alerted_at",
+        ]
+
+
+class StandingFilter(django_filters.FilterSet):
+    review_alerted = django_filters.BooleanFilter(
+        field_name="review_alerted_at", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = MerchantRatingStanding
+        fields = ["merchant", "state"]
+
+
+class ByMerchant(CursorPagination):
+    ordering = ("-merchant_id",)
+    page_size = 50
+
+
+class RatingStandingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Where each merchant stands against the rating thresholds. A rating restriction due
+    for review (`review_alerted=true`) is kept for another period or lifted by Merchant
+    Management, with a reason."""
+
+    serializer_class = StandingSerializer
+    queryset = MerchantRatingStanding.objects.all()
+    filterset_class = StandingFilter
+    pagination_class = ByMerchant
+    permission_classes = [role_permission(Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGER)]
+
+    def _review(self, request, service):
+        incoming = ModerationReasonSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        standing = service(
+            standing=self.get_object(), by=request.user, reason=incoming.validated_data["reason"]
+        )
+        return Response(StandingSerializer(standing).data)
+
+    @extend_schema(request=ModerationReasonSerializer, responses=StandingSerializer)
+    @action(detail=True, methods=["post"])
+    def keep(self, request, pk=None):
+        return self._review(request, services.keep_rating_restriction)
+
+    @extend_schema(request=ModerationReasonSerializer, responses=StandingSerializer)
+    @action(detail=True, methods=["post"])
+    def lift(self, request, pk=None):
+        return self._review(request, services.lift_rating_restriction)
+
+
 # --- integrity signals -----------------------------------------------------------------
 class SignalSerializer(serializers.ModelSerializer):
     class Meta:
@@ -529,3 +592,4 @@ def register(router):
         "rating-figures/products", ProductFigureViewSet, basename="product-rating-figure"
     )
     router.register("review-signals", SignalViewSet, basename="review-signal")
+    router.register("rating-standings", RatingStandingViewSet, basename="rating-standing")

@@ -31,6 +31,14 @@ class ReviewsConfig(AppConfig):
                 "%(count)s ratings is below %(threshold)s"
             ),
         )
+        register_kind(
+            "rating_restriction_review",
+            _("Rating restriction due for review"),
+            _(
+                "%(merchant)s: sales restricted for the service rating since %(since)s; "
+                "review due %(due)s (%(count)s ratings in the last %(window)s days)"
+            ),
+        )
         # Review photos are public, like the reviews (folded ones open on click).
         register_access_rule(lambda request, upload: is_review_photo(upload))
         register_nav(_("Review moderation"), "reviews:moderation", can_moderate, order=300)

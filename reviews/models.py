@@ -380,9 +380,15 @@ class MerchantRatingFigure(models.Model):
         }
 
 
+@governed
 class MerchantRatingStanding(models.Model):
     """Where a merchant stands against the rating thresholds; changes drive the actions, so
-    each warning or restriction happens once per episode."""
+    each warning or restriction happens once per episode.
+
+    A restriction ends when a verdict (enough ratings in the window) is back at or above the
+    threshold; otherwise it falls due for review by Merchant Management (`review_due_at`),
+    who keep it for another period or lift it. The sweep that finds it due records when it
+    did so (`review_alerted_at`), and every change is a decision on this row."""
 
     class State(models.TextChoices):
         OK = "ok", _("At or above thresholds")
@@ -406,10 +412,36 @@ class MerchantRatingStanding(models.Model):
     )
     restriction_source = models.CharField(_("restriction source"), max_length=100, blank=True)
     changed_at = models.DateTimeField(_("changed"))
+    review_due_at = models.DateTimeField(
+        _("review due"),
+        null=True,
+        blank=True,
+        help_text=_("When Merchant Management must review the rating restriction."),
+    )
+    review_alerted_at = models.DateTimeField(
+        _("review alert raised"),
+        null=True,
+        blank=True,
+        help_text=_("When the review fell due and Merchant Management was alerted."),
+    )
 
     class Meta:
         verbose_name = _("merchant rating standing")
         verbose_name_plural = _("merchant rating standings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="restricted") | Q(review_due_at__isnull=True),
+                name="standing_review_only_when_restricted",
+            ),
+        ]
+        indexes = [
+            # The review sweep: restrictions due and not yet alerted.
+            models.Index(
+                fields=["review_due_at"],
+                name="standing_review_pending",
+                condition=Q(state="restricted", review_alerted_at__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.merchant}: {self.get_state_display()}"

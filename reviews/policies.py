@@ -15,6 +15,10 @@ policies.register(
         "min_ratings": 20,
         "warning_below": 4.0,
         "restriction_below": 3.5,
+        # A rating restriction that no verdict lifts (too few ratings to reach one, or still
+        # below the threshold) falls due for review by Merchant Management this many days
+        # after it began, and again this many days after each decision to keep it.
+        "restriction_review_days": 90,
     },
 )
 

@@ -8,9 +8,12 @@ from core.audit import system_context
 @shared_task(acks_late=True)
 def compute_rolling_ratings() -> dict:
     from reviews.services import compute_rolling_ratings as compute
+    from reviews.services import sweep_due_reviews
 
     with system_context("reviews.rolling-ratings"):
         result = compute()
+        # After the figures: a restriction a verdict just lifted is no longer due.
+        review_alerts = sweep_due_reviews()
     return {
         "as_of": result.as_of.isoformat(),
         "products": result.products,
@@ -18,6 +21,7 @@ def compute_rolling_ratings() -> dict:
         "warned": result.warned,
         "restricted": result.restricted,
         "lifted": result.lifted,
+        "review_alerts": len(review_alerts),
     }
 
 

@@ -4,7 +4,36 @@ import uuid
 
 import pytest
 
+from tests import clock
 from tests.factories import MembershipFactory, MerchantFactory, UserFactory
+
+
+def pytest_report_header(config):
+    try:
+        days = clock.shift_days()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if days:
+        return f"application clock shifted by {days:+d} days ({clock.ENV})"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock():
+    """Running on any date (README): with QUALITY_CLOCK_SHIFT_DAYS=N the application's clock
+    (timezone.now(), date.today(), time.time()) runs N days from the real date for the whole
+    session, ticking, while PostgreSQL's now() stays on the real date. Tests that travel
+    still travel inside it (time_machine nests). A test that passes only because today is
+    near the dates it travels to, or because the two clocks agree, fails under a shift."""
+    traveller = clock.shifted()
+    if traveller is None:
+        yield
+        return
+    traveller.start()
+    try:
+        yield
+    finally:
+        traveller.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,6 @@ import email.message
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,6 +36,8 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.clock import python_module
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
@@ -160,9 +161,7 @@ def start_worker(
         "PYTHONUNBUFFERED": "1",
     }
     command = [
-        sys.executable,
-        "-m",
-        "celery",
+        *python_module("celery"),
         "-A",
         "config",
         "worker",

@@ -8,6 +8,7 @@ the batch no longer produces are closed with one UPDATE.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -187,7 +188,7 @@ _UPSERT = """
     INSERT INTO products_claimflag
         (product_id, field, context_key, term_id, term_text, category, start, "end", matched,
          excerpt, exemption_hint, exemption_detail, status, reason, created_at, updated_at)
-    SELECT t.*, 'open', '', now(), now()
+    SELECT t.*, 'open', '', %(now)s, %(now)s
     FROM unnest(%(product_id)s::bigint[], %(field)s::text[], %(context_key)s::text[],
                 %(term_id)s::bigint[], %(term_text)s::text[], %(category)s::text[],
                 %(start)s::int[], %(end)s::int[], %(matched)s::text[], %(excerpt)s::text[],
@@ -209,12 +210,12 @@ _UPSERT = """
                              ELSE products_claimflag.decided_by_id END,
         decided_at = CASE WHEN products_claimflag.status = 'obsolete' THEN NULL
                           ELSE products_claimflag.decided_at END,
-        updated_at = now()
+        updated_at = %(now)s
     RETURNING (xmax = 0) AS inserted
 """
 
 _CLOSE = """
-    UPDATE products_claimflag SET status = 'obsolete', updated_at = now()
+    UPDATE products_claimflag SET status = 'obsolete', updated_at = %(now)s
     WHERE id = ANY(%(ids)s) AND status = 'open'
 """
 
@@ -252,13 +253,19 @@ def _hits(rows, matcher: claims.Matcher) -> dict[tuple, tuple]:
 
 
 def scan_batch(
-    product_ids: list[int], *, matcher: claims.Matcher | None = None, rows=None
+    product_ids: list[int],
+    *,
+    matcher: claims.Matcher | None = None,
+    rows=None,
+    now: datetime | None = None,
 ) -> ScanResult:
     """Scan these products and bring their flags in line.
 
     One read of the texts, one of the existing flags; then only what differs is written
-    (one upsert, one close), so scanning unchanged products again writes nothing.
+    (one upsert, one close), so scanning unchanged products again writes nothing. Flags
+    are stamped with the application's clock (`now`), never the database's.
     """
+    now = now or timezone.now()
     matcher = matcher or current_matcher()
     if rows is None:
         rows = Product.objects.filter(pk__in=product_ids).values_list("pk", *SCANNED_FIELDS)
@@ -291,11 +298,11 @@ def scan_batch(
             columns.update(
                 {name: [values[i] for _k, values in writes] for i, name in enumerate(HIT_COLUMNS)}
             )
-            cursor.execute(_UPSERT, columns)
+            cursor.execute(_UPSERT, {**columns, "now": now})
             inserted = sum(1 for (was_inserted,) in cursor.fetchall() if was_inserted)
             result.new, result.changed = inserted, len(writes) - inserted
         if close:
-            cursor.execute(_CLOSE, {"ids": close})
+            cursor.execute(_CLOSE, {"ids": close, "now": now})
             result.closed = cursor.rowcount
     return result
 

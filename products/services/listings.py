@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
@@ -322,8 +323,8 @@ _SYNC = """
             status_reason = COALESCE(b.reason, %(lifted)s),
             status_evidence = '',
             status_changed_by_id = NULL,
-            status_changed_at = now(),
-            updated_at = now()
+            status_changed_at = %(now)s,
+            updated_at = %(now)s
         FROM products_product AS q
         LEFT JOIN blocked AS b ON b.category_id = q.category_id
         WHERE p.id = q.id
@@ -339,15 +340,17 @@ _SYNC = """
     SELECT %(content_type)s, id::text,
            CASE status WHEN 'restricted' THEN 'restrict' ELSE 'relist' END,
            CASE status WHEN 'restricted' THEN 'listed' ELSE 'restricted' END,
-           status, NULL, 'system', status_reason, '{"cause": "selling_rights"}'::jsonb, now()
+           status, NULL, 'system', status_reason, '{"cause": "selling_rights"}'::jsonb, %(now)s
     FROM changed
 """
 
 
-def sync_listings_with_selling_rights(merchant) -> int:
+def sync_listings_with_selling_rights(merchant, *, now: datetime | None = None) -> int:
     """Restrict the merchant's listings where it may no longer sell, and lift the
     restrictions this put on listings where it may again: one statement, with a decision
-    per listing. Registered as a merchants.services.on_restriction_change listener."""
+    per listing. Registered as a merchants.services.on_restriction_change listener.
+    Rights are judged, and the rows stamped, at the application's `now`."""
+    now = now or timezone.now()
     category_ids = list(
         Product.objects.filter(merchant=merchant).values_list("category_id", flat=True).distinct()
     )
@@ -357,7 +360,7 @@ def sync_listings_with_selling_rights(merchant) -> int:
 
     blocked, reasons = [], []
     for category in Category.objects.filter(pk__in=category_ids):
-        rights = selling_rights(merchant, category)
+        rights = selling_rights(merchant, category, at=now)
         if not rights:
             blocked.append(category.pk)
             reasons.append(" ".join(rights.reasons)[:1000])
@@ -370,6 +373,7 @@ def sync_listings_with_selling_rights(merchant) -> int:
                 "merchant": merchant.pk,
                 "lifted": _("The restriction on the merchant was lifted."),
                 "content_type": ContentType.objects.get_for_model(Product).pk,
+                "now": now,
             },
         )
         return cursor.rowcount

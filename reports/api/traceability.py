@@ -79,6 +79,7 @@ class TraceLotViewSet(viewsets.GenericViewSet):
 
     permission_classes = [role_permission(*TRACE_READERS)]
     queryset = Lot.objects.none()
+    lookup_value_regex = r"\d+"
     serializer_class = TraceSerializer
 
     @extend_schema(responses=TraceSerializer)
@@ -95,6 +96,7 @@ class TraceProductViewSet(viewsets.GenericViewSet):
 
     permission_classes = [role_permission(*TRACE_READERS)]
     queryset = Product.objects.none()
+    lookup_value_regex = r"\d+"
     serializer_class = TraceSerializer
 
     @extend_schema(responses=TraceSerializer)

@@ -5,6 +5,8 @@ each level in one INSERT ... SELECT ... ON CONFLICT DO UPDATE (rerunning a day r
 it). `apply_thresholds` then moves each merchant's standing in one statement and acts only
 on the merchants whose standing changed, so a warning or a restriction happens once per
 episode, carries the figures that caused it, and a restriction is lifted on recovery.
+Each change is a decision on the standing. A restriction no verdict lifts falls due for
+review by Merchant Management (reviews.services.restriction_review).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +24,8 @@ from django.utils.translation import gettext as _
 
 from core import policies
 from core.alerts import AlertSpec, raise_alerts
+from core.audit import SYSTEM
+from core.models import Decision
 from core.roles import Role
 from merchants.models import Membership, Restriction
 from merchants.services import lift, record_violation, restrict
@@ -66,31 +71,58 @@ MERCHANT_FIGURES = """
         overall = EXCLUDED.overall, computed_at = EXCLUDED.computed_at
 """
 
+# The one definition of a verdict: the state a sum of scores over a count of ratings puts a
+# merchant in (the caller requires count >= min_ratings).
+VERDICT = """CASE
+    WHEN {total} < 3 * %(restriction_below)s * {count} THEN 'restricted'
+    WHEN {total} < 3 * %(warning_below)s * {count} THEN 'warning'
+    ELSE 'ok'
+END"""
+
 # The state each merchant's figure puts it in, compared exactly on sums (an average below
 # t over n ratings of three dimensions is a sum below 3·t·n). Fewer than min_ratings: no
-# verdict, the standing stays as it was. Only changed standings come back.
+# verdict, the standing stays as it was (a restriction then waits for its review, see
+# reviews.services.restriction_review). A new restriction falls due for review a policy
+# period later; any other state has no review. Only changed standings come back.
 STANDINGS = """
     WITH target AS (
-        SELECT f.merchant_id, f.id AS figure_id,
-               CASE
-                 WHEN f.description_accuracy_sum + f.service_attitude_sum + f.logistics_sum
-                      < 3 * %(restriction_below)s * f.rating_count THEN 'restricted'
-                 WHEN f.description_accuracy_sum + f.service_attitude_sum + f.logistics_sum
-                      < 3 * %(warning_below)s * f.rating_count THEN 'warning'
-                 ELSE 'ok'
-               END AS state
+        SELECT f.merchant_id, f.id AS figure_id, {verdict} AS state
         FROM reviews_merchantratingfigure f
         WHERE f.as_of = %(as_of)s AND f.rating_count >= %(min_ratings)s
     )
     INSERT INTO reviews_merchantratingstanding
-        (merchant_id, state, previous_state, figure_id, restriction_source, changed_at)
-    SELECT merchant_id, state, 'ok', figure_id, '', %(now)s FROM target
+        (merchant_id, state, previous_state, figure_id, restriction_source, changed_at,
+         review_due_at, review_alerted_at)
+    SELECT merchant_id, state, 'ok', figure_id, '', %(now)s,
+           CASE WHEN state = 'restricted' THEN %(review_due)s::timestamptz END, NULL
+    FROM target
     ON CONFLICT (merchant_id) DO UPDATE SET
         previous_state = reviews_merchantratingstanding.state,
-        state = EXCLUDED.state, figure_id = EXCLUDED.figure_id, changed_at = EXCLUDED.changed_at
+        state = EXCLUDED.state, figure_id = EXCLUDED.figure_id, changed_at = EXCLUDED.changed_at,
+        review_due_at = EXCLUDED.review_due_at, review_alerted_at = NULL
     WHERE reviews_merchantratingstanding.state <> EXCLUDED.state
     RETURNING merchant_id, state, previous_state
-"""
+""".replace(
+    "{verdict}",
+    VERDICT.format(
+        total="f.description_accuracy_sum + f.service_attitude_sum + f.logistics_sum",
+        count="f.rating_count",
+    ),
+)
+
+# One merchant's figure now, read live from its ratings (a staff decision checks it).
+CURRENT = """
+    SELECT count(*),
+           round(avg(s.description_accuracy + s.service_attitude + s.logistics) / 3.0, 4),
+           CASE WHEN count(*) >= %(min_ratings)s THEN {verdict} END
+    FROM reviews_servicerating s
+    WHERE s.merchant_id = %(merchant)s AND s.created_at > %(start)s AND s.created_at <= %(end)s
+""".replace(
+    "{verdict}",
+    VERDICT.format(
+        total="sum(s.description_accuracy + s.service_attitude + s.logistics)", count="count(*)"
+    ),
+)
 
 
 @dataclass
@@ -114,7 +146,25 @@ def _params(now: datetime, thresholds: dict) -> dict:
         "min_ratings": thresholds["min_ratings"],
         "warning_below": Decimal(str(thresholds["warning_below"])),
         "restriction_below": Decimal(str(thresholds["restriction_below"])),
+        "review_due": now + timedelta(days=thresholds["restriction_review_days"]),
     }
+
+
+@dataclass(frozen=True)
+class CurrentFigure:
+    ratings: int
+    overall: Decimal | None
+    verdict: str | None  # None: too few ratings for a verdict
+
+
+def current_figure(*, merchant_id: int, now: datetime | None = None) -> CurrentFigure:
+    """The merchant's rolling service rating at `now` and the verdict it gives, if any."""
+    now = now or timezone.now()
+    params = {**_params(now, policies.get(RATING_THRESHOLDS, at=now)), "merchant": merchant_id}
+    with connection.cursor() as cursor:
+        cursor.execute(CURRENT, params)
+        ratings, overall, verdict = cursor.fetchone()
+    return CurrentFigure(ratings=ratings, overall=overall, verdict=verdict)
 
 
 @transaction.atomic
@@ -234,4 +284,24 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
             result.warned.append(standing.merchant_id)
             specs += _alerts(standing, "warning", thresholds["warning_below"], owners, group_id)
         standing.save(update_fields=["restriction_source"])
+    _record_verdicts(standings)
     raise_alerts(specs)
+
+
+def _record_verdicts(standings: list[MerchantRatingStanding]) -> None:
+    """One decision per changed standing (from, to, the figure), in one insert."""
+    content_type = ContentType.objects.get_for_model(MerchantRatingStanding)
+    Decision.objects.bulk_create(
+        Decision(
+            content_type=content_type,
+            object_id=str(standing.pk),
+            action="verdict",
+            from_state=standing.previous_state,
+            to_state=standing.state,
+            actor_label=SYSTEM,
+            reason=_("90-day service rating %(average)s over %(count)d ratings.")
+            % {"average": standing.figure.overall, "count": standing.figure.rating_count},
+            data=standing.figure.as_evidence(),
+        )
+        for standing in standings
+    )

@@ -184,7 +184,7 @@ def test_a_merchant_answer_breach_counts_against_the_merchant_once(agent):
         sweep_sla()
     [entry] = ViolationEntry.objects.filter(merchant=case.merchant)
     assert (entry.rule_code, entry.evidence) == ("sla_breach_merchant", case)
-    assert current_points(case.merchant) == entry.points
+    assert current_points(case.merchant, at=FILED + timedelta(hours=24.5)) == entry.points
     assert services.record_merchant_breaches() == 0
 
 

@@ -4,7 +4,6 @@ every due alert ends up existing exactly once and every breach escalates exactly
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from complaints import services
 from complaints.models import Case, Priority, SLAClock
 from config.celery import QUEUES, app
 from core.models import Alert, Decision
+from tests.clock import python_module
 from tests.factories.complaints import CaseFactory
 from tests.worker import database_url
 
@@ -37,9 +37,7 @@ def _start_worker(concurrency: int, log: Path) -> subprocess.Popen:
     }
     return subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "celery",
+            *python_module("celery"),
             "-A",
             "config",
             "worker",

@@ -8,11 +8,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
+
+from tests.clock import python_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -171,7 +172,7 @@ def celery(kind: str, env: dict, log: Path, *extra: str) -> subprocess.Popen:
     from config.celery import QUEUES
 
     queues = ["--queues", ",".join(QUEUES)] if kind == "worker" else []
-    args = [sys.executable, "-m", "celery", "-A", "config", kind, "--loglevel=INFO", *queues]
+    args = [*python_module("celery"), "-A", "config", kind, "--loglevel=INFO", *queues]
     args += extra
     return spawn(args, env, log)
 

@@ -84,3 +84,20 @@ def test_a_lot_number_names_one_product_per_merchant(merchant_a, merchant_b):
     with pytest.raises(DomainError, match="already used for another product"):
         services.register_lot(product=oil, number="L-1")
     assert services.register_lot(product=other, number="L-1").merchant_id == merchant_b.pk
+
+
+def test_quality_management_decides_on_a_supplier_through_the_api(client, supplier, role_user):
+    client.force_login(role_user("quality_management"))
+    url = f"/api/v1/suppliers/{supplier.pk}/"
+    missing_code = client.post(url + "reject/", {"reason": "Licence forged"})
+    assert missing_code.status_code == 400 and "reason_code" in missing_code.json()
+    approved = client.post(url + "approve/", {"reason": "Audit passed"})
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    suspended = client.post(
+        url + "suspend/", {"reason_code": "quality", "reason": "Two lots failed"}
+    )
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
+    assert decisions_for(supplier).filter(action="suspended").exists()
+
+    client.force_login(role_user("data_analysis"))
+    assert client.post(url + "approve/", {}).status_code == 403

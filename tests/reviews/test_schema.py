@@ -11,6 +11,7 @@ def test_the_review_endpoints_are_in_the_schema_without_warnings(db, capsys, tmp
         "/api/v1/service-ratings/",
         "/api/v1/rating-figures/merchants/",
         "/api/v1/review-signals/",
+        "/api/v1/rating-standings/{merchant}/keep/",
     ):
         assert path in schema
     assert "ImportRejected" in schema

@@ -164,6 +164,26 @@ PAGES = {
         "pk=case action='answer'",
         "login 403 403 403 403 403 ok 404 login",
     ),
+    # labs, suppliers, lots, findings, traceability; the case lookup and rating link
+    "products:staff-suppliers": ("", "login 403 ok 403 403 ok 403 403 login"),
+    "products:staff-supplier": ("pk=supplier", "login 403 ok 403 403 ok 403 403 login"),
+    "inspections:staff-samples": ("pk=inspection", "login 403 ok 403 403 403 403 403 login"),
+    "inspections:staff-labs": ("", "login 403 ok 403 403 ok 403 403 login"),
+    "inspections:staff-lab": ("pk=lab", "login 403 ok 403 403 ok 403 403 login"),
+    "inspections:lab-samples": ("", "login 403 403 403 403 403 403 403 login"),
+    "inspections:lab-sample": ("code=lab_sample", "login 403 403 403 403 403 403 403 login"),
+    "inspections:lab-template": ("code=lab_sample", "login 403 403 403 403 403 403 403 login"),
+    "inspections:public-product": ("pk=product", "ok ok ok ok ok ok ok ok ok pub"),
+    "inspections:public-lot": ("code=lot_code", "ok ok ok ok ok ok ok ok ok pub"),
+    "inspections:merchant-lots": ("", "login 403 403 403 403 403 ok ok login"),
+    "inspections:merchant-lot-qr": ("pk=lot", "login 403 403 403 403 403 ok 404 login"),
+    "complaints:lookup": ("", "ok ok ok ok ok ok ok ok ok pub"),
+    "complaints:rate-link": ("token=rating_token", "404 404 404 404 404 404 404 404 ok"),
+    "reports:assessor-home": ("", "login 403 403 403 403 403 403 403 login"),
+    "reports:staff-findings": ("", "login 403 403 403 403 ok 403 403 login"),
+    "reports:staff-finding": ("pk=finding", "login 403 403 403 403 ok 403 403 login"),
+    "reports:staff-trace-lot": ("pk=lot", "login ok ok ok ok ok 403 403 login"),
+    "reports:staff-trace-product": ("pk=product", "login ok ok ok ok ok 403 403 login"),
     # staff pages
     "merchants:review-queue": ("", "login ok 403 403 403 403 403 403 login"),
     "merchants:staff-application": ("pk=application", "login ok 403 403 403 403 403 403 login"),
@@ -283,6 +303,23 @@ PAGES = {
     "training-session-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "training-session-detail": ("pk=training_session", "403 ok ok ok ok ok ok ok 403"),
     "training-session-register": ("pk=training_session", "403 405 405 405 405 405 405 405 403"),
+    # suppliers, lots, labs, traceability
+    "supplier-list": ("", "403 403 ok 403 ok ok 403 403 403"),
+    "supplier-detail": ("pk=supplier", "403 403 ok 403 ok ok 403 403 403"),
+    "supplier-approve": ("pk=supplier", "403 403 405 403 405 405 403 403 403"),
+    "supplier-reject": ("pk=supplier", "403 403 405 403 405 405 403 403 403"),
+    "supplier-suspend": ("pk=supplier", "403 403 405 403 405 405 403 403 403"),
+    "lot-list": ("", "403 403 ok 403 ok ok ok ok 403"),
+    "lot-detail": ("pk=lot", "403 403 ok 403 ok ok ok 404 403"),
+    "lab-list": ("", "403 403 ok 403 403 ok 403 403 403"),
+    "lab-detail": ("pk=lab", "403 403 ok 403 403 ok 403 403 403"),
+    "lab-sample-list": ("", "403 ok ok 403 ok ok 403 403 403"),
+    "lab-sample-detail": ("code=lab_sample", "403 ok ok 403 ok ok 403 403 403"),
+    "lab-sample-custody": ("code=lab_sample", "403 405 405 403 405 405 403 403 403"),
+    "lab-sample-report": ("code=lab_sample", "403 405 405 403 405 405 403 403 403"),
+    "lab-results-list": ("", "403 403 403 403 403 403 403 403 403"),
+    "trace-lot-detail": ("pk=lot", "403 ok ok ok ok ok 403 403 403"),
+    "trace-product-detail": ("pk=product", "403 ok ok ok ok ok 403 403 403"),
     "category-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "category-detail": ("pk=category", "403 ok ok ok ok ok ok ok 403"),
     "standard-list": ("", "403 ok ok ok ok ok ok ok 403"),
@@ -317,6 +354,10 @@ PAGES = {
     "merchant-rating-figure-detail": ("pk=merchant_figure", "403 ok ok ok ok ok ok 404 403"),
     "product-rating-figure-list": ("", "403 ok ok ok ok ok ok ok 403"),
     "product-rating-figure-detail": ("pk=product_figure", "403 ok ok ok ok ok ok 404 403"),
+    "rating-standing-list": ("", "403 ok 403 403 403 ok 403 403 403"),
+    "rating-standing-detail": ("pk=standing", "403 ok 403 403 403 ok 403 403 403"),
+    "rating-standing-keep": ("pk=standing", "403 405 403 403 403 405 403 403 403"),
+    "rating-standing-lift": ("pk=standing", "403 405 403 403 403 405 403 403 403"),
     "review-signal-list": ("", "403 403 ok ok 403 403 403 403 403"),
     "review-signal-detail": ("pk=signal", "403 403 ok ok 403 403 403 403 403"),
     "review-signal-dismiss": ("pk=signal", "403 403 405 405 403 403 403 403 403"),
@@ -404,7 +445,7 @@ ADMIN_KNOWN_ERRORS: dict[str, str] = {}
 SAMPLED_ADMIN_VIEWS = ("add", "history", "delete")
 
 # Link tokens the consumer `c` holds; every other actor tries a random token of their own.
-TOKENS = ("review_token", "case_token")
+TOKENS = ("review_token", "case_token", "rating_token")
 
 OUTCOME_OF = {200: "ok", 400: "400", 401: "401", 403: "403", 404: "404", 405: "405", 503: "503"}
 # MATRIX_OBSERVED=<file>: also write every entry as observed (to review a change in bulk).
@@ -426,27 +467,41 @@ class World:
 
 
 def _world(owner_a, owner_b, staff) -> World:
+    from datetime import timedelta
+
+    from django.contrib.auth.models import Group
+
     from complaints import services as complaints
     from complaints.models import CaseKind, InboundMail
+    from complaints.notifications import rating_link
     from core.models import Alert
     from core.uploads import store_upload
+    from inspections import labs
     from inspections import services as inspections
     from inspections.models import SwitchingRecord
     from merchants import services as merchants
     from merchants.models import Appeal, CategoryRequest, Sanction
     from merchants.services import start_probation
-    from products.models import ScanRun
+    from products.models import ScanRun, Supplier
+    from products.services import supply
     from reports.models.snapshots import QuarterlyReport
-    from reports.services import snapshots
+    from reports.services import assessment, snapshots
     from reports.services.figures import quarter_of
     from reports.services.probation import override_probation
-    from reviews.models import IntegritySignal, MerchantRatingFigure, ProductRatingFigure
+    from reviews.models import (
+        IntegritySignal,
+        MerchantRatingFigure,
+        MerchantRatingStanding,
+        ProductRatingFigure,
+    )
     from reviews.services.tokens import new_token
     from tests import files
     from tests.factories import CategoryFactory, ProductFactory
     from tests.factories.complaints import CaseFactory
+    from tests.factories.core import UserFactory
     from tests.factories.inspections import (
         InspectionPlanFactory,
+        LabFactory,
         PassFailRequirementFactory,
         PublishedVersionFactory,
     )
@@ -523,6 +578,14 @@ def _world(owner_a, owner_b, staff) -> World:
         overall=Decimal(5),
         computed_at=timezone.now(),
     )
+    standing = MerchantRatingStanding.objects.create(
+        merchant=merchant_a,
+        state="restricted",
+        previous_state="ok",
+        figure=merchant_figure,
+        changed_at=timezone.now(),
+        review_due_at=timezone.now() + timedelta(days=90),
+    )
     product_figure = ProductRatingFigure.objects.create(
         product=product,
         merchant=merchant_a,
@@ -540,6 +603,9 @@ def _world(owner_a, owner_b, staff) -> World:
     inspection = inspections.start_inspection(
         plan=plan, product=product, lot_size=500, batch="ALPHALEAK-BATCH-1", by=qm
     )
+    # A's sample goes to a testing lab before the results are in.
+    lab = LabFactory(name="Alphaleak Testing Lab")
+    sample = labs.assign_sample(inspection=inspection, lab=lab, by=qm, seal_number="ALPHALEAK-SEAL")
     rows = [
         {"sample_number": n, "requirement": r.pk, "passed": False}
         for r in inspection.standard_version.requirements.all()
@@ -644,6 +710,26 @@ def _world(owner_a, owner_b, staff) -> World:
 
     training_session = TrainingSessionFactory(kind="expert", is_onboarding=False, capacity=9)
 
+    # A's self-operated supply: an approved supplier and a lot of A's product.
+    supplier = supply.approve_supplier(
+        supplier=Supplier.objects.create(
+            name="Alphaleak Mills",
+            licence_number="ALPHALEAK-LICENCE",
+            licence_valid_until=timezone.localdate() + timedelta(days=400),
+            certificates="ISO 9001",
+            factory_audit_date=timezone.localdate() - timedelta(days=10),
+            factory_audit_passed=True,
+        ),
+        by=qm,
+    )
+    supply.link_supplier(product=product, supplier=supplier)
+    lot = supply.register_lot(product=product, number="ALPHALEAK-LOT-1", quantity=1000)
+    assessor = UserFactory()
+    assessor.groups.add(Group.objects.get(name="external_assessor"))
+    finding = assessment.record_finding(
+        title="Alphaleak finding", detail="Cases wait too long.", commitment="C3.3", by=assessor
+    )
+
     invitation = merchants.invite_team_member(
         merchant=merchant_a, actor=owner_a, identifier="alphaleak-invitee"
     )
@@ -653,6 +739,13 @@ def _world(owner_a, owner_b, staff) -> World:
         "training_programme": training_assignment.programme_id,
         "training_session": training_session.pk,
         "invitation": invitation.pk,
+        "lab": lab.pk,
+        "lab_sample": sample.code,
+        "supplier": supplier.pk,
+        "lot": lot.pk,
+        "lot_code": lot.code,
+        "finding": finding.pk,
+        "rating_token": rating_link(case).rstrip("/").rsplit("/", 1)[1],
         "merchant": merchant_a.pk,
         "upload": document.file.pk,
         "application": application.pk,
@@ -669,6 +762,7 @@ def _world(owner_a, owner_b, staff) -> World:
         "review_token": token,
         "service_rating": service_rating.pk,
         "merchant_figure": merchant_figure.pk,
+        "standing": standing.pk,
         "product_figure": product_figure.pk,
         "signal": signal.pk,
         "plan": open_plan.pk,
@@ -701,7 +795,6 @@ def _world(owner_a, owner_b, staff) -> World:
             "alphaleak.reviewer@shop.test",
             "ALPHALEAK-DOC-0001",
             "ALPHALEAK-TR-0001",
-            "ALPHALEAK-BATCH-1",
             "Alphaleak objection",
             "Alphaleak appeal statement",
             "Alphaleak sanction reason",
@@ -739,7 +832,9 @@ def _world(owner_a, owner_b, staff) -> World:
             "alphaleak.mailer@shop.test",
             "Alphaleak mail",
         ],
-        a_public=["Alphaleak Trading", "Alphaleak Kettle", "Alphaleak review"],
+        # The inspected lot's number is on the product's public quality record (issue 23:
+        # consumers match the lot printed on their package), so it is public, not private.
+        a_public=["Alphaleak Trading", "Alphaleak Kettle", "Alphaleak review", "ALPHALEAK-BATCH-1"],
         b_strings=[
             "Betaleak Goods",
             "Betaleak Toaster",

@@ -94,6 +94,66 @@ def _store(ctx, sample):
     return store_upload(_file(sample), uploaded_by=ctx["user"])
 
 
+def _lab_sample(ctx):
+    """A lab user and a sample of theirs waiting for its signed report."""
+    from django.contrib.auth.models import Group
+
+    from inspections import labs
+    from inspections import services as inspections
+    from inspections.models import LabMember
+    from tests.factories.inspections import (
+        InspectionPlanFactory,
+        LabFactory,
+        PassFailRequirementFactory,
+        PublishedVersionFactory,
+    )
+    from tests.factories.products import ProductFactory, QualityStandardFactory
+
+    category = CategoryFactory(code="abuse-lab")
+    version = PublishedVersionFactory(standard=QualityStandardFactory(category=category))
+    PassFailRequirementFactory(version=version, code="PB")
+    merchant = MembershipFactory().user.membership.merchant
+    merchant.categories.add(category)
+    qm = UserFactory(is_staff=True)
+    qm.groups.add(Group.objects.get(name="quality_management"))
+    inspection = inspections.start_inspection(
+        plan=InspectionPlanFactory(merchant=merchant),
+        product=ProductFactory(merchant=merchant, category=category),
+        lot_size=50,
+        batch="ABUSE-LOT",
+        by=qm,
+    )
+    lab = LabFactory()
+    lab_user = UserFactory()
+    lab_user.groups.add(Group.objects.get(name="lab"))
+    LabMember.objects.create(user=lab_user, lab=lab)
+    ctx["sample"] = labs.assign_sample(inspection=inspection, lab=lab, by=qm)
+    ctx["client"] = _client(lab_user)
+
+
+def _supplier(ctx):
+    from django.contrib.auth.models import Group
+
+    from products.models import Supplier
+
+    qm = UserFactory(is_staff=True)
+    qm.groups.add(Group.objects.get(name="quality_management"))
+    ctx["supplier"] = Supplier.objects.create(name="Abuse Mills", licence_number="ABUSE-1")
+    ctx["client"] = _client(qm)
+
+
+def _reports() -> int:
+    from inspections.models import Sample
+
+    return Sample.objects.exclude(report=None).count()
+
+
+def _supplier_documents() -> int:
+    from products.models import Supplier
+
+    return Supplier.documents.through.objects.count()
+
+
 ENDPOINTS = [
     Endpoint(
         "core.store_upload",
@@ -135,6 +195,25 @@ ENDPOINTS = [
         rows=Product.objects.count,
     ),
     # The products API takes no images (ProductWriteSerializer): nothing to add here.
+    Endpoint(
+        "API POST /api/v1/lab-samples/<code>/report/",
+        prepare=_lab_sample,
+        send=lambda ctx, s: ctx["client"].post(
+            f"/api/v1/lab-samples/{ctx['sample'].code}/report/", {"report": _file(s)}
+        ),
+        rows=_reports,
+        html=False,
+    ),
+    Endpoint(
+        "staff /staff/suppliers/<pk>/ document",
+        prepare=_supplier,
+        send=lambda ctx, s: ctx["client"].post(
+            f"/staff/suppliers/{ctx['supplier'].pk}/",
+            {"action": "document", "file": _file(s)},
+            follow=True,
+        ),
+        rows=_supplier_documents,
+    ),
     Endpoint(
         "portal /merchant/categories/ test report",
         prepare=_expanding_seller,
