@@ -21,26 +21,47 @@
     return (min !== null && value < Number(min)) || (max !== null && value > Number(max));
   }
 
+  // A cell has no result yet when a measured value is empty, or when a box is unticked and
+  // no result is stored for it (an untouched box is not "conforming" until it is recorded).
+  function missing(input) {
+    if (input.type === "checkbox") return !input.checked && !input.hasAttribute("data-recorded");
+    return input.value.trim() === "";
+  }
+
+  var count = document.getElementById("verdict-count");
+
   function update() {
-    var bad = {}, missing = false;
+    var bad = {}, empty = 0;
     inputs.forEach(function (input) {
-      var fail = failed(input);
+      var fail = failed(input), none = missing(input);
       input.parentNode.classList.toggle("fail", fail);
-      if (input.type !== "checkbox" && input.value.trim() === "") missing = true;
+      input.parentNode.classList.toggle("empty", none);
+      if (none) empty += 1;
       if (!fail) return;
       var name = input.getAttribute("data-class");
       (bad[name] = bad[name] || {})[input.getAttribute("data-sample")] = true;
     });
     var rejected = false;
     panel.querySelectorAll("tr[data-class]").forEach(function (row) {
-      var count = Object.keys(bad[row.getAttribute("data-class")] || {}).length;
-      row.querySelector(".count").textContent = count;
-      if (count >= Number(row.getAttribute("data-reject"))) rejected = true;
+      var n = Object.keys(bad[row.getAttribute("data-class")] || {}).length;
+      row.querySelector(".count").textContent = n;
+      if (n >= Number(row.getAttribute("data-reject"))) rejected = true;
     });
-    var label = rejected ? "data-rejected" : "data-accepted";
-    text.textContent = panel.getAttribute(label) +
-      (missing && !rejected ? " (" + panel.getAttribute("data-pending") + ")" : "");
-    text.className = "status " + (rejected ? "bad" : "ok");
+    var label, state;
+    if (empty) {
+      label = rejected ? "data-incomplete-rejected" : "data-incomplete";
+      state = rejected ? "bad" : "warn";
+    } else {
+      label = rejected ? "data-rejected" : "data-accepted";
+      state = rejected ? "bad" : "ok";
+    }
+    text.textContent = panel.getAttribute(label);
+    text.className = "status " + state;
+    if (count) {
+      count.textContent = panel.getAttribute("data-count")
+        .replace("%(recorded)s", String(inputs.length - empty))
+        .replace("%(expected)s", String(inputs.length));
+    }
   }
 
   // Arrow keys and Enter move along the column, so a column of values is typed quickly.
