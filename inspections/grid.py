@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from core.audit import decisions_for
 from core.exceptions import DomainError
@@ -133,7 +133,9 @@ def history(inspection: Inspection) -> list:
     statuses = dict(Inspection.Status.choices)
     decisions = list(decisions_for(inspection).order_by("created_at", "pk"))
     for decision in decisions:
-        decision.label = str(ACTION_LABELS.get(decision.action, _("Changed")))
+        decision.label = str(
+            ACTION_LABELS.get(decision.action) or pgettext("inspection history", "Changed")
+        )
         decision.from_label = (
             str(statuses.get(decision.from_state, "")) if decision.from_state else ""
         )

@@ -8,6 +8,7 @@ from django.apps import apps as django_apps
 from django.utils import translation
 
 from inspections.models import Inspection
+from merchants.models import ViolationRule
 from products.models import Product, Requirement
 from tests.e2e.conftest import LANGUAGES, assert_page_in, log_in, translated
 from tests.factories.core import PASSWORD, CategoryFactory, UserFactory
@@ -68,8 +69,20 @@ def test_quality_management_rejects_a_lot_and_the_product_is_delisted(
     for cell in page.locator("input[inputmode=decimal]").all():
         cell.fill("500")
     page.locator(f"input[name='f-1-{critical.pk}']").check()  # sample 1 fails the lead test
+    fill = "Save and fill the remaining pass/fail items as conforming"
+    with page.expect_navigation():
+        page.get_by_role("button", name=translated(language, fill)).click()
     with page.expect_navigation():
         page.get_by_role("button", name=translated(language, "Save and give the verdict")).click()
+    # Nothing is decided yet: the page names what saving the verdict does.
+    inspection.refresh_from_db()
+    assert inspection.status == "recorded"
+    confirm = page.get_by_test_id("confirm-verdict")
+    with translation.override(language):
+        rule = ViolationRule.objects.filter(code="inspection_lot_rejected").first().title
+    assert rule in confirm.inner_text()
+    with page.expect_navigation():
+        confirm.get_by_role("button").click()
 
     inspection.refresh_from_db()
     assert inspection.status == "rejected"

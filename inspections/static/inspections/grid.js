@@ -59,8 +59,8 @@
     text.className = "status " + state;
     if (count) {
       count.textContent = panel.getAttribute("data-count")
-        .replace("%(recorded)s", String(inputs.length - empty))
-        .replace("%(expected)s", String(inputs.length));
+        .replace("{recorded}", String(inputs.length - empty))
+        .replace("{expected}", String(inputs.length));
     }
   }
 
