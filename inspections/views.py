@@ -110,7 +110,7 @@ def _grid(inspection: Inspection, requirements: list[Requirement], stored, poste
                     "name": name,
                     "requirement": requirement,
                     "failed": passed is False,
-                    "value": "" if value is None else value,
+                    "value": value if posted is not None else _number(value),
                     "empty": not recorded,
                 }
             )
@@ -119,7 +119,8 @@ def _grid(inspection: Inspection, requirements: list[Requirement], stored, poste
 
 
 def _number(value) -> str:
-    return f"{value.normalize():f}"
+    """A stored decimal as typed: 500.0000 -> "500", 499.5000 -> "499.5"; None -> ""."""
+    return "" if value is None else f"{value.normalize():f}"
 
 
 def _limits(requirement: Requirement) -> str:
