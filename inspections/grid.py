@@ -70,9 +70,7 @@ def verdict_preview(inspection: Inspection) -> dict:
     except SamplingError as exc:
         raise services.sampling_error(exc) from None
     accepted = verdict.accepted
-    label = str(
-        Inspection.Status.ACCEPTED.label if accepted else Inspection.Status.REJECTED.label
-    )
+    label = str(Inspection.Status.ACCEPTED.label if accepted else Inspection.Status.REJECTED.label)
     consequences = []
     product = inspection.product
     if inspection.plan.kind == InspectionPlan.Kind.RETEST:
@@ -98,9 +96,9 @@ def verdict_preview(inspection: Inspection) -> dict:
             consequences.append(_("The merchant's owners and Quality Management are alerted."))
     else:
         if accepted:
-            consequences.append(_("The lot is accepted; “%(product)s” stays as it is.") % {
-                "product": product
-            })
+            consequences.append(
+                _("The lot is accepted; “%(product)s” stays as it is.") % {"product": product}
+            )
         else:
             if product.status != Product.Status.DELISTED:
                 consequences.append(

@@ -124,10 +124,10 @@ def _number(value) -> str:
 
 
 def _limits(requirement: Requirement) -> str:
-    """A measured item's accepted range in words and figures: "495–505", "≥ 12", "≤ 0.3"."""
+    """A measured item's accepted range: "495-505" (with an en dash), "≥ 12", "≤ 0.3"."""
     low, high = requirement.min_value, requirement.max_value
     if low is not None and high is not None:
-        return f"{_number(low)}–{_number(high)}"
+        return f"{_number(low)}\N{EN DASH}{_number(high)}"
     if low is not None:
         return f"≥ {_number(low)}"
     if high is not None:

@@ -113,7 +113,7 @@ def test_the_grid_shows_labels_units_and_incomplete_at_no_results(client_for, qm
     for requirement in inspection.standard_version.requirements.all():
         assert f">{requirement.code}<" not in header
         assert requirement.description[:20] in header
-    assert f"{net.unit} · 495–505" in header
+    assert f"{net.unit} · 495\N{EN DASH}505" in header
     state = html[html.index('data-testid="verdict-state"') :].split("</span>")[0]
     assert "Incomplete" in state and "Accepted" not in state
     assert 'class="status warn"' in html
@@ -218,3 +218,14 @@ def test_staff_without_a_merchant_cannot_use_the_portal(client_for, role_user):
         == 403
     )
     assert client_for(UserFactory()).get("/staff/inspections/").status_code == 403
+
+
+def test_an_untouched_box_is_not_recorded_but_a_pasted_pass_is(client_for, qm, product_a):
+    inspection = start(product_a, qm, lot_size=50)
+    label = inspection.standard_version.requirements.get(code="LABEL")
+    response = client_for(qm).post(
+        f"/staff/inspections/{inspection.pk}/record/",
+        {"grid": "1", "save": "1", f"c-f-2-{label.pk}": "1", f"f-3-{label.pk}": "on"},
+    )
+    assert response.status_code == 302
+    assert dict(inspection.results.values_list("sample_number", "passed")) == {2: True, 3: False}
