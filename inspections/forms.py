@@ -41,11 +41,15 @@ def grid_cell_name(kind: str, sample: int, requirement_id: int) -> str:
     return f"{'v' if kind == Requirement.Kind.MEASURED else 'f'}-{sample}-{requirement_id}"
 
 
-def parse_grid(data, *, requirements, plans) -> list[dict]:
+def parse_grid(data, *, requirements, plans, known=None) -> list[dict]:
     """The grid's one POST -> result rows for the service (which checks them).
 
     A pass/fail cell is a "nonconforming" checkbox: unticked means the item conforms. A
     measured cell left empty is not recorded yet. Each measured column posts its unit.
+    With `known` (the (sample, requirement) pairs that have a result), an unticked cell is
+    recorded only when it already has one or the post marks it conforming (`c-<cell>`, set
+    by a pasted "pass"): an untouched cell stays "not recorded" until the inspector fills
+    the rest as conforming.
     """
     rows = []
     for requirement in requirements:
@@ -60,6 +64,13 @@ def parse_grid(data, *, requirements, plans) -> list[dict]:
                 row |= {"value": value, "unit": data.get(f"u-{requirement.pk}", "")}
             else:
                 row["passed"] = name not in data
+                if (
+                    row["passed"]
+                    and known is not None
+                    and (sample, requirement.pk) not in known
+                    and f"c-{name}" not in data
+                ):
+                    continue
             rows.append(row)
     return rows
 

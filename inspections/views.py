@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.audit import decisions_for
 from core.exceptions import DomainError
 from core.web import add_service_errors, allowed_if
-from inspections import selectors, services
+from inspections import grid, selectors, services
 from inspections.forms import (
     CorrectiveActionForm,
     LabReportForm,
@@ -88,14 +88,9 @@ def staff_start(request, pk):
     return render(request, "inspections/staff/start.html", {"plan": plan, "form": form})
 
 
-def _grid(inspection: Inspection, requirements: list[Requirement], posted=None):
-    """Rows of cells for the template, prefilled from the stored results (or the post)."""
-    stored = {
-        (sample, requirement_id): (passed, value)
-        for sample, requirement_id, passed, value in inspection.results.values_list(
-            "sample_number", "requirement_id", "passed", "value"
-        )
-    }
+def _grid(inspection: Inspection, requirements: list[Requirement], stored, posted=None):
+    """Rows of cells for the template, prefilled from the stored results (or the post).
+    A cell without a stored result is marked `empty` (not recorded yet)."""
     plans = inspection.sampling_plans
     rows = []
     for sample in range(1, inspection.sample_size + 1):
@@ -105,6 +100,7 @@ def _grid(inspection: Inspection, requirements: list[Requirement], posted=None):
                 cells.append(None)
                 continue
             name = grid_cell_name(requirement.kind, sample, requirement.pk)
+            recorded = (sample, requirement.pk) in stored
             passed, value = stored.get((sample, requirement.pk), (None, None))
             if posted is not None:
                 value = posted.get(name, "")
@@ -114,59 +110,131 @@ def _grid(inspection: Inspection, requirements: list[Requirement], posted=None):
                     "name": name,
                     "requirement": requirement,
                     "failed": passed is False,
-                    "value": "" if value is None else value,
+                    "value": value if posted is not None else _number(value),
+                    "empty": not recorded,
                 }
             )
         rows.append({"sample": sample, "cells": cells})
     return rows
 
 
+def _number(value) -> str:
+    """A stored decimal as typed: 500.0000 -> "500", 499.5000 -> "499.5"; None -> ""."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _limits(requirement: Requirement) -> str:
+    """A measured item's accepted range: "495-505" (with an en dash), "≥ 12", "≤ 0.3"."""
+    low, high = requirement.min_value, requirement.max_value
+    if low is not None and high is not None:
+        return f"{_number(low)}\N{EN DASH}{_number(high)}"
+    if low is not None:
+        return f"≥ {_number(low)}"
+    if high is not None:
+        return f"≤ {_number(high)}"
+    return ""
+
+
+def _stored(inspection: Inspection) -> dict:
+    return {
+        (sample, requirement_id): (passed, value)
+        for sample, requirement_id, passed, value in inspection.results.values_list(
+            "sample_number", "requirement_id", "passed", "value"
+        )
+    }
+
+
+def _save_grid(request, inspection, requirements) -> None:
+    """Store the posted grid (when the post carries it): ticked boxes, typed values and
+    changes to results already stored; untouched pass/fail cells stay not recorded."""
+    if "grid" not in request.POST:
+        return
+    rows = parse_grid(
+        request.POST,
+        requirements=requirements,
+        plans=inspection.sampling_plans,
+        known=set(_stored(inspection)),
+    )
+    if rows:
+        services.record_results(inspection=inspection, results=rows, by=request.user)
+
+
 @inspector_required
 def staff_record(request, pk):
     """The result grid: one form post for every sample and requirement; the verdict
-    panel updates as the inspector types (static/inspections/grid.js)."""
+    panel updates as the inspector types (static/inspections/grid.js). Giving the verdict
+    takes two steps: the page first names what saving it does, then the inspector confirms."""
     inspection = get_object_or_404(selectors.inspections_visible_to(request.user), pk=pk)
     requirements = list(
         inspection.standard_version.requirements.order_by("severity", "position", "code")
     )
+    for requirement in requirements:
+        requirement.limits = _limits(requirement)
     errors = []
     posted = None
+    confirm = None
     if request.method == "POST" and inspection.status in services.OPEN_RESULTS:
-        rows = parse_grid(request.POST, requirements=requirements, plans=inspection.sampling_plans)
         try:
-            if rows:
-                services.record_results(inspection=inspection, results=rows, by=request.user)
-            if "decide" in request.POST:
-                inspection = services.decide_verdict(inspection=inspection, by=request.user)
+            _save_grid(request, inspection, requirements)
+            if "fill" in request.POST:
+                filled = grid.fill_conforming(inspection=inspection, by=request.user)
                 messages.success(
                     request,
-                    _("Verdict: %(verdict)s.") % {"verdict": inspection.get_status_display()},
+                    ngettext(
+                        "%(n)d result recorded as conforming.",
+                        "%(n)d results recorded as conforming.",
+                        filled,
+                    )
+                    % {"n": filled},
                 )
+            elif "decide" in request.POST:
+                inspection.refresh_from_db()
+                if inspection.status == Inspection.Status.DRAFT:
+                    services.decide_verdict(inspection=inspection, by=request.user)  # says why
+                preview = grid.verdict_preview(inspection)
+                verdict = "accepted" if preview["accepted"] else "rejected"
+                if "confirm" not in request.POST:
+                    confirm = preview
+                elif request.POST.get("expect") != verdict:
+                    errors = [_("The results changed since the preview; check the verdict again.")]
+                    confirm = preview
+                else:
+                    inspection = services.decide_verdict(inspection=inspection, by=request.user)
+                    messages.success(
+                        request,
+                        _("Verdict: %(verdict)s.") % {"verdict": inspection.get_status_display()},
+                    )
             else:
                 messages.success(request, _("Results saved."))
         except DomainError as exc:
             errors = exc.messages
-            posted = request.POST
+            posted = request.POST if "grid" in request.POST else None
         else:
-            return redirect("inspections:staff-record", pk=inspection.pk)
+            if confirm is None:
+                return redirect("inspections:staff-record", pk=inspection.pk)
     inspection.refresh_from_db()
     plans = inspection.sampling_plans
+    stored = _stored(inspection)
+    expected = services.expected_cells(inspection)
     return render(
         request,
         "inspections/staff/record.html",
         {
             "inspection": inspection,
             "requirements": requirements,
+            "has_attributes": any(r.kind == Requirement.Kind.PASS_FAIL for r in requirements),
             "classes": [
                 (name, plans[name]) for name in ("critical", "major", "minor") if name in plans
             ],
-            "rows": _grid(inspection, requirements, posted),
+            "rows": _grid(inspection, requirements, stored, posted),
             "errors": errors,
             "editable": inspection.status in services.OPEN_RESULTS,
-            "recorded": inspection.results.count(),
-            "expected": services.expected_cells(inspection),
+            "recorded": len(stored),
+            "expected": expected,
+            "complete": len(stored) >= expected,
+            "confirm": confirm,
             "report_form": LabReportForm(),
-            "decisions": decisions_for(inspection),
+            "decisions": grid.history(inspection),
         },
     )
 
