@@ -248,7 +248,7 @@ class _StaffCaseViewSet(mixins.CreateModelMixin, _CaseViewSetBase):
         fields = _body(self.create_serializer, request, staff=staff)
         if not staff:
             fields["channel"] = Case.Channel.API
-        case = services.open_case(
+        case = services.file_case(  # the one intake: it also sends the consumer their link
             kind=self.create_kind,
             by=request.user,
             auto_assign="least_load" if services.has_agents() else None,

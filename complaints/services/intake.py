@@ -206,18 +206,17 @@ def file_case(*, files=(), by=None, **fields) -> Case:
 
     def open_with(stored):
         case = open_case(attachments=stored, by=by, **fields)
-        if fields.get("channel", Case.Channel.WEB) != Case.Channel.WEB:
-            # The consumer did not see the form: mail them their tracking link.
-            mail_tracking_link(case)
+        # Every channel: a consumer who closes the tab still has the link in their mail.
+        mail_tracking_link(case)
         return case
 
     return with_stored_files(files, by=by, then=open_with)
 
 
 def mail_tracking_link(case: Case) -> None:
-    """After commit, mail the consumer the link of a case just opened for them (the token
-    is only known right after open_case)."""
-    if case.consumer_email and getattr(case, "tracking_token", None):
+    """After commit, send the consumer the link of a case just opened (to their e-mail and
+    phone; the token is only known right after open_case)."""
+    if (case.consumer_email or case.consumer_phone) and getattr(case, "tracking_token", None):
         transaction.on_commit(_Enqueue("send_tracking_link", (case.pk, case.tracking_token)))
 
 

@@ -130,8 +130,8 @@ def _file(request, form_class, template):
             messages.success(
                 request,
                 _(
-                    "Your case %(reference)s is filed. Bookmark this page: its address is the "
-                    "only way to follow the case, and we will not show it again."
+                    "Your case %(reference)s is filed. We have sent you the link to this page; "
+                    "keep it private: anyone who has it can read the case."
                 )
                 % {"reference": case.reference},
             )

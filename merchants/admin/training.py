@@ -2,12 +2,13 @@
 (files through the validated upload path), quiz questions, assignments and their steps."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin
 from core.uploads import UploadField, store_upload
+from merchants.admin.onboarding import _run
 from merchants.models import (
     QuizAttempt,
     QuizQuestion,
@@ -18,21 +19,6 @@ from merchants.models import (
     TrainingStep,
 )
 from merchants.services import training
-
-
-def _report(modeladmin, request, queryset, call, done_message):
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except ValidationError as exc:
-            modeladmin.message_user(
-                request, f"{obj}: {' '.join(exc.messages)}", level=messages.ERROR
-            )
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"n": done}, level=messages.SUCCESS)
 
 
 class FrozenInlineMixin:
@@ -149,7 +135,7 @@ class TrainingProgrammeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish and assign the audience"))
     def publish(self, request, queryset):
-        _report(
+        _run(
             self,
             request,
             queryset,
@@ -159,7 +145,7 @@ class TrainingProgrammeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Create a new version to edit"))
     def make_new_version(self, request, queryset):
-        _report(
+        _run(
             self,
             request,
             queryset,
@@ -169,7 +155,7 @@ class TrainingProgrammeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retire (open assignments are withdrawn)"))
     def retire(self, request, queryset):
-        _report(
+        _run(
             self,
             request,
             queryset,

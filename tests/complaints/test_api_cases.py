@@ -58,6 +58,19 @@ def test_the_storefront_files_a_complaint_and_gets_the_tracking_token_once(
     assert token not in str(api(agent).get(CASES).json())
 
 
+def test_a_case_filed_through_the_api_mails_the_consumer_its_link(
+    api, storefront, merchant_a, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(storefront).post(CASES, complaint_body(merchant_a), format="json")
+    assert response.status_code == 201
+    (message,) = mail.outbox
+    assert message.to == ["wang@example.test"]
+    assert f"/complaints/case/{response.json()['tracking_token']}/" in message.body
+
+
 def test_the_storefront_cannot_set_the_staff_fields_nor_read_cases(api, storefront, merchant_a):
     body = complaint_body(merchant_a, priority=Priority.URGENT, channel="phone")
     response = api(storefront).post(CASES, body, format="json")

@@ -353,3 +353,34 @@ def test_posts_need_the_csrf_token(product):
     response = strict.post(NEW, complaint(product))
     assert response.status_code == 403
     assert not Case.objects.exists()
+
+
+def test_a_web_filing_mails_the_case_link_after_commit_and_it_opens_the_case(
+    client, product, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    at = datetime(2026, 11, 3, 10, tzinfo=SHANGHAI)
+    with (
+        time_machine.travel(at, tick=False),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        response = client.post(NEW, complaint(product))
+        assert mail.outbox == []  # nothing before commit
+    assert response.status_code == 302 and callbacks
+    (message,) = mail.outbox
+    case = Case.objects.get()
+    assert message.to == ["li@example.test"] and case.reference in message.subject
+    link = re.search(r"https?://\S+(/complaints/case/[^/\s]+/)", message.body).group(1)
+    assert link == response["Location"]  # the page the consumer was shown
+    with time_machine.travel(at, tick=False):
+        page = client.get(link)
+    assert page.status_code == 200 and case.reference in page.content.decode()
+
+
+def test_a_refused_filing_mails_nothing(client, product, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(NEW, complaint(product, description=""))
+    assert response.status_code == 200 and mail.outbox == [] and not Case.objects.exists()

@@ -1,10 +1,13 @@
 """A consumer files an after-sales complaint with an attachment through the public form
 (the remedy list refreshes as they type), lands on their case page by its private link,
-sees the live countdowns and, once Consumer Service asks a question, replies there."""
+sees the live countdowns, closes the tab and comes back from the link mailed to them and,
+once Consumer Service asks a question, replies there."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from complaints import services
@@ -70,6 +73,15 @@ def test_a_consumer_files_a_complaint_with_an_attachment_and_follows_the_case_li
     link = page.get_by_test_id("case-attachment")
     assert link.inner_text() == "漏水 leak.png"
     case_url = page.url
+
+    # The consumer closes the tab; the link mailed at filing brings them back to the case.
+    (mailed,) = [m for m in mail.outbox if m.to == ["li@example.test"]]
+    link = re.search(r"/complaints/case/[^/\s]+/", mailed.body).group(0)
+    assert case_url.endswith(link)
+    page.close()
+    page = make_page(language)
+    page.goto(link)
+    assert page.get_by_test_id("case-status").inner_text() == translated(language, "New")
 
     services.assign(case=case, to=agent)
     services.ask_consumer(case=case, by=agent, question="Please send the order invoice.")
