@@ -269,3 +269,29 @@ def test_the_lab_portal_takes_a_csv_and_a_report(client, inspection, lab, qm):
     assert response.status_code == 302
     sample.refresh_from_db()
     assert sample.report_sha256 and sample.results_submitted_at
+
+
+def test_the_pages_link_the_stored_report_and_documents(client, inspection, lab, qm, owner_a):
+    """Every page that lists a stored file renders its download link (core:download)."""
+    sample = received(inspection, lab, qm)
+    analyst = lab_user(lab)
+    labs.submit_report(sample=sample, file=pdf("signed.pdf"), by=analyst)
+    from core.uploads import store_upload
+
+    lab.documents.add(store_upload(pdf("cnas.pdf"), uploaded_by=qm))
+    client.force_login(analyst)
+    page = client.get(reverse("inspections:lab-sample", args=[sample.code]))
+    assert page.status_code == 200 and b"signed.pdf" in page.content
+    client.force_login(qm)
+    for url, name in [
+        (reverse("inspections:staff-samples", args=[inspection.pk]), b"signed.pdf"),
+        (reverse("inspections:staff-record", args=[inspection.pk]), b"signed.pdf"),
+        (reverse("inspections:staff-lab", args=[lab.pk]), b"cnas.pdf"),
+    ]:
+        page = client.get(url)
+        assert page.status_code == 200 and name in page.content, url
+    labs.import_csv(lab=lab, data=csv_rows(sample), by=analyst)
+    services.decide_verdict(inspection=inspection, by=qm)  # the merchant sees it once decided
+    client.force_login(owner_a)
+    page = client.get(reverse("inspections:merchant-inspection", args=[inspection.pk]))
+    assert page.status_code == 200 and b"signed.pdf" in page.content
