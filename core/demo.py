@@ -15,6 +15,13 @@ STAFF_USERS = [
     ("manager", Role.QUALITY_MANAGER, "Quality manager"),
 ]
 
+# Outside parties (not platform staff): a testing lab's user (their lab comes with the
+# inspections demo) and an external assessor.
+EXTERNAL_USERS = [
+    ("lab", "lab", "Testing lab (CTI)"),
+    ("assessor", "external_assessor", "External assessor"),
+]
+
 CATEGORIES = [
     # code, parent, zh, en, excluded from 7-day no-reason return
     ("food", None, "食品", "Food", False),
@@ -55,6 +62,9 @@ def user(username, *, email=None, staff=False, superuser=False, role=None, first
 def seed(log):
     for username, role, label in STAFF_USERS:
         user(username, staff=True, superuser=role is None, role=role, first_name=label)
+        log(f"  {username:<10} {DEMO_PASSWORD}  {label}")
+    for username, role, label in EXTERNAL_USERS:
+        user(username, role=role, first_name=label)
         log(f"  {username:<10} {DEMO_PASSWORD}  {label}")
     by_code = {}
     for code, parent, zh, en, excluded in CATEGORIES:

@@ -3,14 +3,18 @@
 lot; merchant B (on probation, so tightened) with a rejected lot, its product delisted and
 an open objection waiting for the re-test."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from inspections import services
-from inspections.models import Inspection, InspectionPlan
-from products.models import Product, Requirement
+from inspections import labs, services
+from inspections.models import CustodyKind, Inspection, InspectionPlan, Lab, LabMember, Sample
+from products.models import Lot, Product, Requirement, Supplier
+from products.services import supply
+from reviews.models import Purchase
 
 
 def _passing_value(requirement: Requirement) -> Decimal:
@@ -114,3 +118,108 @@ def seed(log):
                 f"  inspection #{inspection.pk} {cable.sku}: {inspection.status} (tightened), "
                 "product delisted, objection open with a re-test planned"
             )
+
+
+def _seed_labs(qm, tea, log):
+    """One accredited lab (the demo `lab` user works there) with a sealed, shipped sample of
+    merchant A's tea waiting for receipt, and one lab whose accreditation has expired."""
+    today = timezone.localdate()
+    cti, _created = Lab.objects.get_or_create(
+        name="华测检测认证集团股份有限公司",
+        defaults={
+            "cnas_number": "CNAS L2618",
+            "cma_number": "CMA 160012345678",
+            "scope_methods": ["GB 5009.12", "GB/T 191", "GB 7718"],
+            "valid_from": today - timedelta(days=200),
+            "valid_until": today + timedelta(days=500),
+            "contact_email": "lab@demo.example",
+        },
+    )
+    Lab.objects.get_or_create(
+        name="旧城产品检验所",
+        defaults={
+            "cnas_number": "CNAS L0999",
+            "valid_from": date(2021, 1, 1),
+            "valid_until": today - timedelta(days=30),
+        },
+    )
+    lab_user = get_user_model().objects.filter(username="lab").first()
+    if lab_user is not None:
+        LabMember.objects.get_or_create(user=lab_user, defaults={"lab": cti})
+    if not Sample.objects.filter(inspection__batch="DEMO-A-2026-002").exists():
+        plan, _created = InspectionPlan.objects.get_or_create(
+            merchant=tea.merchant,
+            period="demo:lab-sample",
+            defaults={
+                "kind": InspectionPlan.Kind.RANDOM,
+                "due_by": today + timedelta(days=14),
+                "reason": "随机抽检：送第三方检测机构",
+            },
+        )
+        if plan.status == InspectionPlan.Status.DUE:
+            inspection = services.start_inspection(
+                plan=plan, product=tea, lot_size=800, batch="DEMO-A-2026-002", by=qm
+            )
+            # The lab is accredited for every test method of the tea's standard.
+            methods = inspection.standard_version.requirements.values_list("test_method", flat=True)
+            cti.scope_methods = sorted(set(cti.scope_methods) | {m for m in methods if m})
+            cti.save(update_fields=["scope_methods"])
+            sample = labs.assign_sample(
+                inspection=inspection, lab=cti, by=qm, seal_number="QM-0427"
+            )
+            labs.record_custody(sample=sample, kind=CustodyKind.SHIPPED, by=qm)
+            log(f"  lab sample {sample.code}: shipped to {cti.name}, waiting for receipt")
+
+
+def _seed_supply(qm, nuts, log):
+    """Two suppliers (one approved, one still in screening) and two lots of merchant A's
+    mixed nuts, with the demo purchases of the nuts spread over them."""
+    today = timezone.localdate()
+    approved, created = Supplier.objects.get_or_create(
+        name="临安山核桃食品有限公司",
+        defaults={
+            "licence_number": "92350782MA2XYZ123K",
+            "licence_valid_until": today + timedelta(days=700),
+            "certificates": "SC 11435078200123; 有机产品认证",
+            "factory_audit_date": today - timedelta(days=40),
+            "factory_audit_passed": True,
+        },
+    )
+    if created:
+        approved = supply.approve_supplier(supplier=approved, by=qm, note="资料齐全，现场审核通过")
+    Supplier.objects.get_or_create(
+        name="安溪铁观音茶厂", defaults={"licence_number": "91350524MA31ABC45Q"}
+    )
+    lots = list(Lot.objects.filter(product=nuts).order_by("number"))
+    if not lots:
+        supply.link_supplier(product=nuts, supplier=approved)
+        lots = [
+            supply.register_lot(
+                product=nuts,
+                number=number,
+                production_date=today - timedelta(days=days),
+                quantity=2000,
+                supplier=approved,
+            )
+            for number, days in (("LA-2026-03", 120), ("LA-2026-07", 45))
+        ]
+    # The storefront's re-import (seeding again) sends its lines without lots: spread again.
+    purchases = list(
+        Purchase.objects.filter(product=nuts, lot=None).order_by("pk").values_list("pk", flat=True)
+    )
+    for index, lot in enumerate(lots):
+        Purchase.objects.filter(pk__in=purchases[index :: len(lots)]).update(lot=lot)
+    log(f"  suppliers: 2 ({approved.name} approved); lots of {nuts.sku}: {len(lots)}")
+
+
+@transaction.atomic
+def seed_late(log):
+    """Labs, suppliers and lots once every app has its examples (lots take the purchases)."""
+    qm = get_user_model().objects.filter(username="qm").first()
+    tea = Product.objects.filter(sku="A-TEA-01").select_related("merchant").first()
+    nuts = Product.objects.filter(sku="DEMO-R-A2").first()  # has the demo purchases
+    if qm is None or tea is None or nuts is None:
+        log("  labs and supply: demo users or products missing, skipped")
+        return
+    _seed_supply(qm, nuts, log)
+    _seed_labs(qm, tea, log)
