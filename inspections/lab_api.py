@@ -57,6 +57,10 @@ class SampleSerializer(serializers.ModelSerializer):
     lab = serializers.CharField(source="lab.name", read_only=True)
     product = serializers.CharField(source="inspection.product.title", read_only=True)
     custody = CustodyEventSerializer(many=True, read_only=True)
+    # Blank until receipt: declared so the schema's enum admits "".
+    condition = serializers.ChoiceField(
+        choices=Sample._meta.get_field("condition").choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Sample
