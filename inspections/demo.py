@@ -12,9 +12,7 @@ from django.utils import timezone
 
 from inspections import labs, services
 from inspections.models import CustodyKind, Inspection, InspectionPlan, Lab, LabMember, Sample
-from products.models import Lot, Product, Requirement, Supplier
-from products.services import supply
-from reviews.models import Purchase
+from products.models import Product, Requirement
 
 
 def _passing_value(requirement: Requirement) -> Decimal:
@@ -171,55 +169,12 @@ def _seed_labs(qm, tea, log):
             log(f"  lab sample {sample.code}: shipped to {cti.name}, waiting for receipt")
 
 
-def _seed_supply(qm, nuts, log):
-    """Two suppliers (one approved, one still in screening) and two lots of merchant A's
-    mixed nuts, with the demo purchases of the nuts spread over them."""
-    today = timezone.localdate()
-    approved, created = Supplier.objects.get_or_create(
-        name="临安山核桃食品有限公司",
-        defaults={
-            "licence_number": "92350782MA2XYZ123K",
-            "licence_valid_until": today + timedelta(days=700),
-            "certificates": "SC 11435078200123; 有机产品认证",
-            "factory_audit_date": today - timedelta(days=40),
-            "factory_audit_passed": True,
-        },
-    )
-    if created:
-        approved = supply.approve_supplier(supplier=approved, by=qm, note="资料齐全，现场审核通过")
-    Supplier.objects.get_or_create(
-        name="安溪铁观音茶厂", defaults={"licence_number": "91350524MA31ABC45Q"}
-    )
-    lots = list(Lot.objects.filter(product=nuts).order_by("number"))
-    if not lots:
-        supply.link_supplier(product=nuts, supplier=approved)
-        lots = [
-            supply.register_lot(
-                product=nuts,
-                number=number,
-                production_date=today - timedelta(days=days),
-                quantity=2000,
-                supplier=approved,
-            )
-            for number, days in (("LA-2026-03", 120), ("LA-2026-07", 45))
-        ]
-    # The storefront's re-import (seeding again) sends its lines without lots: spread again.
-    purchases = list(
-        Purchase.objects.filter(product=nuts, lot=None).order_by("pk").values_list("pk", flat=True)
-    )
-    for index, lot in enumerate(lots):
-        Purchase.objects.filter(pk__in=purchases[index :: len(lots)]).update(lot=lot)
-    log(f"  suppliers: 2 ({approved.name} approved); lots of {nuts.sku}: {len(lots)}")
-
-
 @transaction.atomic
 def seed_late(log):
-    """Labs, suppliers and lots once every app has its examples (lots take the purchases)."""
+    """Labs once every app has its examples."""
     qm = get_user_model().objects.filter(username="qm").first()
     tea = Product.objects.filter(sku="A-TEA-01").select_related("merchant").first()
-    nuts = Product.objects.filter(sku="DEMO-R-A2").first()  # has the demo purchases
-    if qm is None or tea is None or nuts is None:
-        log("  labs and supply: demo users or products missing, skipped")
+    if qm is None or tea is None:
+        log("  labs: demo users or products missing, skipped")
         return
-    _seed_supply(qm, nuts, log)
     _seed_labs(qm, tea, log)

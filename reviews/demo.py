@@ -5,6 +5,7 @@ below the warning threshold. Idempotent: purchases are upserted, reviewed lines 
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +14,8 @@ from rest_framework.authtoken.models import Token
 from core.demo import user
 from core.models import Category
 from merchants.models import Membership
-from products.models import Product
+from products.models import Lot, Product, Supplier
+from products.services import supply
 from reviews import services
 from reviews.models import ProductReview, Purchase, ServiceRating
 
@@ -162,3 +164,55 @@ def _reviews(a_products, b_products, storefront, now):
         channel=ProductReview.Channel.API,
         by=storefront,
     )
+
+
+def _seed_supply(qm, nuts, log):
+    """Two suppliers (one approved, one still in screening) and two lots of merchant A's
+    mixed nuts, with the demo purchases of the nuts spread over them."""
+    today = timezone.localdate()
+    approved, created = Supplier.objects.get_or_create(
+        name="临安山核桃食品有限公司",
+        defaults={
+            "licence_number": "92350782MA2XYZ123K",
+            "licence_valid_until": today + timedelta(days=700),
+            "certificates": "SC 11435078200123; 有机产品认证",
+            "factory_audit_date": today - timedelta(days=40),
+            "factory_audit_passed": True,
+        },
+    )
+    if created:
+        approved = supply.approve_supplier(supplier=approved, by=qm, note="资料齐全，现场审核通过")
+    Supplier.objects.get_or_create(
+        name="安溪铁观音茶厂", defaults={"licence_number": "91350524MA31ABC45Q"}
+    )
+    lots = list(Lot.objects.filter(product=nuts).order_by("number"))
+    if not lots:
+        supply.link_supplier(product=nuts, supplier=approved)
+        lots = [
+            supply.register_lot(
+                product=nuts,
+                number=number,
+                production_date=today - timedelta(days=days),
+                quantity=2000,
+                supplier=approved,
+            )
+            for number, days in (("LA-2026-03", 120), ("LA-2026-07", 45))
+        ]
+    # The storefront's re-import (seeding again) sends its lines without lots: spread again.
+    purchases = list(
+        Purchase.objects.filter(product=nuts, lot=None).order_by("pk").values_list("pk", flat=True)
+    )
+    for index, lot in enumerate(lots):
+        Purchase.objects.filter(pk__in=purchases[index :: len(lots)]).update(lot=lot)
+    log(f"  suppliers: 2 ({approved.name} approved); lots of {nuts.sku}: {len(lots)}")
+
+
+@transaction.atomic
+def seed_late(log):
+    """Suppliers and lots once every app has its examples (the lots take the purchases)."""
+    qm = get_user_model().objects.filter(username="qm").first()
+    nuts = Product.objects.filter(sku="DEMO-R-A2").first()  # has the demo purchases
+    if qm is None or nuts is None:
+        log("  supply: demo users or products missing, skipped")
+        return
+    _seed_supply(qm, nuts, log)

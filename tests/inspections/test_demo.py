@@ -36,6 +36,7 @@ def test_demo_labs_suppliers_and_lots_load_twice_without_duplicates(db):
             seed(log.append)
         demo.seed(log.append)
         demo.seed_late(log.append)
+        reviews_demo.seed_late(log.append)
     problems = [labs.accreditation_problem(lab) for lab in Lab.objects.all()]
     assert len(problems) == 2 and problems.count(None) == 1  # one accredited, one expired
     assert sorted(Supplier.objects.values_list("status", flat=True)) == ["approved", "screening"]
