@@ -172,6 +172,11 @@ def test_a_lab_submits_csv_results_and_the_report_and_quality_management_confirm
     assert counted in staff.inner_text("body")
     with staff.expect_navigation():
         staff.get_by_role("button", name=translated(language, "Save and give the verdict")).click()
+    # The first click names the consequences and decides nothing; the second confirms.
+    inspection.refresh_from_db()
+    assert inspection.status == Inspection.Status.RECORDED
+    with staff.expect_navigation():
+        staff.get_by_test_id("confirm-verdict").get_by_role("button").click()
 
     inspection.refresh_from_db()
     assert inspection.status == Inspection.Status.ACCEPTED
