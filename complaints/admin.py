@@ -6,15 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import services
-from complaints.models import (
-    BusinessCalendar,
-    CalendarDay,
-    Case,
-    CaseMessage,
-    CasePause,
-    SLABreach,
-    SLAPolicy,
-)
+from complaints.models import BusinessCalendar, CalendarDay, Case, CaseMessage, CasePause, SLAPolicy
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from core.exceptions import DomainError
 
@@ -100,26 +92,6 @@ class CasePauseInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
-class SLABreachInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = SLABreach
-    fields = ["target", "cycle", "due_at", "recorded_at"]
-    readonly_fields = fields
-    extra = 0
-
-
-@admin.register(SLABreach)
-class SLABreachAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The breach facts the sweep recorded: read only (the sweep is their only writer)."""
-
-    list_display = ["case", "target", "cycle", "due_at", "recorded_at"]
-    list_filter = ["target", "due_at"]
-    list_select_related = ["case"]
-    search_fields = ["case__reference"]
-    raw_id_fields = ["case"]
-    ordering = ["-due_at", "-id"]
-    show_full_result_count = False
-
-
 INTAKE_FIELDS = [
     "kind",
     "channel",
@@ -198,7 +170,7 @@ class CaseAdmin(LargeTableAdmin):
     list_select_related = ["merchant", "assignee"]
     raw_id_fields = ["merchant", "product", "assignee", "policy", "created_by"]
     exclude = ["tracking_token_hash"]
-    inlines = [CaseMessageInline, CasePauseInline, SLABreachInline, DecisionsInline]
+    inlines = [CaseMessageInline, CasePauseInline, DecisionsInline]
     actions = ["assign_least_load", "assign_round_robin"]
 
     def has_change_permission(self, request, obj=None):

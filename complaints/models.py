@@ -441,8 +441,8 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    # Counters that make a restarted clock (reopen, a second merchant request) a new cycle:
-    # its alert keys and its breach record (SLABreach.cycle) are new facts.
+    # Counters that make the alert key of a restarted clock (reopen, a second merchant
+    # request) a new fact.
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     merchant_request_count = models.PositiveSmallIntegerField(default=0)
 
@@ -581,44 +581,6 @@ class SLAClock(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.target}"
-
-
-class SLABreach(models.Model):
-    """A lasting fact: one SLA clock of a case (one cycle of it: a reopened case's
-    resolution, a repeated merchant request) ran past its deadline.
-
-    Written by the sweep in the statement that raises the breach alert (complaints.sweep),
-    at most once per (case, target, cycle). `due_at` is when the breach happened (the
-    clock's deadline), `recorded_at` when the sweep saw it. A clock restarted later (a new
-    merchant request) gets a new cycle and leaves this row as it is: violation points, risk,
-    probation and the dashboards read these rows, never the clock's current stage.
-    """
-
-    case = models.ForeignKey(
-        Case,
-        on_delete=models.CASCADE,
-        related_name="breaches",
-        verbose_name=_("case"),
-        db_index=False,
-    )
-    target = models.CharField(_("target"), max_length=20, choices=Target.choices)
-    cycle = models.PositiveSmallIntegerField(_("cycle"), default=0)
-    due_at = models.DateTimeField(_("was due"))
-    recorded_at = models.DateTimeField(_("recorded"))
-
-    class Meta:
-        verbose_name = _("SLA breach")
-        verbose_name_plural = _("SLA breaches")
-        ordering = ["due_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["case", "target", "cycle"], name="sla_breach_once_per_cycle"
-            )
-        ]
-        indexes = [models.Index(fields=["target", "due_at"], name="sla_breach_by_due")]
-
-    def __str__(self):
-        return f"{self.case_id} {self.target} {self.cycle}"
 
 
 class CasePause(models.Model):

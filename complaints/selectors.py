@@ -15,8 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import sla_state
-from complaints.models import NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
+from complaints.models import NEXT_AT_RISK, NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
 from core.roles import Role, has_role
 from merchants.selectors import merchant_of
 
@@ -68,34 +67,58 @@ CLOCK_STATES = {
 }
 
 
-# The page's words for complaints.sla_state's states (a stopped clock shows whether it met
-# its deadline); the states themselves are decided there, nowhere else.
-_PAGE_STATE = {
-    sla_state.State.ON_TIME: "ok",
-    sla_state.State.AT_RISK: "at-risk",
-    sla_state.State.BREACHED: "breached",
-    sla_state.State.PAUSED: "paused",
-}
+def _state(due_at, at_risk_at, now, *, paused=False) -> str:
+    if now >= due_at:
+        return "breached"
+    if paused:
+        return "paused"
+    if now >= at_risk_at:
+        return "at-risk"
+    return "ok"
 
 
 def clocks_for(case: Case, now: datetime | None = None) -> list[Clock]:
     """The case's SLA targets with their state, from the stored deadline and at-risk
-    instants (the sweep alerts on the same instants). The merchant's clock is shown while
-    the case waits for its answer and once it answered."""
+    instants (the sweep alerts on the same instants)."""
     now = now or timezone.now()
+    paused = case.status == CaseStatus.AWAITING_CONSUMER
+    is_open = case.status in OPEN
     clocks = []
-    for target, spec in sla_state.SPECS.items():
-        state = sla_state.case_clock_state(case, target, now)
-        if state is None:
-            continue
-        if state == sla_state.State.STOPPED:
-            if target == Target.MERCHANT_ANSWER and case.merchant_answered_at is None:
-                continue  # asked, then the case moved on: nothing to show
-            page_state = "missed" if sla_state.case_clock_late(case, target) else "met"
+
+    def add(target, due, at_risk, done_at, running):
+        if done_at is not None:
+            state = "met" if done_at <= due else "missed"
+        elif running:
+            state = _state(due, at_risk, now, paused=paused)
         else:
-            page_state = _PAGE_STATE[state]
-        due, at_risk = getattr(case, spec.due), getattr(case, spec.at_risk)
-        clocks.append(Clock(target, str(Target(target).label), due, at_risk, page_state))
+            state = "paused" if paused else "met"
+        clocks.append(Clock(target, str(Target(target).label), due, at_risk, state))
+
+    add(
+        Target.RESPONSE,
+        case.response_due_at,
+        case.response_at_risk_at,
+        case.first_responded_at,
+        is_open,
+    )
+    add(
+        Target.RESOLUTION,
+        case.resolution_due_at,
+        case.resolution_at_risk_at,
+        case.resolved_at,
+        is_open,
+    )
+    if case.merchant_answer_due_at is not None:
+        waiting = case.status == CaseStatus.AWAITING_MERCHANT and not case.merchant_answered_at
+        answered = case.merchant_answered_at
+        if waiting or answered:
+            add(
+                Target.MERCHANT_ANSWER,
+                case.merchant_answer_due_at,
+                case.merchant_answer_at_risk_at,
+                answered,
+                waiting,
+            )
     return clocks
 
 
@@ -123,13 +146,11 @@ QUEUES = {
     "unassigned": _("Unassigned"),
     "escalated": _("Supervisor queue (escalated)"),
 }
-# The queue's ?clock= values and the case states (complaints.sla_state) they select.
-_CLOCK_FILTER_STATES = {
-    "breached": sla_state.CaseState.BREACHED,
-    "at_risk": sla_state.CaseState.AT_RISK,
-    "ok": sla_state.CaseState.ON_TIME,
+CLOCK_FILTERS = {
+    "breached": _("Breached"),
+    "at_risk": _("At risk"),
+    "ok": _("On time"),
 }
-CLOCK_FILTERS = {value: state.label for value, state in _CLOCK_FILTER_STATES.items()}
 
 
 def queue(
@@ -166,8 +187,14 @@ def queue(
         cases = cases.filter(assignee_id=assignee)
     if search:
         cases = cases.filter(Q(reference=search.strip()) | Q(order_number=search.strip()))
-    if clock in _CLOCK_FILTER_STATES:
-        cases = cases.filter(sla_state.case_state_q(_CLOCK_FILTER_STATES[clock], now))
+    if clock == "breached":
+        cases = cases.filter(next_due__lte=now)
+    elif clock in ("at_risk", "ok"):
+        cases = cases.annotate(next_at_risk=NEXT_AT_RISK).filter(next_due__gt=now)
+        if clock == "at_risk":
+            cases = cases.filter(next_at_risk__lte=now)
+        else:
+            cases = cases.filter(next_at_risk__gt=now)
     return cases.select_related("merchant", "assignee").order_by("next_due", "id")
 
 
@@ -188,13 +215,12 @@ def my_open_count(user) -> int:
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    kind: str  # message | pause | decision | breach | alert
+    kind: str  # message | pause | decision | alert
     item: object
 
 
 def timeline(case: Case) -> list[Entry]:
-    """Messages, pauses, decisions, breaches and alerts of one case, oldest first (five
-    queries)."""
+    """Messages, pauses, decisions and alerts of one case, oldest first (four queries)."""
     from core.audit import decisions_for
 
     entries = [
@@ -204,9 +230,7 @@ def timeline(case: Case) -> list[Entry]:
     entries += [Entry(p.started_at, "pause", p) for p in case.pauses.select_related("started_by")]
     entries += [Entry(d.created_at, "decision", _labelled(d)) for d in decisions_for(case)]
     entries += [Entry(a.created_at, "alert", a) for a in alerts_for(case)]
-    # A breach on record stands at the deadline it missed.
-    entries += [Entry(b.due_at, "breach", b) for b in case.breaches.order_by("due_at", "id")]
-    order = {"message": 0, "pause": 1, "decision": 2, "breach": 3, "alert": 4}
+    order = {"message": 0, "pause": 1, "decision": 2, "alert": 3}
     return sorted(entries, key=lambda e: (e.at, order[e.kind]))
 
 

@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from complaints import sla_state
 from complaints.models import (
     BusinessCalendar,
     CalendarKind,
@@ -24,7 +23,11 @@ from core.models import Decision
 from merchants.models import Merchant
 from products.models import Product
 
-SLA_STATES = sla_state.CaseState.choices
+SLA_STATES = [
+    ("breached", _("Breached")),
+    ("at_risk", _("At risk")),
+    ("on_time", _("On time")),
+]
 
 ASSIGN_STRATEGIES = [
     ("least_load", _("Least load: fewest open cases")),

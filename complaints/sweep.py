@@ -10,11 +10,6 @@ breached), over the narrow SLA clock table (complaints.models.SLAClock):
           decided AS (INSERT INTO core_decision ...)]
     INSERT INTO core_alert ... SELECT ... FROM crossed ON CONFLICT (key) DO NOTHING RETURNING id
 
-A breached threshold also writes the breach record (complaints.models.SLABreach: case,
-target, cycle, the clock's due instant) in the same statement (`recorded AS (INSERT ...
-ON CONFLICT DO NOTHING)`): violation points, risk, probation and the dashboards read those
-rows, never the alerts or the clock's stage.
-
 Why this is safe under retries, overlaps and kills:
 - Each crossing case is locked before its clock is marked. A second sweep running at the
   same time skips the cases the first holds; a clock it reaches after the first committed
@@ -45,7 +40,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from complaints import sla_state
 from complaints.models import Case, Priority, SweepStage, Target
 from core.alerts import raise_alerts_from_select
 from core.audit import system_context
@@ -97,15 +91,7 @@ THRESHOLDS = [
     Threshold(Target.MERCHANT_ANSWER, SweepStage.BREACHED, _REQUEST),
 ]
 
-# A breached clock: the lasting fact (complaints.models.SLABreach, the instant is the clock's
-# deadline, not the sweep's), the escalation and its decision, all in the alert's statement.
-_BREACHED = [
-    """recorded AS (
-        INSERT INTO complaints_slabreach (case_id, target, cycle, due_at, recorded_at)
-        SELECT crossed.id, %(target)s, crossed.cycle, crossed.due, %(now)s
-        FROM crossed
-        ON CONFLICT (case_id, target, cycle) DO NOTHING
-    )""",
+_ESCALATE = [
     f"""escalated AS (
         UPDATE complaints_case AS c
            SET escalated = true,
@@ -137,11 +123,12 @@ def _with_sql(t: Threshold) -> str:
     # waited finds the stage already advanced and marks nothing).
     due = f"""due AS (
             SELECT k.id AS clock_id, c.id, c.reference, c.assignee_id, c.policy_id,
-                   c.priority, k.due_at AS due, k.cycle
+                   c.priority, k.due_at AS due
               FROM complaints_slaclock AS k
               JOIN complaints_case AS c ON c.id = k.case_id
-             WHERE {sla_state.clock_crossed_sql("k", t.instant)} AND k.stage < {t.stage}
+             WHERE k.running AND k.stage < {t.stage}
                AND k.target = '{t.target}'
+               AND k.{t.instant} <= %(now)s
                FOR UPDATE OF c SKIP LOCKED
         )"""  # noqa: S608 - identifiers are ours, values go through params
     crossed = f"""crossed AS (
@@ -150,11 +137,11 @@ def _with_sql(t: Threshold) -> str:
               FROM due
              WHERE k.id = due.clock_id AND k.running AND k.stage < {t.stage}
             RETURNING due.id, due.reference, due.assignee_id, due.policy_id, due.priority,
-                      due.due, due.cycle,
+                      due.due,
                       '{t.alert_kind}:{t.target}:case:' || due.id || ':' || due.policy_id
                         || {t.key_suffix} AS key
         )"""  # noqa: S608
-    return "WITH " + ",\n".join([due, crossed, *(_BREACHED if t.breached else [])])
+    return "WITH " + ",\n".join([due, crossed, *(_ESCALATE if t.breached else [])])
 
 
 def _select_sql(t: Threshold) -> str:

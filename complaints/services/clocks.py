@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.utils import timezone
 
-from complaints import sla_state
-from complaints.models import Case, SLABreach, Target
+from complaints.models import (
+    RUNNING,
+    Case,
+    CaseStatus,
+    Target,
+)
 
 # --- the sweep's clocks -----------------------------------------------------------------------
 
@@ -26,60 +29,38 @@ _SYNC_CLOCKS = """
 
 def sync_clocks(case: Case) -> None:
     """Mirror the case's deadlines and state into its SLA clocks (one statement). Called
-    by every step that moves a deadline or starts/stops a clock, under the case's lock.
-    A clock runs for the sweep exactly when complaints.sla_state says it runs unpaused."""
-    cycles = {
-        Target.RESPONSE: 0,
-        Target.RESOLUTION: case.reopen_count,
-        Target.MERCHANT_ANSWER: case.merchant_request_count,
-    }
+    by every step that moves a deadline or starts/stops a clock, under the case's lock."""
+    running = case.status in RUNNING
     clocks = [
         (
-            target,
-            getattr(case, spec.due),
-            getattr(case, spec.at_risk),
-            sla_state.sweep_runs(case, target),
-            cycles[target],
-        )
-        for target, spec in sla_state.SPECS.items()
-        if getattr(case, spec.due) is not None
+            Target.RESPONSE,
+            case.response_due_at,
+            case.response_at_risk_at,
+            running and case.first_responded_at is None,
+            0,
+        ),
+        (
+            Target.RESOLUTION,
+            case.resolution_due_at,
+            case.resolution_at_risk_at,
+            running,
+            case.reopen_count,
+        ),
     ]
+    if case.merchant_answer_due_at is not None:
+        clocks.append(
+            (
+                Target.MERCHANT_ANSWER,
+                case.merchant_answer_due_at,
+                case.merchant_answer_at_risk_at,
+                case.status == CaseStatus.AWAITING_MERCHANT and case.merchant_answered_at is None,
+                case.merchant_request_count,
+            )
+        )
     rows = ", ".join(["(%s, %s, %s, %s, %s, 0, %s)"] * len(clocks))
     params = [value for clock in clocks for value in (case.pk, *clock)]
     with connection.cursor() as cursor:
         cursor.execute(_SYNC_CLOCKS.format(rows=rows), params)
-    _record_missed_on_stop(case, cycles)
-
-
-def _record_missed_on_stop(case: Case, cycles: dict) -> None:
-    """A clock that stops past its deadline (answered late, or paused once breached) before
-    a sweep saw it breached still leaves its breach on record: the same row the sweep
-    would write (the sweep's own insert and this one skip each other's rows)."""
-    now = timezone.now()
-    missed = [
-        target
-        for target in sla_state.SPECS
-        if getattr(case, sla_state.SPECS[target].due) is not None
-        and not sla_state.sweep_runs(case, target)
-        and (
-            sla_state.case_clock_late(case, target)
-            or sla_state.case_clock_state(case, target, now) == sla_state.State.BREACHED
-        )
-    ]
-    if missed:
-        SLABreach.objects.bulk_create(
-            [
-                SLABreach(
-                    case=case,
-                    target=target,
-                    cycle=cycles[target],
-                    due_at=getattr(case, sla_state.SPECS[target].due),
-                    recorded_at=now,
-                )
-                for target in missed
-            ],
-            ignore_conflicts=True,
-        )
 
 
 # --- opening --------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import selectors, services, sla_state
+from complaints import selectors, services
 from complaints.forms.portal import AnswerForm, ProposalForm
-from complaints.models import OPEN, CaseKind, CaseStatus, Target
+from complaints.models import OPEN, CaseKind, CaseStatus
 from core.exceptions import DomainError
 from core.web import add_service_errors, allowed_if
 from merchants.selectors import merchant_of
@@ -24,7 +24,7 @@ def case_list(request):
     now = timezone.now()
     cases = selectors.cases_for_merchant_user(request.user)
     waiting = list(
-        cases.filter(sla_state.running_q(Target.MERCHANT_ANSWER))
+        cases.filter(status=CaseStatus.AWAITING_MERCHANT, merchant_answered_at__isnull=True)
         .select_related("product")
         .order_by("merchant_answer_due_at", "id")
     )

@@ -26,14 +26,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case as DbCase
-from django.db.models import Count, DateField, Exists, F, Model, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from complaints import sla_state
-from complaints.models import Case, CaseKind, SLABreach, Target
+from complaints.models import Case, CaseKind, CaseStatus
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError
 from core.models import Category
@@ -75,15 +74,15 @@ DECIDED = Q(
 )
 
 
-def _missed(now, *, target: str, due: str) -> Q:
-    """Complaints with a breach on record (complaints.models.SLABreach, written by the sweep)
-    of the deadline they have now, once it has passed: the day is the day it fell due. A
-    breach that happened before a pause counts while the case waits for the consumer; a
-    pause that began before the deadline leaves nothing to count (resuming pushes it)."""
-    recorded = SLABreach.objects.filter(
-        case=OuterRef("pk"), target=target, due_at=OuterRef(due), due_at__lte=now
+def _missed(now, *, due: str, done: str) -> Q:
+    """Complaints whose target fell due by `now` without being met. A case waiting for the
+    consumer is left out: its clock is stopped, and resuming pushes the deadline."""
+    return (
+        COMPLAINT
+        & Q(**{f"{due}__lte": now})
+        & ~Q(**{f"{done}__lte": F(due)})
+        & ~Q(status=CaseStatus.AWAITING_CONSUMER)
     )
-    return COMPLAINT & Exists(recorded)
 
 
 def _case_figure(code, label, definition, event, condition) -> FigureKind:
@@ -113,7 +112,7 @@ FIGURES: tuple[FigureKind, ...] = (
             "(24 hours by default, from the SLA policy version the case pinned, pauses added)."
         ),
         "first_responded_at",
-        lambda now: COMPLAINT & ~sla_state.late_q(Target.RESPONSE),
+        lambda now: COMPLAINT & Q(first_responded_at__lte=F("response_due_at")),
     ),
     _case_figure(
         "complaints_resolved",
@@ -130,7 +129,7 @@ FIGURES: tuple[FigureKind, ...] = (
             "(72 hours by default, pauses added)."
         ),
         "resolved_at",
-        lambda now: COMPLAINT & ~sla_state.late_q(Target.RESOLUTION),
+        lambda now: COMPLAINT & Q(resolved_at__lte=F("resolution_due_at")),
     ),
     _case_figure(
         "response_breaches",
@@ -140,7 +139,7 @@ FIGURES: tuple[FigureKind, ...] = (
             "without a first answer by then."
         ),
         "response_due_at",
-        lambda now: _missed(now, target=Target.RESPONSE, due="response_due_at"),
+        lambda now: _missed(now, due="response_due_at", done="first_responded_at"),
     ),
     _case_figure(
         "resolution_breaches",
@@ -150,7 +149,7 @@ FIGURES: tuple[FigureKind, ...] = (
             "without a decision by then."
         ),
         "resolution_due_at",
-        lambda now: _missed(now, target=Target.RESOLUTION, due="resolution_due_at"),
+        lambda now: _missed(now, due="resolution_due_at", done="resolved_at"),
     ),
     FigureKind(
         "inspections_decided",

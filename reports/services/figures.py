@@ -10,19 +10,15 @@ Case-level definitions (complaints and false-advertising reports, `complaints_ca
 - filed: a complaint (kind `complaint`) whose `created_at` falls in the quarter.
 - resolved: a complaint whose `resolved_at` falls in the quarter (whenever it was filed;
   a reopened case has no `resolved_at` until it is resolved again).
-- missed: a breach of the target is on record by `as_of` (complaints.models.SLABreach,
-  dated at the deadline): the deadline came while the clock ran, whether the answer came
-  late or not yet. The deadline is the one of the SLA policy version the case pinned,
-  pushed back by every pause that began before it, so "24 h" means 24 h of running clock
-  under the default policy, and a case waiting for the consumer is not missed by the time
-  that passes while it waits. A resolution breach counts in any cycle (a reopened case
-  that missed once stays missed).
-- response within target (the C3.5 24 h target): filed in the quarter, first answered
-  (`first_responded_at`) by `as_of`, and not missed.
-- resolution within target (the 72 h target): the same with `resolved_at`.
+- response within target (the C3.5 24 h target): filed in the quarter and first answered
+  (`first_responded_at`) no later than its `response_due_at`. The deadline is the one of
+  the SLA policy version the case pinned, already pushed back by every pause waiting for
+  the consumer, so "24 h" means 24 h of running clock under the default policy.
+- resolution within target (the 72 h target): the same with `resolved_at` and
+  `resolution_due_at`.
 - judged: a filed complaint counts in a share's denominator once its outcome against the
-  target is known at `as_of`: it was answered (resolved), or it was missed. A complaint
-  still inside its window is left out, not counted as met.
+  target is known at `as_of`: it was answered (resolved), or its deadline has passed
+  unanswered (a miss). A complaint still inside its window is left out, not counted as met.
 - response time: hours from filing to first response, wall clock (what the consumer
   waited); median over the quarter's filed complaints answered by `as_of`.
 - resolution time: hours from filing to resolution, wall clock, pauses included; median
@@ -55,9 +51,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-
-from complaints import sla_state
-from complaints.models import Target
 
 # Figures whose change against the previous quarter is shown, in display order.
 PLATFORM_KEYS = (
@@ -158,29 +151,22 @@ def last_day(period: Period) -> date:
 # `{sets}` is filled from GROUPS below (never from input). g_merchant / g_extra are 0 on
 # the rows of the grouping that has that column.
 
-# A target was missed when its breach is on record by `as_of` (complaints.sla_state): the
-# sweep or the step that stopped the clock late wrote it, at the deadline.
-_MISSED = {
-    "response_missed": sla_state.breach_recorded_sql("c", Target.RESPONSE, "%(as_of)s"),
-    "resolution_missed": sla_state.breach_recorded_sql("c", Target.RESOLUTION, "%(as_of)s"),
-}
-
 CASES = """
     SELECT GROUPING(c.merchant_id) AS g_merchant, GROUPING(m.month) AS g_extra,
            c.merchant_id, m.month,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed) AS complaints_filed,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.resolved) AS complaints_resolved,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.responded
-                            AND NOT f.response_missed)
+                            AND c.first_responded_at <= c.response_due_at)
                AS response_met,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
-                            AND (f.responded OR f.response_missed))
+                            AND (f.responded OR c.response_due_at <= %(as_of)s))
                AS response_judged,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.resolved_by_as_of
-                            AND NOT f.resolution_missed)
+                            AND c.resolved_at <= c.resolution_due_at)
                AS resolution_met,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
-                            AND (f.resolved_by_as_of OR f.resolution_missed))
+                            AND (f.resolved_by_as_of OR c.resolution_due_at <= %(as_of)s))
                AS resolution_judged,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
                WHEN c.kind = 'complaint' AND f.filed AND f.responded
@@ -200,9 +186,7 @@ CASES = """
         c.resolved_at >= %(start)s AND c.resolved_at < %(end)s AND c.resolved_at <= %(as_of)s
             AS resolved,
         coalesce(c.first_responded_at <= %(as_of)s, false) AS responded,
-        coalesce(c.resolved_at <= %(as_of)s, false) AS resolved_by_as_of,
-        {response_missed} AS response_missed,
-        {resolution_missed} AS resolution_missed
+        coalesce(c.resolved_at <= %(as_of)s, false) AS resolved_by_as_of
     ) f
     CROSS JOIN LATERAL (SELECT CASE WHEN f.filed
         THEN to_char(c.created_at AT TIME ZONE %(zone)s, 'YYYY-MM') END AS month) m
@@ -395,7 +379,7 @@ def run_group(name: str, *, period: Period, as_of: datetime) -> list[dict]:
     # memory for this statement only, so a million rows do not spill to disk.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(statement.format(sets=sets, **_MISSED), params)
+        cursor.execute(statement.format(sets=sets), params)
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

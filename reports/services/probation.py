@@ -18,8 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import sla_state
-from complaints.models import Target
 from core import policies
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
@@ -57,9 +55,7 @@ FIGURE_LABELS = {
     "rejected_inspections": gettext_lazy("Rejected inspections"),
 }
 
-# Figures of open probations over their own period (start to now), one row each. A case's
-# merchant-answer breach counts when it is on record (complaints.sla_state), so a merchant
-# asked again keeps its earlier breach.
+# Figures of open probations over their own period (start to now), one row each.
 _FIGURES = """
 SELECT p.id, p.merchant_id, p.extensions,
        (SELECT count(*) FROM complaints_case AS c
@@ -72,8 +68,7 @@ SELECT p.id, p.merchant_id, p.extensions,
          WHERE c.merchant_id = p.merchant_id AND k.target = 'merchant_answer'
            AND c.created_at >= p.starts_at AND c.created_at < %(now)s) AS asked,
        (SELECT count(*) FROM complaints_slaclock AS k JOIN complaints_case AS c ON c.id = k.case_id
-         WHERE c.merchant_id = p.merchant_id AND k.target = 'merchant_answer'
-           AND {merchant_answer_breached}
+         WHERE c.merchant_id = p.merchant_id AND k.target = 'merchant_answer' AND k.stage >= 2
            AND c.created_at >= p.starts_at AND c.created_at < %(now)s) AS breached,
        (SELECT count(*) FROM merchants_violationentry AS v
           JOIN merchants_violationrule AS r ON r.id = v.rule_id
@@ -113,10 +108,7 @@ def figures_for(*, now: datetime, policy: dict, probation_ids=None) -> list[dict
         where, extra = "p.id = ANY(%(ids)s)", {"ids": list(probation_ids)}
     with connection.cursor() as cursor:
         cursor.execute(
-            _FIGURES.format(
-                where=where,
-                merchant_answer_breached=sla_state.breach_recorded_sql("c", Target.MERCHANT_ANSWER),
-            ),
+            _FIGURES.format(where=where),
             {"now": now, "serious": list(policy["serious_severities"]), **extra},
         )
         columns = [col.name for col in cursor.description]

@@ -20,8 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import sla_state
-from complaints.models import Target
 from core import policies
 from core.alerts import raise_alerts_from_select
 from core.db import advisory_xact_lock
@@ -47,8 +45,6 @@ def may_see_risk(user) -> bool:
 
 # One CTE per factor, each grouped per merchant over its window; `live` drives the join,
 # so a merchant with no complaints, ratings or inspections still gets a (zero) row.
-# A case counts as breached when a merchant-answer breach is on record for it (any of its
-# requests, even one asked again since).
 _RECOMPUTE = """
 WITH live AS (
     SELECT id FROM merchants_merchant WHERE status IN ('probation', 'active', 'suspended')
@@ -69,8 +65,7 @@ cases AS (
     GROUP BY merchant_id
 ),
 answers AS (
-    SELECT c.merchant_id, count(*) AS asked,
-           count(*) FILTER (WHERE {merchant_answer_breached}) AS breached
+    SELECT c.merchant_id, count(*) AS asked, count(*) FILTER (WHERE k.stage >= 2) AS breached
     FROM complaints_slaclock AS k JOIN complaints_case AS c ON c.id = k.case_id
     WHERE k.target = 'merchant_answer' AND c.created_at >= %(since)s AND c.created_at < %(now)s
     GROUP BY c.merchant_id
@@ -202,9 +197,7 @@ ON CONFLICT (merchant_id) DO UPDATE SET
     factors = EXCLUDED.factors,
     policy_version_id = EXCLUDED.policy_version_id,
     computed_at = EXCLUDED.computed_at
-""".replace(
-    "{merchant_answer_breached}", sla_state.breach_recorded_sql("c", Target.MERCHANT_ANSWER)
-)
+"""
 
 _FORGET_NOT_LIVE = """
 DELETE FROM reports_riskscore AS r USING merchants_merchant AS m

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from complaints.models import Case, CaseKind, CaseStatus, SLABreach
+from complaints.models import Case, CaseKind, CaseStatus
 from core import policies
 from core.models import Category
 from inspections.models import Inspection
@@ -37,13 +37,9 @@ def make_case(
     resolved: datetime | None = None,
     status: str = CaseStatus.ASSIGNED,
     outcome: str = "",
-    paused: datetime | None = None,
-    breached: tuple[str, ...] = (),
 ) -> Case:
     """A case filed through the service at `filed` (real 24 h / 72 h deadlines), then moved
-    to the given answer, decision and status. `breached` names the targets whose deadline
-    passed while the clock ran: the breach records the minute sweep writes then (the sweep
-    itself is covered in tests/complaints/test_sla_sweep.py)."""
+    to the given answer, decision and status."""
     extra = {"advertised_claim": "The best kettle in China"} if kind == CaseKind.AD_REPORT else {}
     case = CaseFactory(
         kind=kind,
@@ -60,14 +56,8 @@ def make_case(
         status=status,
         outcome=outcome,
         outcome_reason="Not supported by the evidence" if outcome == "rejected" else "",
-        paused_at=paused,
     )
     case.refresh_from_db()
-    for target in breached:
-        due = getattr(case, f"{target}_due_at")
-        SLABreach.objects.create(
-            case=case, target=target, due_at=due, recorded_at=due + timedelta(minutes=1)
-        )
     return case
 
 
@@ -127,21 +117,11 @@ def build_dashboard_world() -> DashboardWorld:
         ),
         # 8 March, kitchen: answered an hour late (9 March), still open.
         "c2": make_case(
-            merchant=merchant,
-            product=kettle,
-            filed=local(8, 11),
-            responded=local(9, 12),
-            breached=("response",),
+            merchant=merchant, product=kettle, filed=local(8, 11), responded=local(9, 12)
         ),
         # 9 March 00:30 Shanghai = 8 March 16:30 UTC, food: never answered, response due
         # 10 March 00:30 (passed).
-        "c3": make_case(
-            merchant=merchant,
-            product=rice,
-            filed=local(9, 0, 30),
-            status="new",
-            breached=("response",),
-        ),
+        "c3": make_case(merchant=merchant, product=rice, filed=local(9, 0, 30), status="new"),
         # 9 March, no product: answered and resolved on time.
         "c4": make_case(
             merchant=merchant,
@@ -151,14 +131,12 @@ def build_dashboard_world() -> DashboardWorld:
             status=CaseStatus.RESOLVED,
             outcome="refund",
         ),
-        # 8 March, kitchen: waiting for the consumer since before its response deadline
-        # (paused at 9:00): past the deadline now, but nothing was breached.
+        # 8 March, kitchen: waiting for the consumer past its response deadline (paused).
         "c5": make_case(
             merchant=merchant,
             product=kettle,
             filed=local(8, 8),
             status=CaseStatus.AWAITING_CONSUMER,
-            paused=local(8, 9),
         ),
         # 1 March, food: answered on time, resolved late on 9 March (due 4 March).
         "c6": make_case(
@@ -169,7 +147,6 @@ def build_dashboard_world() -> DashboardWorld:
             resolved=local(9, 18),
             status=CaseStatus.RESOLVED,
             outcome="refund",
-            breached=("resolution",),
         ),
         # Ad reports filed 9 March, decided 10 March.
         "a1": make_case(

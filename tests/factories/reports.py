@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from complaints.models import Case, CaseKind, SLABreach, SLAClock, SweepStage
+from complaints.models import Case, CaseKind, SLAClock, SweepStage
 from core import policies
 from inspections.models import Inspection
 from inspections.policies import SAMPLING
@@ -87,16 +87,6 @@ def merchant_answer_clocks(cases, *, breached: int) -> None:
             stage=SweepStage.BREACHED if i < breached else SweepStage.NONE,
         )
         for i, case in enumerate(cases)
-    )
-    # What the sweep records with the breach alert.
-    SLABreach.objects.bulk_create(
-        SLABreach(
-            case=case,
-            target="merchant_answer",
-            due_at=now - timedelta(hours=1),
-            recorded_at=now - timedelta(minutes=59),
-        )
-        for case in cases[:breached]
     )
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from complaints.models import Case, CaseKind, SLABreach
+from complaints.models import Case, CaseKind
 from core import policies
 from core.audit import record_decision
 from core.models import Decision
@@ -103,14 +103,6 @@ def _case(
         status="resolved" if resolved else "assigned",
         outcome=outcome if resolved else "",
     )
-    # The breaches the sweep (or the late answer) records: a deadline that came before the
-    # answer, dated at the deadline.
-    for target, due, done in (
-        ("response", filed + 24 * H, responded),
-        ("resolution", filed + resolution_hours * H, resolved),
-    ):
-        if done is None or done > due:
-            SLABreach.objects.create(case=case, target=target, due_at=due, recorded_at=due)
     return case
 
 
