@@ -56,9 +56,10 @@ def _busy_backends() -> int:
 @pytest.mark.worker
 @pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task")
 @pytest.mark.django_db(transaction=True)
-# Known open defect (2026-12-04): in about half the runs since that day, the sweeps after the
-# twenty kills find nothing due and alerts stay missing. It still runs in every suite and
-# reports XPASS or XFAIL; the cause is being looked for (see the stop 25 closing note).
+# Known intermittent failure (2026-12-04): in about half the runs that day, the few sweeps sent
+# after the kills all met cases still locked by killed sweeps' backends and found nothing, and
+# no later sweep came. `beat()` below now keeps sweeping as beat would; the marker stays until
+# that is seen green in several full runs (see the stop 25 closing note).
 @pytest.mark.xfail(strict=False, reason="intermittent: sweeps after the kills find nothing due")
 def test_twenty_sigkills_mid_sweep_then_overlapping_sweeps_raise_every_alert_once(
     role_user, tmp_path, settings
@@ -114,9 +115,17 @@ def test_twenty_sigkills_mid_sweep_then_overlapping_sweeps_raise_every_alert_onc
 
             for _ in range(4):  # overlapping sweeps on two processes, lock gone
                 app.send_task("complaints.tasks.sweep_sla")
-            assert wait_for(lambda: Alert.objects.count() >= DUE_ALERTS, timeout=120), (
-                log.read_text()[-4000:]
-            )
+
+            def beat() -> bool:
+                # The minute sweep, every few seconds: a sweep that met cases still locked by
+                # a killed sweep's backend (it rolls back once PostgreSQL sees its client gone)
+                # skipped them, SKIP LOCKED; a later one takes them, as beat's next would.
+                if Alert.objects.count() >= DUE_ALERTS:
+                    return True
+                app.send_task("complaints.tasks.sweep_sla")
+                return False
+
+            assert wait_for(beat, timeout=120, step=3.0), log.read_text()[-4000:]
             app.send_task("complaints.tasks.sweep_sla")  # a late, redundant sweep
             assert wait_for(lambda: _busy_backends() == 0 and worker_idle(app, prefix), 60)
         finally:
