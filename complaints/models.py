@@ -735,3 +735,128 @@ class InboundMail(models.Model):
     def get_why_unmatched_display(self) -> str:
         text = self.UNMATCHED.get(self.why_unmatched)
         return str(text) % {"order": self.order_number} if text else self.why_unmatched
+
+
+@governed
+class QualityIncident(models.Model):
+    """One product (or lot) problem gathered from the cases, lots and reports that show it
+    (domain §13): counterfeit, quality defect or safety hazard. Containment (the listing
+    suspended while staff investigate) comes before the investigation ends."""
+
+    class Kind(models.TextChoices):
+        COUNTERFEIT = "counterfeit", _("Counterfeit")
+        QUALITY_DEFECT = "quality_defect", _("Quality defect")
+        SAFETY = "safety", _("Safety hazard")
+        FALSE_ADVERTISING = "false_advertising", _("False advertising")
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("incident status", "Open")
+        CONTAINED = "contained", _("Contained")
+        RESOLVED = "resolved", pgettext_lazy("incident status", "Resolved")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Source(models.TextChoices):
+        COMPLAINT = "complaint", _("Consumer complaint")
+        LOT_REJECTED = "lot_rejected", _("Inspection lot rejected")
+        AD_REPORT = "ad_report", _("False-advertising report")
+        STAFF = "staff", _("Staff")
+
+    reference = models.CharField(_("reference"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    source = models.CharField(_("opened from"), max_length=20, choices=Source.choices)
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.PROTECT,
+        related_name="quality_incidents",
+        verbose_name=_("merchant"),
+    )
+    product = models.ForeignKey(
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="quality_incidents",
+        verbose_name=_("product"),
+    )
+    lot = models.ForeignKey(
+        "products.Lot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quality_incidents",
+        verbose_name=_("lot"),
+    )
+    inspection = models.ForeignKey(
+        "inspections.Inspection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quality_incidents",
+        verbose_name=_("inspection"),
+    )
+    cases = models.ManyToManyField(
+        Case, blank=True, related_name="quality_incidents", verbose_name=_("cases")
+    )
+    evidence = models.ManyToManyField(
+        "core.Upload", blank=True, related_name="+", verbose_name=_("evidence")
+    )
+    summary = models.TextField(_("what is reported"))
+    findings = models.TextField(_("what was found"), blank=True, default="")
+    # Containment: the listing's status before it was suspended, so lifting it restores that.
+    contained_at = models.DateTimeField(_("contained"), null=True, blank=True)
+    containment_reason = models.TextField(_("containment reason"), blank=True, default="")
+    listing_status_before = models.CharField(
+        _("listing status before containment"), max_length=20, blank=True, default=""
+    )
+    resolved_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    resolution_reason = models.TextField(_("decision reason"), blank=True, default="")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened"))
+
+    class Meta:
+        verbose_name = _("quality incident")
+        verbose_name_plural = _("quality incidents")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="incident_reference_unique"),
+            # One open incident per product and kind: a second complaint joins it.
+            models.UniqueConstraint(
+                fields=["product", "kind"],
+                condition=Q(status__in=["open", "contained"]),
+                name="incident_one_open_per_product_kind",
+            ),
+            # An inspection lot's rejection opens one incident, however often it is replayed.
+            models.UniqueConstraint(
+                fields=["inspection"],
+                condition=Q(source="lot_rejected"),
+                name="incident_once_per_rejected_lot",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-opened_at"], name="incident_queue"),
+            models.Index(fields=["merchant", "-opened_at"], name="incident_by_merchant"),
+        ]
+        permissions = [
+            ("contain_qualityincident", _("Can suspend a listing while an incident is open")),
+            ("decide_qualityincident", _("Can confirm or dismiss a quality incident")),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("complaints:incident-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.CONTAINED)
