@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     "core.replica.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "merchants.portal.SuspendedPortalReadOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",

@@ -84,5 +84,24 @@ def step_crossed(before: int, after: int, ladder: list[Step]) -> Step | None:
     return step
 
 
+def steps_crossed(before: int, after: int, ladder: list[Step]) -> list[Step]:
+    """Every step a move from the held level `before` to `after` points crosses, lowest
+    first (empty when none)."""
+    return [s for s in ladder if before < s.points <= after]
+
+
+_RANK = {SALES_RESTRICTION: 0, SUSPENSION: 1, TERMINATION: 2}
+
+
+def superseded(lower: Step, top: Step) -> bool:
+    """Is a lower step's restriction fully covered by the top step's, both starting now?
+    Then only the top one is imposed; otherwise the lower one lasts on its own."""
+    if top.sanction == TERMINATION:
+        return True
+    if _RANK[lower.sanction] > _RANK[top.sanction]:
+        return False
+    return top.days >= lower.days
+
+
 def thresholds(ladder: list[Step]) -> list[int]:
     return [s.points for s in ladder]

@@ -44,12 +44,13 @@ class ProductsConfig(AppConfig):
         from core.roles import Role, has_role
         from core.uploads import register_access_rule
         from merchants.selectors import merchant_of
-        from merchants.services import on_restriction_change
+        from merchants.services import on_restriction_change, on_sanction_change
         from products import selectors
         from products.models import Product
-        from products.services import sync_listings_with_selling_rights
+        from products.services import follow_sanction, sync_listings_with_selling_rights
 
         on_restriction_change(sync_listings_with_selling_rights)
+        on_sanction_change(follow_sanction)
         register_kind(
             "listing_status",
             _("Listing status changed"),

@@ -78,6 +78,11 @@ class MerchantStanding(models.Model):
         Merchant, on_delete=models.CASCADE, related_name="standing", verbose_name=_("merchant")
     )
     ladder_step = models.PositiveIntegerField(_("ladder step held (points)"), default=0)
+    # Set when a sanction suspended or terminated the merchant: the status it had before.
+    # Empty: the merchant's status is not the sanctions' doing (never reinstated by them).
+    status_before_sanction = models.CharField(
+        _("status before the sanction"), max_length=20, blank=True, default=""
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -178,6 +183,16 @@ class ViolationEntry(EvidenceMixin):
         verbose_name=_("withdrawn by"),
     )
     withdrawal_reason = models.TextField(_("why withdrawn"), blank=True, default="")
+    # A file staff attached when the evidence is another object (a case, an inspection).
+    evidence_file = models.ForeignKey(
+        "core.Upload",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("evidence file"),
+    )
 
     class Meta:
         verbose_name = _("violation entry")
@@ -292,6 +307,15 @@ class Sanction(EvidenceMixin):
         related_name="sanction",
         verbose_name=_("restriction"),
     )
+    # What a product delisting takes off sale (required for that kind, empty otherwise).
+    product = models.ForeignKey(
+        "products.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+        verbose_name=_("product"),
+    )
     replaces = models.OneToOneField(
         "self",
         null=True,
@@ -329,6 +353,11 @@ class Sanction(EvidenceMixin):
                 condition=Q(origin="ladder", step_points__isnull=False)
                 | Q(origin="manual", rule__isnull=False, evidence_type__isnull=False),
                 name="sanction_has_why",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="product_delisting", product__isnull=False)
+                | (~Q(kind="product_delisting") & Q(product__isnull=True)),
+                name="sanction_product_for_delisting",
             ),
         ]
 

@@ -1016,7 +1016,12 @@ def decide_probation(
         reason=reason,
         data=data,
     )
-    if merchant.status == Merchant.Status.PROBATION:
+    # A suspended merchant whose probation fails is terminated too; one that passes comes
+    # back active when its suspension ends (the standing sweep reinstates it).
+    if merchant.status == Merchant.Status.PROBATION or (
+        merchant.status == Merchant.Status.SUSPENDED
+        and merchant_status == Merchant.Status.TERMINATED
+    ):
         _set_merchant_status(merchant, merchant_status, actor=actor, reason=reason, data=data)
     if outcome == Probation.Outcome.TERMINATE:
         from merchants.services.selling import restrict

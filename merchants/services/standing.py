@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -42,7 +43,7 @@ from merchants.models import (
     ViolationRule,
 )
 from merchants.policies import APPEALS, LADDER, POINTS
-from merchants.selectors import merchant_of
+from merchants.selectors import active_restrictions, merchant_of
 from merchants.services.selling import _after_restriction_change, lift, restrict
 
 SANCTION_SOURCE = "merchants.sanction:%s"
@@ -152,7 +153,14 @@ def counting_entries(merchant: Merchant):
 
 @transaction.atomic
 def record_violation(
-    *, merchant: Merchant, rule_code: str, evidence, recorded_by=None, occurred_at=None, note=""
+    *,
+    merchant: Merchant,
+    rule_code: str,
+    evidence,
+    recorded_by=None,
+    occurred_at=None,
+    note="",
+    evidence_file=None,
 ) -> ViolationEntry | None:
     """Add a violation to the merchant's ledger and apply the sanction ladder.
 
@@ -189,6 +197,7 @@ def record_violation(
                 recorded_at=now,
                 appeal_until=_appeal_until(now),
                 note=note or "",
+                evidence_file=evidence_file,
             )
     except IntegrityError as exc:
         if _violated_constraint(exc) == "violation_once_per_evidence_rule":
@@ -215,7 +224,124 @@ def record_violation(
         },
     )
     _apply_ladder(merchant, now=now)
+    _sync_status(merchant, by=recorded_by)
     return entry
+
+
+RECORDERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT)
+
+
+def may_record_violations(user) -> bool:
+    return has_role(user, *RECORDERS)
+
+
+@transaction.atomic
+def record_violation_by_hand(
+    *,
+    merchant: Merchant,
+    rule_code: str,
+    by,
+    note: str,
+    evidence=None,
+    evidence_file=None,
+    occurred_at=None,
+) -> ViolationEntry:
+    """Staff record a violation against a rule of the catalogue, with its evidence: an
+    existing object (a case, an inspection, a product...), an uploaded file (stored through
+    core.uploads), or both (the object is the evidence, the file is attached). The one entry
+    point of the admin, the staff page and the API.
+
+    Refused, with nothing stored: a user outside Merchant Management and Quality
+    Management, a rule not in force when it happened, no evidence, evidence about another
+    merchant, a bad file, and a second record for the same evidence and rule (the error
+    names the entry already there).
+    """
+    if not may_record_violations(by):
+        raise NotAllowed(
+            _("Only Merchant Management or Quality Management staff record violations.")
+        )
+    errors = {}
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = _("Say what happened (the note is required).")
+    if evidence is None and not evidence_file:
+        errors["evidence"] = _("Attach a file or link the object that shows the violation.")
+    elif evidence is not None and getattr(evidence, "pk", None) is None:
+        errors["evidence"] = _("The linked evidence must be a saved object.")
+    elif evidence is not None and getattr(evidence, "merchant_id", merchant.pk) != merchant.pk:
+        errors["evidence"] = _("This evidence concerns another merchant.")
+    occurred_at = occurred_at or timezone.now()
+    try:
+        rule_in_force(rule_code, at=occurred_at)
+    except DomainError as error:
+        errors["rule_code"] = error
+    checked = None
+    if evidence_file:
+        try:
+            checked = validate_upload(evidence_file)
+        except ValidationError as error:
+            errors["evidence_file"] = error
+    if errors:
+        raise DomainError(errors)
+    existing = _entry_for_evidence(merchant, rule_code, evidence, checked)
+    if existing is not None:
+        raise _already_recorded(existing)
+    upload = store_upload(evidence_file, uploaded_by=by) if evidence_file else None
+    entry = record_violation(
+        merchant=merchant,
+        rule_code=rule_code,
+        evidence=evidence if evidence is not None else upload,
+        recorded_by=by,
+        occurred_at=occurred_at,
+        note=note,
+        evidence_file=upload if evidence is not None else None,
+    )
+    if entry is None:  # recorded by someone else in the meantime
+        raise _already_recorded(_entry_for_evidence(merchant, rule_code, evidence, checked))
+    return entry
+
+
+def _entry_for_evidence(merchant, rule_code, evidence, checked) -> ViolationEntry | None:
+    """The entry already recorded for this evidence and rule: the same object, or (file
+    only) a file with the same content for the same merchant."""
+    if evidence is not None:
+        return ViolationEntry.objects.filter(
+            evidence_type=ContentType.objects.get_for_model(evidence),
+            evidence_id=str(evidence.pk),
+            rule_code=rule_code,
+        ).first()
+    if checked is None:
+        return None
+    from core.models import Upload
+
+    same_files = Upload.objects.filter(sha256=checked.sha256)
+    return (
+        ViolationEntry.objects.filter(merchant=merchant, rule_code=rule_code)
+        .filter(
+            Q(
+                evidence_type=ContentType.objects.get_for_model(Upload),
+                evidence_id__in=[str(pk) for pk in same_files.values_list("pk", flat=True)],
+            )
+            | Q(evidence_file__in=same_files)
+        )
+        .first()
+    )
+
+
+def _already_recorded(entry: ViolationEntry | None) -> DomainError:
+    if entry is None:
+        return DomainError(
+            _("This violation is already recorded for this evidence; nothing was added."),
+            code="already_recorded",
+        )
+    return DomainError(
+        _(
+            "A “%(rule)s” violation is already recorded for this evidence (ledger entry "
+            "#%(id)s of %(date)s); nothing was added."
+        )
+        % {"rule": entry.rule.title, "id": entry.pk, "date": _day(entry.recorded_at)},
+        code="already_recorded",
+    )
 
 
 @transaction.atomic
@@ -258,6 +384,7 @@ def _withdraw(entry: ViolationEntry, *, by, reason: str) -> ViolationEntry:
         reason=reason,
     )
     _undo_unjustified_sanctions(merchant, by=by, reason=reason)
+    _sync_status(merchant, by=by, reason=reason)
     return entry
 
 
@@ -273,21 +400,28 @@ def _standing(merchant: Merchant) -> MerchantStanding:
 
 
 def _apply_ladder(merchant: Merchant, *, now) -> list[Sanction]:
-    """Apply the step the merchant's points newly reach (once), and track the step held."""
+    """Apply the steps the merchant's points newly reach (once each), and track the step
+    held. A violation that crosses several steps applies every step's lasting consequence:
+    each warning, and each restriction the highest step's does not cover; the highest step
+    is applied in full."""
     version, ladder = ladder_in_force()
     standing = _standing(merchant)
     total = current_points(merchant)
-    crossed = ladder_rules.step_crossed(standing.ladder_step, total, ladder)
+    crossed = ladder_rules.steps_crossed(standing.ladder_step, total, ladder)
     imposed = []
-    if crossed is not None:
-        imposed = _impose_step(
-            merchant,
-            crossed,
-            version=version,
-            total=total,
-            entries=list(counting_entries(merchant)),
-            starts_at=now,
-        )
+    if crossed:
+        entries = list(counting_entries(merchant))
+        top = crossed[-1]
+        for step in crossed:
+            imposed += _impose_step(
+                merchant,
+                step,
+                version=version,
+                total=total,
+                entries=entries,
+                starts_at=now,
+                main=step is top or not ladder_rules.superseded(step, top),
+            )
     reached = ladder_rules.step_for(total, ladder)
     held = reached.points if reached else 0
     if held != standing.ladder_step:
@@ -297,9 +431,10 @@ def _apply_ladder(merchant: Merchant, *, now) -> list[Sanction]:
 
 
 def _impose_step(
-    merchant, step, *, version, total, entries, starts_at, replaces=None
+    merchant, step, *, version, total, entries, starts_at, replaces=None, main=True
 ) -> list[Sanction]:
-    """The sanctions of one ladder step: an optional warning plus the restriction."""
+    """The sanctions of one ladder step: an optional warning plus the restriction (unless
+    `main` is False: a higher step crossed at the same time covers it)."""
     now = timezone.now()
     reason = _("%(points)s points reached the %(step)s-point step of the sanction ladder.") % {
         "points": total,
@@ -332,20 +467,21 @@ def _impose_step(
                 **common,
             )
         )
-    ends_at = starts_at + timedelta(days=step.days) if step.days else None
-    served = ends_at is not None and ends_at <= now
-    main = Sanction.objects.create(
-        kind=step.sanction,
-        ends_at=ends_at,
-        replaces=replaces,
-        status=Sanction.Status.ENDED if served else Sanction.Status.ACTIVE,
-        ended_at=now if served else None,
-        end_reason=_("Already served when it was shortened.") if served else "",
-        **common,
-    )
-    sanctions.append(main)
-    if not served:
-        _open_restriction(main, by=None)
+    if main:
+        ends_at = starts_at + timedelta(days=step.days) if step.days else None
+        served = ends_at is not None and ends_at <= now
+        restriction = Sanction.objects.create(
+            kind=step.sanction,
+            ends_at=ends_at,
+            replaces=replaces,
+            status=Sanction.Status.ENDED if served else Sanction.Status.ACTIVE,
+            ended_at=now if served else None,
+            end_reason=_("Already served when it was shortened.") if served else "",
+            **common,
+        )
+        sanctions.append(restriction)
+        if not served:
+            _open_restriction(restriction, by=None)
     for sanction in sanctions:
         sanction.entries.set(entries)
         record_decision(
@@ -424,6 +560,113 @@ def _step_already_sanctioned(merchant, step, entries) -> bool:
     )
 
 
+# --- merchant status --------------------------------------------------------------------
+HELD_BY_SANCTION = (Merchant.Status.SUSPENDED, Merchant.Status.TERMINATED)
+
+
+def _status_for(merchant: Merchant, *, now) -> str | None:
+    """The status the merchant's open whole-merchant restrictions call for: terminated,
+    suspended, or None (no suspension or termination holds)."""
+    kinds = set(
+        active_restrictions(at=now)
+        .filter(
+            merchant=merchant,
+            category__isnull=True,
+            kind__in=[Restriction.Kind.SUSPENSION, Restriction.Kind.TERMINATION],
+        )
+        .values_list("kind", flat=True)
+    )
+    if Restriction.Kind.TERMINATION in kinds:
+        return Merchant.Status.TERMINATED
+    if Restriction.Kind.SUSPENSION in kinds:
+        return Merchant.Status.SUSPENDED
+    return None
+
+
+def wanted_kind(status: str) -> str:
+    return (
+        Sanction.Kind.TERMINATION if status == Merchant.Status.TERMINATED else Sanction.Kind.SUSPENSION
+    )
+
+
+def _reinstated_status(merchant: Merchant) -> str:
+    return (
+        Merchant.Status.PROBATION
+        if merchant.probations.filter(status="open").exists()
+        else Merchant.Status.ACTIVE
+    )
+
+
+def _sync_status(merchant: Merchant, *, by=None, reason: str = "") -> None:
+    """Suspension and termination move `Merchant.status`; when neither holds any more, a
+    merchant the sanctions had taken off is reinstated (on probation if its probation is
+    still open). A decision records each move; selling rights are re-read. Called with the
+    merchant row locked."""
+    now = timezone.now()
+    merchant.refresh_from_db(fields=["status"])
+    standing = _standing(merchant)
+    wanted = _status_for(merchant, now=now)
+    before = merchant.status
+    if wanted is not None:
+        if before == wanted or not (merchant.is_live or before in HELD_BY_SANCTION):
+            return
+        if not reason:
+            latest = (
+                Sanction.objects.filter(merchant=merchant, kind=wanted_kind(wanted))
+                .filter(status=Sanction.Status.ACTIVE)
+                .order_by("-starts_at", "-id")
+                .first()
+            )
+            reason = latest.reason if latest else ""
+        if not standing.status_before_sanction:
+            standing.status_before_sanction = before
+            standing.save(update_fields=["status_before_sanction", "updated_at"])
+        to = wanted
+    elif before in HELD_BY_SANCTION and standing.status_before_sanction:
+        to = _reinstated_status(merchant)
+        standing.status_before_sanction = ""
+        standing.save(update_fields=["status_before_sanction", "updated_at"])
+    else:
+        return
+    merchant.status = to
+    merchant.save(update_fields=["status"])
+    decision = record_decision(
+        merchant,
+        action="reinstate" if to not in HELD_BY_SANCTION else "sanction_status",
+        from_state=before,
+        to_state=to,
+        actor=by,
+        reason=reason,
+    )
+    if to not in HELD_BY_SANCTION:
+        _notify_reinstated([decision.pk])
+    _after_restriction_change(merchant)
+
+
+_REINSTATED_ALERTS = """
+    SELECT 'merchant_reinstated', 'merchant_reinstated:decision:' || d.id || ':user:' || ms.user_id,
+           ms.user_id, NULL::bigint, %(ct)s, m.id::text,
+           jsonb_build_object('merchant', m.legal_name, 'status', d.to_state), %(url)s
+    FROM core_decision d
+    JOIN merchants_merchant m ON m.id = d.object_id::bigint
+    JOIN merchants_membership ms ON ms.merchant_id = m.id AND ms.role = 'owner'
+    WHERE d.id = ANY(%(ids)s) AND d.content_type_id = %(ct)s
+"""
+
+
+def _notify_reinstated(decision_ids: list[int]) -> None:
+    """Tell the owners of reinstated merchants (one alert per reinstatement decision and
+    owner), in one statement for all of them."""
+    raise_alerts_from_select(
+        _REINSTATED_ALERTS,
+        {
+            "ids": decision_ids,
+            "ct": ContentType.objects.get_for_model(Merchant).pk,
+            "url": reverse("merchants:standing"),
+        },
+    )
+
+
 # --- sanctions --------------------------------------------------------------------------
 MANUAL_KINDS_WITH_DAYS = {Sanction.Kind.SALES_RESTRICTION, Sanction.Kind.SUSPENSION}
 _RESTRICTION_KIND = {
@@ -444,8 +687,10 @@ def impose_sanction(
     reason: str,
     days: int | None = None,
     category=None,
+    product=None,
 ) -> Sanction:
-    """A sanction decided by Merchant Management staff, always with a rule and evidence."""
+    """A sanction decided by Merchant Management staff, always with a rule and evidence.
+    A product delisting names the merchant's product it takes off sale."""
     if not has_role(by, Role.MERCHANT_MANAGEMENT):
         raise NotAllowed(_("Only Merchant Management staff impose sanctions."))
     if kind not in Sanction.Kind.values:
@@ -461,6 +706,19 @@ def impose_sanction(
         raise DomainError(_("This kind of sanction has no duration."))
     if category is not None and kind != Sanction.Kind.SALES_RESTRICTION:
         raise DomainError(_("Only a sales restriction can be limited to one category."))
+    if kind == Sanction.Kind.PRODUCT_DELISTING:
+        if product is None:
+            raise DomainError(
+                {"product": _("Choose the product a delisting takes off sale.")}, code="product"
+            )
+        if product.merchant_id != merchant.pk:
+            raise DomainError(
+                {"product": _("This product belongs to another merchant.")}, code="product"
+            )
+    elif product is not None:
+        raise DomainError(
+            {"product": _("Only a product delisting names a product.")}, code="product"
+        )
     rule = rule_in_force(rule_code)
     merchant = _lock(merchant)
     now = timezone.now()
@@ -481,8 +739,10 @@ def impose_sanction(
         ends_at=now + timedelta(days=days) if days else (now if is_warning else None),
         ended_at=now if is_warning else None,
         imposed_by=_user(by),
+        product=product,
     )
     _open_restriction(sanction, by=by)
+    _sync_status(merchant, by=by, reason=reason)
     record_decision(
         sanction,
         action="impose",
@@ -508,6 +768,7 @@ def revoke_sanction(*, sanction: Sanction, by, reason: str) -> Sanction:
     if sanction.status == Sanction.Status.REVOKED:
         raise DomainError(_("This sanction has already been revoked."))
     _end_sanction(sanction, status=Sanction.Status.REVOKED, by=by, reason=reason)
+    _sync_status(sanction.merchant, by=by, reason=reason)
     return sanction
 
 
@@ -750,6 +1011,7 @@ def decide_appeal(*, appeal: Appeal, by, upheld: bool, reason: str) -> Appeal:
                 by=by,
                 reason=_("Appeal upheld: %(reason)s") % {"reason": reason},
             )
+            _sync_status(appeal.merchant, by=by, reason=reason)
     _notify_owners(
         appeal.merchant,
         kind="appeal_decided",
@@ -766,6 +1028,7 @@ class SweepResult:
     entries_expired: int
     standings_lowered: int
     sanctions_ended: int
+    merchants_reinstated: int = 0
 
 
 _EXPIRE_ENTRIES = """
@@ -819,11 +1082,50 @@ _END_SANCTIONS = """
     SELECT DISTINCT merchant_id FROM ended
 """
 
+# Merchants a sanction suspended or terminated whose suspension and termination no longer
+# hold (their restrictions were lifted or ran out): back to probation (open probation) or
+# active, with a decision each, in one statement.
+_REINSTATE = """
+    WITH held AS (
+        SELECT m.id, m.status AS before,
+               CASE WHEN EXISTS (
+                   SELECT 1 FROM merchants_probation p
+                   WHERE p.merchant_id = m.id AND p.status = 'open'
+               ) THEN 'probation' ELSE 'active' END AS after
+        FROM merchants_merchant m
+        JOIN merchants_merchantstanding s ON s.merchant_id = m.id
+        WHERE s.status_before_sanction <> '' AND m.status IN ('suspended', 'terminated')
+          AND NOT EXISTS (
+              SELECT 1 FROM merchants_restriction r
+              WHERE r.merchant_id = m.id AND r.category_id IS NULL
+                AND r.kind IN ('suspension', 'termination') AND r.lifted_at IS NULL
+                AND r.starts_at <= %(now)s AND (r.ends_at IS NULL OR r.ends_at > %(now)s)
+          )
+        FOR UPDATE OF m
+    ), moved AS (
+        UPDATE merchants_merchant m SET status = held.after
+        FROM held WHERE m.id = held.id
+        RETURNING m.id, held.before, held.after
+    ), cleared AS (
+        UPDATE merchants_merchantstanding s
+        SET status_before_sanction = '', updated_at = %(now)s
+        FROM moved WHERE s.merchant_id = moved.id
+    )
+    INSERT INTO core_decision
+        (content_type_id, object_id, action, from_state, to_state, actor_label, reason, data,
+         created_at)
+    SELECT %(merchant_ct)s, moved.id::text, 'reinstate', moved.before, moved.after, %(label)s,
+           %(reinstated)s, '{}'::jsonb, %(now)s
+    FROM moved
+    RETURNING id, object_id::bigint
+"""
+
 
 @transaction.atomic
 def sweep_standing(*, now=None) -> SweepResult:
     """Daily: expire entries past their 365 days, lower held ladder steps accordingly, end
-    time-boxed sanctions and lift their restrictions. Set-based; a second run finds nothing."""
+    time-boxed sanctions and lift their restrictions, and reinstate the merchants whose
+    suspension ended (told, with a decision). Set-based; a second run finds nothing."""
     now = now or timezone.now()
     _version, ladder = ladder_in_force()
     params = {
@@ -833,6 +1135,8 @@ def sweep_standing(*, now=None) -> SweepResult:
         "label": SWEEP_LABEL,
         "sanction_ct": ContentType.objects.get_for_model(Sanction).pk,
         "restriction_ct": ContentType.objects.get_for_model(Restriction).pk,
+        "merchant_ct": ContentType.objects.get_for_model(Merchant).pk,
+        "reinstated": str(gettext_lazy("The suspension ended: selling rights are restored.")),
     }
     with connection.cursor() as cursor:
         cursor.execute(_EXPIRE_ENTRIES, params)
@@ -842,10 +1146,16 @@ def sweep_standing(*, now=None) -> SweepResult:
         lowered = cursor.rowcount
         cursor.execute(_END_SANCTIONS, params)
         merchant_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_REINSTATE, params)
+        reinstated = cursor.fetchall()
+    ended = len(merchant_ids)
+    if reinstated:
+        _notify_reinstated([decision_id for decision_id, _merchant in reinstated])
+        merchant_ids = sorted({*merchant_ids, *(m for _d, m in reinstated)})
     if merchant_ids:
         # Selling rights changed for these merchants: let listeners (listings) catch up.
         transaction.on_commit(lambda: _notify_restriction_listeners(merchant_ids))
-    return SweepResult(expired, lowered, len(merchant_ids))
+    return SweepResult(expired, lowered, ended, len(reinstated))
 
 
 def _notify_restriction_listeners(merchant_ids: list[int]) -> None:
@@ -942,6 +1252,8 @@ __all__ = [
     "publish_rule_version",
     "raise_appeal_deadline_alerts",
     "record_violation",
+    "record_violation_by_hand",
+    "may_record_violations",
     "revoke_sanction",
     "rule_in_force",
     "start_appeal_review",

@@ -18,6 +18,7 @@ from products.services.claim_review import (
 from products.services.listings import (
     create_product,
     delist_listing,
+    follow_sanction,
     relist,
     relist_after_reinspection,
     restrict_listing,
@@ -57,6 +58,7 @@ __all__ = [
     "current_matcher",
     "delete_requirement",
     "delist_listing",
+    "follow_sanction",
     "link_supplier",
     "lot_reused_error",
     "lots_for_numbers",

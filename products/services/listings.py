@@ -278,6 +278,14 @@ def relist(*, product: Product, by, reason: str) -> Product:
             ),
             code="needs_reinspection",
         )
+    if product.status_cause == Product.Cause.SANCTION:
+        raise DomainError(
+            _(
+                "This product was delisted by a sanction; it comes back when the sanction is "
+                "revoked (for example when the merchant's appeal is upheld)."
+            ),
+            code="sanction",
+        )
     if product.status_cause == Product.Cause.SELLING_RIGHTS:
         raise DomainError(
             _(
@@ -310,6 +318,49 @@ def relist_after_reinspection(*, product: Product, inspection_ref: str, by=None)
         data={"inspection": inspection_ref},
     )
     return product
+
+
+# --- following the merchant's sanctions ---------------------------------------------------
+def follow_sanction(sanction) -> None:
+    """A merchants.on_sanction_change listener. A product delisting in force takes its
+    product off sale (cause `sanction`, the sanction as evidence); revoked (e.g. an appeal
+    upheld), the product is listed again, and restricted at once where the merchant may not
+    sell. A product already off sale for another cause is left as it is."""
+    if sanction.kind != "product_delisting" or sanction.product_id is None:
+        return
+    source = f"merchants.sanction:{sanction.pk}"
+    product = _locked(sanction.product)
+    if sanction.status == "active":
+        if product.status == Product.Status.DELISTED:
+            return
+        _move(
+            product,
+            Product.Status.DELISTED,
+            by=sanction.imposed_by,
+            reason=_("Delisted by a sanction: %(reason)s") % {"reason": sanction.reason},
+            evidence=source,
+            cause=Product.Cause.SANCTION,
+            action="delist",
+            data={"sanction": sanction.pk},
+        )
+    elif sanction.status == "revoked":
+        if (
+            product.status != Product.Status.DELISTED
+            or product.status_cause != Product.Cause.SANCTION
+            or product.status_evidence != source
+        ):
+            return
+        _move(
+            product,
+            Product.Status.LISTED,
+            by=None,
+            reason=_("The delisting sanction was revoked: %(reason)s")
+            % {"reason": sanction.end_reason},
+            evidence=source,
+            action="relist",
+            data={"sanction": sanction.pk},
+        )
+        sync_listings_with_selling_rights(product.merchant)
 
 
 # --- following the merchant's selling rights ---------------------------------------------

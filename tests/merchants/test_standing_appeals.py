@@ -12,6 +12,7 @@ from core.models import Alert, Upload
 from merchants import services
 from merchants.models import Appeal, MerchantStanding, Restriction, Sanction, ViolationEntry
 from tests import files
+from tests.factories.products import ProductFactory
 from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +150,7 @@ def test_upheld_sanction_appeal_lifts_that_sanction_and_keeps_the_points(
     assert sanction.status == "revoked" and services.can_sell(merchant_a)
     assert services.current_points(merchant_a) == 24
     add(merchant_a, "sla_breach_merchant")  # still at the 24 step: nothing new
-    assert Sanction.objects.count() == 1
+    assert Sanction.objects.count() == 2  # the 12 step's warning and the 24 step's restriction
 
 
 def test_reviewer_who_recorded_the_entry_cannot_review_it(merchant_a, owner_a, manager):
@@ -319,7 +320,11 @@ def test_manual_sanction_needs_role_rule_evidence_and_valid_days(merchant_a, man
         )
     assert not Sanction.objects.exists() and services.can_sell(merchant_a)
     delisting = services.impose_sanction(
-        kind="product_delisting", evidence=evidence, by=manager, **common
+        kind="product_delisting",
+        evidence=evidence,
+        by=manager,
+        product=ProductFactory(merchant=merchant_a),
+        **common,
     )
     assert delisting.restriction is None and services.can_sell(merchant_a)
     restriction = services.impose_sanction(

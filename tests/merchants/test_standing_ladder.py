@@ -82,12 +82,16 @@ def test_crossing_from_11_to_12_warns_and_restricts_for_7_days_once(merchant_a, 
     ).exists()
 
 
-def test_jump_from_10_to_30_applies_the_24_step_once(merchant_a):
+def test_jump_from_10_to_34_applies_the_24_step_and_keeps_the_12_steps_warning(merchant_a):
     add_points(merchant_a, 10)
-    add(merchant_a, "counterfeit")  # +24 -> 34
-    sanctions = Sanction.objects.filter(merchant=merchant_a)
-    assert list(sanctions.values_list("kind", "step_points")) == [("sales_restriction", 24)]
-    only = sanctions.get()
+    add(merchant_a, "counterfeit")  # +24 -> 34: crosses the 12 and the 24 steps
+    sanctions = Sanction.objects.filter(merchant=merchant_a).order_by("id")
+    # The 12 step's warning lasts; its 7-day restriction is covered by the 24 step's 14.
+    assert list(sanctions.values_list("kind", "step_points")) == [
+        ("warning", 12),
+        ("sales_restriction", 24),
+    ]
+    only = sanctions.get(kind="sales_restriction")
     assert only.ends_at - only.starts_at == timedelta(days=14)
     assert Restriction.objects.filter(merchant=merchant_a, lifted_at__isnull=True).count() == 1
 
