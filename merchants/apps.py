@@ -31,6 +31,7 @@ class MerchantsConfig(AppConfig):
             "view_violationrule",
             "add_violationrule",
             "view_violationentry",
+            "add_violationentry",
             "view_sanction",
             "add_sanction",
             "view_appeal",
@@ -45,6 +46,7 @@ class MerchantsConfig(AppConfig):
             "view_probation",
             "view_violationrule",
             "view_violationentry",
+            "add_violationentry",
             "view_sanction",
         ],
         "data_analysis": [

@@ -109,6 +109,17 @@ def read_only_reason(merchant) -> str:
     return ""
 
 
+def read_only_banner(request) -> dict:
+    """Context processor: on portal pages, why the merchant's portal is read-only (shown
+    by the base layout above every portal page)."""
+    if not request.path_info.startswith("/merchant/"):
+        return {}
+    from merchants.selectors import merchant_of
+
+    reason = read_only_reason(merchant_of(getattr(request, "user", None)))
+    return {"portal_read_only": reason} if reason else {}
+
+
 def _api_user(request):
     """The user of an API request authenticated by token (DRF authenticates in the view,
     after the middleware)."""

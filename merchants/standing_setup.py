@@ -74,6 +74,7 @@ def ready() -> None:
 def standing_file_readable(request, upload) -> bool:
     """Appeal files and evidence uploads: the merchant concerned and standing staff."""
     from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
 
     from merchants.models import Appeal, Sanction, ViolationEntry
     from merchants.selectors import merchant_of
@@ -83,7 +84,9 @@ def standing_file_readable(request, upload) -> bool:
         return False
     upload_type = ContentType.objects.get_for_model(upload)
     as_appeal = Appeal.objects.filter(files=upload)
-    as_entry = ViolationEntry.objects.filter(evidence_type=upload_type, evidence_id=str(upload.pk))
+    as_entry = ViolationEntry.objects.filter(
+        Q(evidence_type=upload_type, evidence_id=str(upload.pk)) | Q(evidence_file=upload)
+    )
     as_sanction = Sanction.objects.filter(evidence_type=upload_type, evidence_id=str(upload.pk))
     if has_role(user, *STANDING_READERS):
         return as_appeal.exists() or as_entry.exists() or as_sanction.exists()

@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin
@@ -138,8 +140,23 @@ class MerchantAdmin(LargeTableAdmin):
         "probation_ends_at",
         "created_at",
         "requirements",
+        "standing_links",
     ]
     inlines = [MembershipInline, RestrictionInline, DecisionsInline]
+
+    @admin.display(description=_("Standing"))
+    def standing_links(self, obj):
+        """Links to the standing page and to recording a violation against this merchant."""
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}?merchant={}">{}</a>',
+            reverse("merchants:staff-standing", args=[obj.pk]),
+            _("Points, sanctions and appeals"),
+            reverse("admin:merchants_violationentry_add"),
+            obj.pk,
+            _("Record a violation"),
+        )
 
     @admin.display(description=_("Requirements"))
     def requirements(self, obj):

@@ -15,6 +15,7 @@ from core.admin import LargeTableAdmin, ReadOnlyAdminMixin
 from core.audit import decisions_for
 from core.exceptions import DomainError
 from merchants import services
+from merchants.forms_standing import RecordViolationForm
 from merchants.models import Appeal, Sanction, ViolationEntry, ViolationRule
 
 
@@ -137,26 +138,93 @@ class ViolationRuleAdmin(HistoryMixin, ServiceAddAdmin):
         return initial
 
 
+class RecordViolationAdminForm(RecordViolationForm, forms.ModelForm):
+    """The admin's add form for the ledger: the staff page's form plus the merchant; its
+    clean() calls record_violation_by_hand inside the admin's transaction."""
+
+    user = None
+    created = None
+
+    class Meta:
+        model = ViolationEntry
+        fields = ["merchant"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.created = services.record_violation_by_hand(
+                merchant=data["merchant"],
+                rule_code=data["rule_code"],
+                by=self.user,
+                note=data["note"],
+                evidence=self.evidence(),
+                evidence_file=data.get("evidence_file"),
+                occurred_at=data.get("occurred_at"),
+            )
+        except DomainError as error:
+            self.add_service_error(error)
+        return data
+
+
 @admin.register(ViolationEntry)
-class ViolationEntryAdmin(HistoryMixin, ReadOnlyAdminMixin, LargeTableAdmin):
+class ViolationEntryAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
+    """The points ledger. Staff record a violation by hand with "Add" (a rule of the
+    catalogue and its evidence); entries are never edited or deleted here."""
+
     list_display = [
         "occurred_at",
         "merchant",
+        "merchant_status",
         "rule_code",
         "points",
         "status",
         "expires_at",
         "recorded_by",
     ]
-    list_filter = ["status", "rule_code"]
+    list_filter = ["status", "rule_code", "merchant__status"]
     search_fields = ["merchant__legal_name", "evidence_id"]
     date_hierarchy = "occurred_at"
     list_select_related = ["merchant", "recorded_by"]
-    readonly_fields = ["evidence_link"]
+    raw_id_fields = ["merchant"]
+    add_fields = [
+        "merchant",
+        "rule_code",
+        "occurred_at",
+        "evidence_type",
+        "evidence_id",
+        "evidence_file",
+        "note",
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and services.may_record_violations(request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = RecordViolationAdminForm
+            kwargs["fields"] = ["merchant"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in ViolationEntry._meta.fields] + ["evidence_link", "merchant_status"]
 
     @admin.display(description=_("evidence"))
     def evidence_link(self, obj):
         return obj.evidence_label
+
+    @admin.display(description=_("merchant status"), ordering="merchant__status")
+    def merchant_status(self, obj):
+        return obj.merchant.get_status_display()
+
+    def view_on_site(self, obj):
+        return reverse("merchants:staff-standing", args=[obj.merchant_id])
 
 
 class ImposeSanctionForm(ServiceForm):
@@ -169,7 +237,7 @@ class ImposeSanctionForm(ServiceForm):
 
     class Meta:
         model = Sanction
-        fields = ["merchant", "kind", "category", "reason"]
+        fields = ["merchant", "kind", "category", "product", "reason"]
 
     def call_service(self, data):
         try:
@@ -185,6 +253,7 @@ class ImposeSanctionForm(ServiceForm):
             reason=data["reason"],
             days=data.get("days"),
             category=data.get("category"),
+            product=data.get("product"),
         )
 
 
@@ -195,6 +264,7 @@ class SanctionAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
     list_display = [
         "starts_at",
         "merchant",
+        "merchant_status",
         "kind",
         "origin",
         "status",
@@ -206,7 +276,7 @@ class SanctionAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
     search_fields = ["merchant__legal_name", "reason"]
     date_hierarchy = "starts_at"
     list_select_related = ["merchant", "imposed_by"]
-    raw_id_fields = ["merchant"]
+    raw_id_fields = ["merchant", "product"]
     add_fields = [
         "merchant",
         "kind",
@@ -215,6 +285,7 @@ class SanctionAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
         "evidence_pk",
         "days",
         "category",
+        "product",
         "reason",
     ]
 
@@ -234,6 +305,10 @@ class SanctionAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
 
     def view_on_site(self, obj):
         return reverse("merchants:staff-standing", args=[obj.merchant_id])
+
+    @admin.display(description=_("merchant status"), ordering="merchant__status")
+    def merchant_status(self, obj):
+        return obj.merchant.get_status_display()
 
 
 @admin.register(Appeal)

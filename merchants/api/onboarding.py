@@ -36,6 +36,8 @@ def scoped(queryset, user, field="merchant", staff_roles=None):
 
 # --- serializers ----------------------------------------------------------------------------
 class MerchantSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
     class Meta:
         model = Merchant
         fields = [
@@ -46,6 +48,7 @@ class MerchantSerializer(serializers.ModelSerializer):
             "contact_email",
             "contact_phone",
             "status",
+            "status_display",
             "categories",
             "went_live_at",
             "probation_ends_at",

@@ -4,11 +4,13 @@ Merchant users see their own merchant only (merchants.standing_selectors); stand
 see every merchant; writes go through merchants.services.
 """
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -56,6 +58,11 @@ class EntrySerializer(serializers.ModelSerializer):
     rule_version = serializers.IntegerField(source="rule.version", read_only=True)
     rule_title = serializers.CharField(source="rule.title", read_only=True)
     evidence = serializers.SerializerMethodField()
+    evidence_file = serializers.PrimaryKeyRelatedField(read_only=True)
+    merchant_status = serializers.CharField(source="merchant.status", read_only=True)
+    merchant_status_display = serializers.CharField(
+        source="merchant.get_status_display", read_only=True
+    )
 
     class Meta:
         model = ViolationEntry
@@ -72,6 +79,9 @@ class EntrySerializer(serializers.ModelSerializer):
             "status",
             "note",
             "evidence",
+            "evidence_file",
+            "merchant_status",
+            "merchant_status_display",
             "withdrawn_at",
             "withdrawal_reason",
             "appeal_until",
@@ -92,6 +102,10 @@ class SanctionSerializer(serializers.ModelSerializer):
     )
     entries = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     evidence = serializers.SerializerMethodField()
+    merchant_status = serializers.CharField(source="merchant.status", read_only=True)
+    merchant_status_display = serializers.CharField(
+        source="merchant.get_status_display", read_only=True
+    )
 
     class Meta:
         model = Sanction
@@ -108,6 +122,9 @@ class SanctionSerializer(serializers.ModelSerializer):
             "rule_version",
             "evidence",
             "category",
+            "product",
+            "merchant_status",
+            "merchant_status_display",
             "reason",
             "starts_at",
             "ends_at",
@@ -133,9 +150,41 @@ class ImposeSanctionSerializer(serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True
     )
+    # The products app sits above this one: its model is looked up, never imported.
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=apps.get_model("products", "Product").objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The product a product delisting takes off sale",
+    )
 
     def validate(self, attrs):
         attrs["evidence"] = evidence_object(attrs.pop("evidence_type"), attrs.pop("evidence_id"))
+        return attrs
+
+
+class RecordViolationSerializer(serializers.Serializer):
+    """A violation staff record by hand: a rule of the catalogue and the evidence, a linked
+    object (evidence_type + evidence_id), an uploaded file, or both."""
+
+    merchant = serializers.PrimaryKeyRelatedField(queryset=Merchant.objects.all())
+    rule_code = serializers.SlugField()
+    note = serializers.CharField(max_length=5000)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    evidence_type = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="app_label.model of a linked object: "
+        + ", ".join(services.standing.EVIDENCE_MODELS),
+    )
+    evidence_id = serializers.CharField(required=False, allow_blank=True)
+    evidence_file = serializers.FileField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        type_label, object_id = attrs.pop("evidence_type", ""), attrs.pop("evidence_id", "")
+        attrs["evidence"] = None
+        if type_label or object_id:
+            attrs["evidence"] = services.find_evidence(type_label, object_id)
         return attrs
 
 
@@ -187,17 +236,41 @@ class DecideSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class EntryViewSet(viewsets.ReadOnlyModelViewSet):
-    """The points ledger: what each point is for, its rule version, evidence and expiry."""
+class EntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The points ledger: what each point is for, its rule version, evidence and expiry.
+    Merchant Management and Quality Management record violations by hand (POST)."""
 
     serializer_class = EntrySerializer
     queryset = ViolationEntry.objects.none()
     pagination_class = NewestFirst
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_fields = {"merchant": ["exact"], "status": ["exact"], "rule_code": ["exact"]}
     ordering_fields = ["id"]
 
     def get_queryset(self):
         return entries_visible_to(self.request.user).prefetch_related("evidence")
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [role_permission(*services.standing.RECORDERS)()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=RecordViolationSerializer,
+        responses={201: EntrySerializer, 409: OpenApiTypes.OBJECT},
+    )
+    def create(self, request, *args, **kwargs):
+        form = RecordViolationSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            entry = services.record_violation_by_hand(by=request.user, **form.validated_data)
+        except DomainError as error:
+            if getattr(error, "code", None) == "already_recorded":
+                return Response(
+                    {"detail": error.messages[0], "code": "already_recorded"}, status=409
+                )
+            raise
+        return Response(EntrySerializer(entry).data, status=201)
 
 
 class SanctionViewSet(

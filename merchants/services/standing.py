@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -229,6 +230,52 @@ def record_violation(
 
 
 RECORDERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT)
+# What staff may link as the evidence of a violation recorded by hand ("app_label.model"
+# of the higher apps' models, named, never imported), besides an uploaded file.
+EVIDENCE_MODELS = (
+    "complaints.case",
+    "complaints.qualityincident",
+    "inspections.inspection",
+    "products.product",
+    "products.lot",
+    "reviews.productreview",
+    "merchants.document",
+)
+
+
+def evidence_kinds() -> list[tuple[str, str]]:
+    """(app_label.model, name) of the objects that may be linked as evidence, in the
+    reader's language."""
+    kinds = []
+    for label in EVIDENCE_MODELS:
+        app_label, _dot, model = label.partition(".")
+        try:
+            model_class = apps.get_model(app_label, model)
+        except LookupError:
+            continue
+        kinds.append((label, str(model_class._meta.verbose_name).capitalize()))
+    return kinds
+
+
+def find_evidence(type_label: str, object_id: str):
+    """The evidence object named by "app_label.model" and its id; DomainError (keyed on
+    the evidence) when the kind may not be evidence or no such object exists."""
+    if type_label not in EVIDENCE_MODELS:
+        raise DomainError(
+            {"evidence": _("This kind of object cannot be linked as evidence.")},
+            code="evidence_kind",
+        )
+    app_label, _dot, model = type_label.partition(".")
+    try:
+        return apps.get_model(app_label, model)._default_manager.get(pk=(object_id or "").strip())
+    except (LookupError, ObjectDoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise DomainError(
+            {
+                "evidence": _("No %(kind)s with the id “%(id)s” exists.")
+                % {"kind": dict(evidence_kinds()).get(type_label, type_label), "id": object_id}
+            },
+            code="evidence_missing",
+        ) from exc
 
 
 def may_record_violations(user) -> bool:
@@ -268,7 +315,9 @@ def record_violation_by_hand(
         errors["evidence"] = _("Attach a file or link the object that shows the violation.")
     elif evidence is not None and getattr(evidence, "pk", None) is None:
         errors["evidence"] = _("The linked evidence must be a saved object.")
-    elif evidence is not None and getattr(evidence, "merchant_id", merchant.pk) != merchant.pk:
+    elif evidence is not None and evidence._meta.label_lower not in EVIDENCE_MODELS:
+        errors["evidence"] = _("This kind of object cannot be linked as evidence.")
+    elif getattr(evidence, "merchant_id", merchant.pk) != merchant.pk:
         errors["evidence"] = _("This evidence concerns another merchant.")
     occurred_at = occurred_at or timezone.now()
     try:
@@ -585,7 +634,9 @@ def _status_for(merchant: Merchant, *, now) -> str | None:
 
 def wanted_kind(status: str) -> str:
     return (
-        Sanction.Kind.TERMINATION if status == Merchant.Status.TERMINATED else Sanction.Kind.SUSPENSION
+        Sanction.Kind.TERMINATION
+        if status == Merchant.Status.TERMINATED
+        else Sanction.Kind.SUSPENSION
     )
 
 
@@ -1245,15 +1296,17 @@ __all__ = [
     "can_appeal",
     "current_points",
     "decide_appeal",
+    "evidence_kinds",
+    "find_evidence",
     "impose_sanction",
     "imposers",
     "ladder_in_force",
+    "may_record_violations",
     "on_sanction_change",
     "publish_rule_version",
     "raise_appeal_deadline_alerts",
     "record_violation",
     "record_violation_by_hand",
-    "may_record_violations",
     "revoke_sanction",
     "rule_in_force",
     "start_appeal_review",

@@ -15,7 +15,7 @@ from core.exceptions import DomainError
 from core.models import Decision
 from core.roles import Role, has_role
 from merchants import services
-from merchants.forms_standing import AppealForm, DecisionForm
+from merchants.forms_standing import AppealForm, DecisionForm, RecordViolationForm
 from merchants.models import Appeal, Merchant, Sanction, ViolationEntry
 from merchants.policies import APPEALS, POINTS
 from merchants.selectors import merchant_of
@@ -144,10 +144,42 @@ def _require_staff(user, *roles):
 
 @login_required
 def staff_standing(request, merchant_id):
+    """The staff standing page; Merchant Management and Quality Management record
+    violations by hand here too."""
     _require_staff(request.user, *STANDING_READERS)
     merchant = get_object_or_404(Merchant, pk=merchant_id)
+    may_record = services.may_record_violations(request.user)
+    form = None
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied
+        form = RecordViolationForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                entry = services.record_violation_by_hand(
+                    merchant=merchant,
+                    rule_code=form.cleaned_data["rule_code"],
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    evidence=form.evidence(),
+                    evidence_file=form.cleaned_data.get("evidence_file"),
+                    occurred_at=form.cleaned_data.get("occurred_at"),
+                )
+            except DomainError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(
+                    request,
+                    _("The violation was recorded: %(points)s points for “%(rule)s”.")
+                    % {"points": entry.points, "rule": entry.rule.title},
+                )
+                return redirect("merchants:staff-standing", merchant_id=merchant.pk)
+    elif may_record:
+        form = RecordViolationForm()
     context = _standing_context(request.user, merchant, history=True)
-    return render(request, "merchants/standing/staff.html", context)
+    context["record_form"] = form
+    status = 400 if form is not None and form.is_bound else 200
+    return render(request, "merchants/standing/staff.html", context, status=status)
 
 
 @login_required
