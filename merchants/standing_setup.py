@@ -40,6 +40,14 @@ def ready() -> None:
         _("%(merchant)s: sanction “%(kind)s” revoked: %(reason)s"),
         labels={"kind": choice_label(Sanction.Kind)},
     )
+    from merchants.models import Merchant
+
+    register_kind(
+        "merchant_reinstated",
+        _("Selling rights restored"),
+        _("%(merchant)s: the suspension ended; the shop is %(status)s again and may sell."),
+        labels={"status": choice_label(Merchant.Status)},
+    )
     register_kind(
         "appeal_submitted",
         _("Appeal submitted"),
