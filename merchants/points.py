@@ -76,8 +76,9 @@ def step_for(points: int, ladder: list[Step]) -> Step | None:
 
 def step_crossed(before: int, after: int, ladder: list[Step]) -> Step | None:
     """The step to apply when a merchant's held level moves from `before` points to `after`:
-    the highest step reached above the level already held, applied once. A jump over
-    several steps applies only the highest (it supersedes the lower ones)."""
+    the highest step reached above the level already held, applied once. (A jump over
+    several steps also keeps the lower steps' lasting consequences: see `steps_crossed`
+    and `superseded`.)"""
     step = step_for(after, ladder)
     if step is None or step.points <= before:
         return None

@@ -48,7 +48,7 @@ WRITES: dict[str, tuple[str, str | None]] = {
         "403 405 405 405 405 405 405 405 403",
     ),
     "merchant-requirements": ("403 405 405 405 405 405 405 405 403", None),
-    "violation-entry-list": ("403 405 405 405 405 405 405 405 403", None),
+    "violation-entry-list": ("403 400 400 403 403 403 403 403 403", None),
     "violation-entry-detail": (
         "403 405 405 405 405 405 405 405 403",
         "403 405 405 405 405 405 405 405 403",
@@ -254,7 +254,7 @@ WRITES: dict[str, tuple[str, str | None]] = {
     "merchants:staff-document-review": ("login redir 403 403 403 403 403 403 login", None),
     "merchants:standing": ("login 403 403 403 403 403 ok ok login", None),
     "merchants:appeal-new": ("login 403 403 403 403 403 ok 404 login", None),
-    "merchants:staff-standing": ("login ok ok 403 403 ok 403 403 login", None),
+    "merchants:staff-standing": ("login 400 400 403 403 403 403 403 login", None),
     "merchants:staff-appeals": ("login ok 403 403 403 403 403 403 login", None),
     "merchants:staff-appeal": ("login ok 403 403 403 403 403 403 login", None),
     "products:merchant-products": ("login 403 403 403 403 403 ok ok login", None),
