@@ -52,6 +52,7 @@ class Product(models.Model):
         SELLING_RIGHTS = "selling_rights", _("Merchant or category restricted")
         QUALITY = "quality", _("Quality (inspection)")
         AD_CLAIM = "ad_claim", _("Advertising claim")
+        INCIDENT = "incident", _("Quality incident under investigation")
 
     supplier = models.ForeignKey(
         "products.Supplier",

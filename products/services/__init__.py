@@ -18,6 +18,7 @@ from products.services.claim_review import (
 from products.services.listings import (
     create_product,
     delist_listing,
+    release_listing,
     relist,
     relist_after_reinspection,
     restrict_listing,
@@ -64,6 +65,7 @@ __all__ = [
     "publish_version",
     "register_lot",
     "reject_supplier",
+    "release_listing",
     "relist",
     "relist_after_reinspection",
     "request_rescan",
