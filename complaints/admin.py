@@ -230,4 +230,5 @@ class CaseAdmin(LargeTableAdmin):
     def assign_round_robin(self, request, queryset):
         self._assign(request, queryset, "round_robin")
 
+
 from complaints import admin_incidents  # noqa: E402, F401 (registers QualityIncidentAdmin)

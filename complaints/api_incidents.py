@@ -160,12 +160,9 @@ class IncidentViewSet(
         return QualityIncident.objects.prefetch_related("cases").order_by("-opened_at", "-id")
 
     def handle_exception(self, exc):
-        from core.exceptions import InvalidTransition, NotAllowed
+        from core.exceptions import InvalidTransition
 
-        if isinstance(exc, InvalidTransition) or (
-            getattr(exc, "code", None) in ("closed", "contained", "not_contained")
-            and not isinstance(exc, NotAllowed)
-        ):
+        if isinstance(exc, InvalidTransition):  # the incident has moved on
             return Response(
                 {"detail": exc.messages[0], "code": "invalid_transition"},
                 status=status.HTTP_409_CONFLICT,

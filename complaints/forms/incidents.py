@@ -31,9 +31,7 @@ class ReasonForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    findings = forms.CharField(
-        label=_("What was found"), widget=forms.Textarea(attrs={"rows": 3})
-    )
+    findings = forms.CharField(label=_("What was found"), widget=forms.Textarea(attrs={"rows": 3}))
     delist = forms.BooleanField(
         label=_("Delist the product for quality"), required=False, initial=True
     )
@@ -51,7 +49,5 @@ class OpenIncidentForm(forms.Form):
         help_text=_("The product's number, as shown on the case or in the admin."),
         error_messages={"invalid_choice": _("No product with this number.")},
     )
-    summary = forms.CharField(
-        label=_("What is reported"), widget=forms.Textarea(attrs={"rows": 3})
-    )
+    summary = forms.CharField(label=_("What is reported"), widget=forms.Textarea(attrs={"rows": 3}))
     case = forms.IntegerField(widget=forms.HiddenInput, required=False)

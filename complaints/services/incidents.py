@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from complaints.models import Case, CaseKind, QualityIncident
 from core.alerts import AlertSpec, choice_label, raise_alerts, register_kind
 from core.audit import Workflow, record_decision
-from core.exceptions import DomainError, NotAllowed
+from core.exceptions import DomainError, InvalidTransition, NotAllowed
 from core.roles import Role, has_role
 
 Status = QualityIncident.Status
@@ -84,7 +84,11 @@ def may_view(user) -> bool:
     """Read by role (the header asks on every page, where the role cache is already
     loaded); the writes below check the permissions the roles are given."""
     return has_role(
-        user, Role.QUALITY_MANAGEMENT, Role.CONSUMER_SERVICE, Role.QUALITY_MANAGER, Role.DATA_ANALYSIS
+        user,
+        Role.QUALITY_MANAGEMENT,
+        Role.CONSUMER_SERVICE,
+        Role.QUALITY_MANAGER,
+        Role.DATA_ANALYSIS,
     )
 
 
@@ -123,7 +127,7 @@ def _locked(incident: QualityIncident) -> QualityIncident:
 
 def _require_open(incident: QualityIncident) -> None:
     if not incident.is_open:
-        raise DomainError(
+        raise InvalidTransition(
             {
                 "status": _("This incident is already closed (%(status)s).")
                 % {"status": incident.get_status_display()}
@@ -141,9 +145,7 @@ def _user(by):
 
 def _next_id() -> int:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('complaints_qualityincident', 'id'))"
-        )
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('complaints_qualityincident', 'id'))")
         return cursor.fetchone()[0]
 
 
@@ -351,9 +353,7 @@ def _case_files(case: Case) -> list:
     from complaints.models import CaseMessage
 
     through = CaseMessage.attachments.through
-    return list(
-        through.objects.filter(casemessage__case=case).values_list("upload_id", flat=True)
-    )
+    return list(through.objects.filter(casemessage__case=case).values_list("upload_id", flat=True))
 
 
 # --- containment ----------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def contain(*, incident: QualityIncident, by, reason: str) -> QualityIncident:
     incident = _locked(incident)
     _require_open(incident)
     if incident.status == Status.CONTAINED:
-        raise DomainError(
+        raise InvalidTransition(
             {"status": _("The listing is already suspended for this incident.")},
             code="contained",
         )
@@ -436,7 +436,7 @@ def lift_containment(*, incident: QualityIncident, by, reason: str) -> QualityIn
     incident = _locked(incident)
     _require_open(incident)
     if incident.status != Status.CONTAINED:
-        raise DomainError(
+        raise InvalidTransition(
             {"status": _("The listing is not suspended for this incident.")},
             code="not_contained",
         )
@@ -459,9 +459,12 @@ def lift_containment(*, incident: QualityIncident, by, reason: str) -> QualityIn
 
 def _rule_for(incident: QualityIncident) -> str | None:
     rule = RULE_BY_KIND.get(incident.kind)
-    if rule == "false_advertising_substantiated" and incident.cases.filter(
-        kind=CaseKind.AD_REPORT, outcome=Case.Outcome.SUBSTANTIATED
-    ).exists():
+    if (
+        rule == "false_advertising_substantiated"
+        and incident.cases.filter(
+            kind=CaseKind.AD_REPORT, outcome=Case.Outcome.SUBSTANTIATED
+        ).exists()
+    ):
         return None  # the substantiated report already recorded these points
     return rule
 

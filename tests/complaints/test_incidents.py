@@ -139,7 +139,9 @@ def test_staff_open_an_incident_by_hand_and_others_may_not(product, qm, owner_a)
 
 def test_opening_without_a_summary_or_kind_says_which_field_and_stores_nothing(product, qm):
     with pytest.raises(DomainError) as caught:
-        incidents.open_incident(kind="nonsense", product=product, source="staff", summary=" ", by=qm)
+        incidents.open_incident(
+            kind="nonsense", product=product, source="staff", summary=" ", by=qm
+        )
     assert set(caught.value.message_dict) == {"kind", "summary"}
     assert not QualityIncident.objects.exists()
 
@@ -249,7 +251,10 @@ def test_confirming_without_delisting_or_inspection_restores_a_contained_listing
     incident = incident_of(file_complaint(product, complaint_type="quality_defect"))
     incidents.contain(incident=incident, by=qm, reason="Fakes reported.")
     incidents.confirm(
-        incident=incident, by=qm, findings="One fake batch, recalled.", delist=False,
+        incident=incident,
+        by=qm,
+        findings="One fake batch, recalled.",
+        delist=False,
         schedule_inspection=False,
     )
     assert status_of(product) == "listed"
