@@ -129,6 +129,17 @@ class IsMerchantUser(permissions.BasePermission):
         return merchant_of(request.user) is not None
 
 
+def _may(allowed: bool) -> None:
+    """The step's permission before its body: a reader who may not act gets a 403, not the
+    body's validation errors. The service checks again."""
+    if not allowed:
+        from django.utils.translation import gettext as _
+
+        from core.exceptions import NotAllowed
+
+        raise NotAllowed(_("You may not do this to a quality incident."))
+
+
 def _body(serializer_class, request):
     data = serializer_class(data=request.data, context={"request": request})
     data.is_valid(raise_exception=True)
@@ -176,6 +187,7 @@ class IncidentViewSet(
     @extend_schema(request=IncidentOpenSerializer, responses={201: IncidentSerializer})
     def create(self, request, *args, **kwargs):
         """Open an incident by hand (or join the open one for the product and kind)."""
+        _may(services.may_open(request.user))
         body = _body(IncidentOpenSerializer, request)
         incident = services.open_incident(
             kind=body["kind"],
@@ -191,6 +203,7 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     def contain(self, request, pk=None):
         """Suspend the listing while the incident is investigated."""
+        _may(services.may_contain(request.user))
         body = _body(IncidentReasonSerializer, request)
         return self._read(services.contain(incident=self.get_object(), by=request.user, **body))
 
@@ -198,6 +211,7 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     def lift(self, request, pk=None):
         """Lift the containment: the listing gets its earlier status back."""
+        _may(services.may_contain(request.user))
         body = _body(IncidentReasonSerializer, request)
         incident = services.lift_containment(incident=self.get_object(), by=request.user, **body)
         return self._read(incident)
@@ -206,6 +220,7 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Confirmed: the kind's rule, delisting, a risk-triggered inspection."""
+        _may(services.may_decide(request.user))
         body = _body(IncidentConfirmSerializer, request)
         return self._read(services.confirm(incident=self.get_object(), by=request.user, **body))
 
@@ -213,6 +228,7 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         """Not confirmed; a suspended listing gets its status back."""
+        _may(services.may_decide(request.user))
         body = _body(IncidentReasonSerializer, request)
         return self._read(services.dismiss(incident=self.get_object(), by=request.user, **body))
 
