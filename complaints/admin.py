@@ -229,3 +229,6 @@ class CaseAdmin(LargeTableAdmin):
     @admin.action(description=_("Assign new cases (round robin)"))
     def assign_round_robin(self, request, queryset):
         self._assign(request, queryset, "round_robin")
+
+
+from complaints import admin_incidents  # noqa: E402, F401 (registers QualityIncidentAdmin)

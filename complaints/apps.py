@@ -6,13 +6,36 @@ class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
     role_permissions = {
-        "consumer_service": ["*_case", "*_casemessage", "*_casepause", "view_slapolicy"],
-        "quality_manager": ["view_*", "*_slapolicy", "*_businesscalendar", "*_calendarday"],
-        "data_analysis": ["view_case", "view_slapolicy"],
+        "consumer_service": [
+            "*_case",
+            "*_casemessage",
+            "*_casepause",
+            "view_slapolicy",
+            # Quality incidents: open one from a case and suspend the listing at once.
+            "view_qualityincident",
+            "add_qualityincident",
+            "contain_qualityincident",
+        ],
+        "quality_management": [
+            "view_qualityincident",
+            "add_qualityincident",
+            "contain_qualityincident",
+            "decide_qualityincident",
+        ],
+        "quality_manager": [
+            "view_*",
+            "*_slapolicy",
+            "*_businesscalendar",
+            "*_calendarday",
+            "contain_qualityincident",
+            "decide_qualityincident",
+        ],
+        "data_analysis": ["view_case", "view_slapolicy", "view_qualityincident"],
     }
 
     def ready(self):
         from complaints import (  # noqa: F401 (policies registers)
+            incident_hooks,
             intake_hooks,
             merchant_alerts,
             policies,
@@ -28,4 +51,5 @@ class ComplaintsConfig(AppConfig):
             register_access_rule(selectors.may_read_case_upload)
         intake_hooks.register()
         merchant_alerts.register()
+        incident_hooks.register()
         register_overview_panel(merchant_alerts.waiting_panel, 10)

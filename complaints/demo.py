@@ -83,3 +83,31 @@ def seed(log):
         "  complaints: 8 demo cases (two reach an SLA threshold within minutes, one escalated"
         " with a merchant proposal)"
     )
+    _seed_incident(merchant, log)
+
+
+def _seed_incident(merchant, log):
+    """A counterfeit complaint about a listed product: its quality incident is contained
+    (the listing suspended while Quality Management investigates)."""
+    from complaints.services import incidents
+    from products.models import Product
+
+    product = Product.objects.filter(merchant=merchant, status=Product.Status.LISTED).first()
+    if product is None:
+        return
+    case = _file(
+        merchant,
+        9,
+        ago=timedelta(hours=3),
+        product=product,
+        complaint_type=Case.ComplaintType.COUNTERFEIT,
+        desired_remedy=Case.Remedy.REFUND,
+        description="商标印刷模糊, 防伪码查询无记录, 怀疑是假货。",
+    )
+    incident = case.quality_incidents.get()
+    incidents.contain(
+        incident=incident,
+        by=user("qm", staff=True, role=Role.QUALITY_MANAGEMENT),
+        reason="防伪码查询无记录, 调查期间暂停销售。",
+    )
+    log(f"  complaints: quality incident {incident.reference} contained ({product.title})")

@@ -842,6 +842,25 @@ def _update_switching(
     return record
 
 
+# Higher apps act on a rejected lot too (complaints opens a quality incident): they register
+# a listener taking the inspection, called once the rejection is committed.
+LOT_REJECTED_LISTENERS: list = []
+
+
+def on_lot_rejected(listener):
+    if listener not in LOT_REJECTED_LISTENERS:
+        LOT_REJECTED_LISTENERS.append(listener)
+    return listener
+
+
+def _after_lot_rejected(inspection_id: int) -> None:
+    inspection = Inspection.objects.select_related("product", "lot", "merchant").get(
+        pk=inspection_id
+    )
+    for listener in LOT_REJECTED_LISTENERS:
+        listener(inspection)
+
+
 def _act_on_rejection(inspection: Inspection, *, by) -> None:
     """A rejected lot: the product goes off sale for quality, the merchant gets the
     violation points of the rule, its owners and Quality Management are told."""
@@ -869,6 +888,7 @@ def _act_on_rejection(inspection: Inspection, *, by) -> None:
         % {"id": inspection.pk, "batch": inspection.batch},
     )
     _alert_rejected(inspection)
+    transaction.on_commit(lambda: _after_lot_rejected(inspection.pk))
 
 
 def _alert_rejected(inspection: Inspection) -> None:

@@ -53,6 +53,7 @@ class Product(models.Model):
         QUALITY = "quality", _("Quality (inspection)")
         AD_CLAIM = "ad_claim", _("Advertising claim")
         SANCTION = "sanction", _("Sanction (product delisting)")
+        INCIDENT = "incident", _("Quality incident under investigation")
 
     supplier = models.ForeignKey(
         "products.Supplier",

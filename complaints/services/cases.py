@@ -246,6 +246,7 @@ def resolve(*, case: Case, by, outcome: str, reason: str = "", message: str = ""
 def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
     """M3.4: the product is restricted until its listing is corrected, the merchant gets
     the rule's violation points, and a risk-triggered inspection is scheduled."""
+    from complaints.services.incidents import open_for_report
     from inspections.services import schedule_risk_inspection
     from merchants.services import record_violation
     from products.models import Product
@@ -278,6 +279,7 @@ def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
         product=case.product,
         by=by,
     )
+    open_for_report(case, by=by, reason=why)
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from complaints.services.clocks import sync_clocks
 from complaints.services.common import _Enqueue, _post, _target
 from complaints.services.eligibility import explain, remedy_eligibility
 from complaints.services.files import with_stored_files
+from complaints.services.incidents import open_for_case
 from complaints.services.policies import policy_in_force
 from core.audit import record_decision
 from core.exceptions import DomainError
@@ -173,6 +174,10 @@ def open_case(
         data={"channel": channel, "policy": policy.pk, "policy_version": policy.version},
     )
     sync_clocks(case)
+    # Every channel files through here: a counterfeit, defect or safety complaint about a
+    # product opens (or joins) its quality incident now, not when the case is resolved, so
+    # staff can suspend the listing while the case is still being worked (C5).
+    open_for_case(case, by=by)
     if auto_assign:
         case = assign(case=case, strategy=auto_assign)
     case.tracking_token = token

@@ -294,8 +294,50 @@ def relist(*, product: Product, by, reason: str) -> Product:
             ),
             code="selling_rights",
         )
+    if product.status_cause == Product.Cause.INCIDENT:
+        raise DomainError(
+            _(
+                "This listing is suspended while a quality incident is investigated; it comes "
+                "back when the incident's containment is lifted or the incident is dismissed."
+            ),
+            code="incident",
+        )
     _check_can_sell(product.merchant, product.category)
     _move(product, Product.Status.LISTED, by=by, reason=reason, action="relist")
+    return product
+
+
+@transaction.atomic
+def release_listing(*, product: Product, by, reason: str, cause: str, evidence: str = ""):
+    """Lift a suspension this cause put on a listing (a quality incident's containment): the
+    listing is listed again, or stays restricted for selling rights when the merchant may no
+    longer sell in the category (it then comes back with those rights). A listing the cause
+    no longer holds (delisted since, restricted for another reason) is left as it is."""
+    product = _locked(product)
+    if product.status != Product.Status.RESTRICTED or product.status_cause != cause:
+        return product
+    if not selling_rights(product.merchant, product.category):
+        product.status_cause = Product.Cause.SELLING_RIGHTS
+        product.save(update_fields=["status_cause", "updated_at"])
+        record_decision(
+            product,
+            action="restrict",
+            from_state=product.status,
+            to_state=product.status,
+            actor=by,
+            reason=reason,
+            data={"cause": Product.Cause.SELLING_RIGHTS, "evidence": evidence},
+        )
+        return product
+    _move(
+        product,
+        Product.Status.LISTED,
+        by=by,
+        reason=reason,
+        evidence=evidence,
+        action="relist",
+        data={"released": cause},
+    )
     return product
 
 

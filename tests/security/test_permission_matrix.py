@@ -216,6 +216,16 @@ PAGES = {
         "pk=case action='respond'",
         "login 403 403 404 403 404 403 403 login",
     ),
+    # Quality incidents: the departments that act on them read them; Quality Management and
+    # Consumer Service open them; a GET on an action address is a 404 (only POST acts).
+    "complaints:staff-incidents": ("", "login 403 ok ok ok ok 403 403 login"),
+    "complaints:incident-new": ("", "login 403 ok ok 403 403 403 403 login"),
+    "complaints:incident-detail": ("pk=incident", "login 403 ok ok ok ok 403 403 login"),
+    "complaints:incident-action": (
+        "pk=incident action='contain'",
+        "login 403 404 404 404 404 403 403 login",
+    ),
+    "complaints:portal-incidents": ("", "login 403 403 403 403 403 ok ok login"),
     "complaints:intake": ("", "login 403 403 ok 403 403 403 403 login"),
     "complaints:intake-complaint": ("", "login 403 403 ok 403 403 403 403 login"),
     "complaints:intake-report": ("", "login 403 403 ok 403 403 403 403 login"),
@@ -406,6 +416,14 @@ PAGES = {
     "merchant-case-detail": ("pk=case", "403 403 403 403 403 403 ok 404 403"),
     "merchant-case-messages": ("pk=case", "403 403 403 403 403 403 ok 404 403"),
     "merchant-case-merchant-answer": ("pk=case", "403 403 403 403 403 403 405 405 403"),
+    "incident-list": ("", "403 403 ok ok ok ok 403 403 403"),
+    "incident-detail": ("pk=incident", "403 403 ok ok ok ok 403 403 403"),
+    "incident-contain": ("pk=incident", "403 403 405 405 405 405 403 403 403"),
+    "incident-lift": ("pk=incident", "403 403 405 405 405 405 403 403 403"),
+    "incident-confirm": ("pk=incident", "403 403 405 405 405 405 403 403 403"),
+    "incident-dismiss": ("pk=incident", "403 403 405 405 405 405 403 403 403"),
+    "merchant-incident-list": ("", "403 403 403 403 403 403 ok ok 403"),
+    "merchant-incident-detail": ("pk=incident", "403 403 403 403 403 403 ok 404 403"),
     "sla-policy-list": ("", "403 403 403 ok ok ok 403 403 403"),
     "sla-policy-detail": ("pk=sla_policy", "403 403 403 ok ok ok 403 403 403"),
     # reports
@@ -472,7 +490,7 @@ def _world(owner_a, owner_b, staff) -> World:
     from django.contrib.auth.models import Group
 
     from complaints import services as complaints
-    from complaints.models import CaseKind, InboundMail
+    from complaints.models import CaseKind, InboundMail, QualityIncident
     from complaints.notifications import rating_link
     from core.models import Alert
     from core.uploads import store_upload
@@ -656,6 +674,8 @@ def _world(owner_a, owner_b, staff) -> World:
     complaints.assign(case=case, to=cs, by=cs)
     complaints.respond(case=case, by=cs, text="Alphaleak answer to the consumer.")
     complaints.respond(case=case, by=cs, text="Alphaleak internal note.", internal=True)
+    # The quality-defect complaint opened a quality incident about A's product (intake hook).
+    incident = QualityIncident.objects.get(cases=case)
     ad_report = CaseFactory(
         kind=CaseKind.AD_REPORT,
         merchant=merchant_a,
@@ -774,6 +794,7 @@ def _world(owner_a, owner_b, staff) -> World:
         "appeal": appeal.pk,
         "alert": alert.pk,
         "case": case.pk,
+        "incident": incident.pk,
         "case_token": case_token,
         "case_file": evidence.pk,
         "ad_report": ad_report.pk,

@@ -201,6 +201,23 @@ WRITES: dict[str, tuple[str, str | None]] = {
     ),
     "merchant-case-merchant-answer": ("403 403 403 403 403 403 400 404 403", None),
     "merchant-case-messages": ("403 403 403 403 403 403 400 404 403", None),
+    # Quality incidents: each step's permission comes before its body (an empty body is a
+    # 400 for those who may act): contain/lift for Quality Management, Consumer Service and
+    # Quality Managers; confirm/dismiss for Quality Management and Quality Managers.
+    "incident-list": ("403 403 400 400 403 403 403 403 403", None),
+    "incident-detail": (
+        "403 403 405 405 405 405 403 403 403",
+        "403 403 405 405 405 405 403 403 403",
+    ),
+    "incident-contain": ("403 403 400 400 403 400 403 403 403", None),
+    "incident-lift": ("403 403 400 400 403 400 403 403 403", None),
+    "incident-confirm": ("403 403 400 403 403 400 403 403 403", None),
+    "incident-dismiss": ("403 403 400 403 403 400 403 403 403", None),
+    "merchant-incident-list": ("403 403 403 403 403 403 405 405 403", None),
+    "merchant-incident-detail": (
+        "403 403 403 403 403 403 405 405 403",
+        "403 403 403 403 403 403 405 405 403",
+    ),
     "sla-policy-list": ("403 403 403 403 403 400 403 403 403", None),
     "sla-policy-detail": (
         "403 403 403 405 405 405 403 403 403",
@@ -298,6 +315,11 @@ WRITES: dict[str, tuple[str, str | None]] = {
     "complaints:staff-reissue-link": ("login 403 403 redir 403 403 403 403 login", None),
     "complaints:staff-case-action": ("login 403 403 400 403 403 403 403 login", None),
     "complaints:portal-cases": ("login 403 403 403 403 403 ok ok login", None),
+    "complaints:staff-incidents": ("login 403 ok ok ok ok 403 403 login", None),
+    "complaints:incident-new": ("login 403 ok ok 403 403 403 403 login", None),
+    "complaints:incident-detail": ("login 403 ok ok ok ok 403 403 login", None),
+    "complaints:incident-action": ("login 403 400 400 403 400 403 403 login", None),
+    "complaints:portal-incidents": ("login 403 403 403 403 403 ok ok login", None),
     "complaints:portal-case": ("login 403 403 403 403 403 redir 404 login", None),
     "complaints:portal-case-action": ("login 403 403 403 403 403 400 404 login", None),
     "reports:risk-list": ("login ok ok 403 ok ok 403 403 login", None),
