@@ -6,8 +6,27 @@ class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
     role_permissions = {
-        "consumer_service": ["*_case", "*_casemessage", "*_casepause", "view_slapolicy"],
-        "quality_manager": ["view_*", "*_slapolicy", "*_businesscalendar", "*_calendarday"],
+        "consumer_service": [
+            "*_case",
+            "*_casemessage",
+            "*_casepause",
+            "view_slapolicy",
+            "add_remedy",
+            "change_remedy",
+            "view_remedy",
+            "view_recovery",
+        ],
+        "quality_management": ["add_remedy", "change_remedy", "view_remedy", "view_recovery"],
+        # Supervisors: remedies above the order amount, recoveries settled or written off.
+        "quality_manager": [
+            "view_*",
+            "*_slapolicy",
+            "*_businesscalendar",
+            "*_calendarday",
+            "*_remedy",
+            "grant_remedy_above_order",
+            "change_recovery",
+        ],
         "data_analysis": ["view_case", "view_slapolicy"],
     }
 
@@ -18,6 +37,7 @@ class ComplaintsConfig(AppConfig):
             policies,
             selectors,
         )
+        from complaints.services import remedies  # noqa: F401 (registers alert kinds)
         from core.navigation import register_nav
         from core.uploads import ACCESS_RULES, register_access_rule
         from merchants.portal import register_overview_panel, register_portal_link
