@@ -44,8 +44,11 @@ class ComplaintsConfig(AppConfig):
 
         register_nav(_("Complaints"), "complaints:staff-queue", selectors.may_view_cases, 40)
         register_portal_link(_("Complaints"), "complaints:portal-cases", 80)
-        if selectors.may_read_case_upload not in ACCESS_RULES:
-            register_access_rule(selectors.may_read_case_upload)
+        for rule in (selectors.may_read_case_upload, selectors.may_read_remedy_proof):
+            if rule not in ACCESS_RULES:
+                register_access_rule(rule)
+        register_nav(_("Your rights"), "complaints:rights-guide", lambda user: True, 95)
+        register_portal_link(_("Remedies to pay"), "complaints:portal-remedies", 85)
         intake_hooks.register()
         merchant_alerts.register()
         register_overview_panel(merchant_alerts.waiting_panel, 10)
