@@ -949,9 +949,7 @@ class Remedy(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PROMISED
     )
     note = models.TextField(_("note"), blank=True, default="")
-    proof_reference = models.CharField(
-        _("proof reference"), max_length=200, blank=True, default=""
-    )
+    proof_reference = models.CharField(_("proof reference"), max_length=200, blank=True, default="")
     proof = models.ForeignKey(
         "core.Upload",
         null=True,

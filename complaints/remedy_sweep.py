@@ -121,9 +121,7 @@ def sweep_remedies(*, now: datetime | None = None) -> int:
         "cs_group": Role.CONSUMER_SERVICE.value,
         "qm_group": Role.QUALITY_MANAGEMENT.value,
         "tz": settings.TIME_ZONE,
-        "url_prefix": reverse("admin:complaints_remedy_change", args=[0]).removesuffix(
-            "0/change/"
-        ),
+        "url_prefix": reverse("admin:complaints_remedy_change", args=[0]).removesuffix("0/change/"),
     }
     with system_context("remedy-sweep"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_SQL, params)

@@ -66,6 +66,4 @@ class RemedyDoneForm(forms.Form):
 
 
 class RemedyFailedForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why it failed"), widget=forms.Textarea(attrs={"rows": 2})
-    )
+    reason = forms.CharField(label=_("Why it failed"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -244,9 +244,7 @@ def mark_done(
     file (checked by core.uploads) is required. A refused file stores nothing."""
     proof_reference = (proof_reference or "").strip()
     if not proof_reference and proof_file is None:
-        raise DomainError(
-            {"proof_reference": _("Give a proof reference or attach a proof file.")}
-        )
+        raise DomainError({"proof_reference": _("Give a proof reference or attach a proof file.")})
     from complaints.services.files import with_stored_files
 
     def finish(stored):
