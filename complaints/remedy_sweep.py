@@ -70,15 +70,15 @@ recovered AS (
 decided AS (
     INSERT INTO core_decision (content_type_id, object_id, action, from_state, to_state,
                                actor_id, actor_label, reason, data, created_at)
-    SELECT %(remedy_type)s, marked.id::text, 'overdue', '', '', NULL, %(actor)s, '',
+    SELECT %(remedy_type)s, marked.id::text, 'overdue', '', '', NULL::bigint, %(actor)s, '',
            jsonb_build_object('due', marked.due_at), %(now)s
       FROM marked
     UNION ALL
     SELECT %(remedy_type)s, marked.id::text, 'platform_pays_first', 'merchant', 'platform',
-           NULL, %(actor)s, %(reason)s, '{{}}'::jsonb, %(now)s
+           NULL::bigint, %(actor)s, %(reason)s, '{{}}'::jsonb, %(now)s
       FROM marked WHERE marked.takes_over
     UNION ALL
-    SELECT %(recovery_type)s, recovered.id::text, 'open', '', 'open', NULL, %(actor)s,
+    SELECT %(recovery_type)s, recovered.id::text, 'open', '', 'open', NULL::bigint, %(actor)s,
            'merchant_did_not_pay', '{{}}'::jsonb, %(now)s
       FROM recovered
 )
