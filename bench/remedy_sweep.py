@@ -86,6 +86,7 @@ def _bench_case(merchant):
     return services.open_case(
         merchant=merchant,
         consumer_name="Bench consumer",
+        consumer_phone="13800000000",
         description="bench",
         complaint_type="quality_defect",
     )

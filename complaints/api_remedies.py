@@ -221,7 +221,8 @@ class RemedyViewSet(
         return [ManagesRemedies()]
 
     def _read(self, remedy, code=status.HTTP_200_OK):
-        return Response(self.get_serializer(self.get_queryset().get(pk=remedy.pk)).data, code)
+        remedy = self.get_queryset().get(pk=remedy.pk)
+        return Response(RemedySerializer(remedy, context=self.get_serializer_context()).data, code)
 
     def create(self, request, *args, **kwargs):
         """Grant a remedy on a case or an incident."""

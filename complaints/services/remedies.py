@@ -228,11 +228,10 @@ def _locked(remedy: Remedy) -> Remedy:
 
 def _require_promised(remedy: Remedy) -> None:
     if remedy.is_final:
+        # Not a field's fault: the remedy has moved on (the API answers 409).
         raise DomainError(
-            {
-                "status": _("This remedy is already “%(status)s”; it cannot change again.")
-                % {"status": remedy.get_status_display()}
-            },
+            _("This remedy is already “%(status)s”; it cannot change again.")
+            % {"status": remedy.get_status_display()},
             code="invalid_transition",
         )
 
@@ -361,10 +360,7 @@ def settle_recovery(
         raise DomainError({"reference": _("Give the settlement reference.")})
     if recovery.status != Recovery.Status.OPEN:
         raise DomainError(
-            {
-                "status": _("This recovery is already “%(status)s”.")
-                % {"status": recovery.get_status_display()}
-            },
+            _("This recovery is already “%(status)s”.") % {"status": recovery.get_status_display()},
             code="invalid_transition",
         )
     recovery.settlement_reference = reference

@@ -133,8 +133,10 @@ def remedy_detail(request, pk, action=None):
         {
             "remedy": remedy,
             "target_url": target_url(remedy.target),
+            # A refused step keeps its form (with the reason) even on a final remedy.
             "forms": _remedy_forms(bound, action)
-            if selectors.may_manage_remedies(request.user) and not remedy.is_final
+            if selectors.may_manage_remedies(request.user)
+            and (bound is not None or not remedy.is_final)
             else {},
             "decisions": [
                 (decision, ACTION_LABELS.get(decision.action, decision.action))
