@@ -422,12 +422,13 @@ PAGES = {
     # remedies: staff who handle them read all; a merchant reads its own (B: 404).
     "remedy-list": ("", "403 403 ok ok 403 ok ok ok 403"),
     "remedy-detail": ("pk=remedy", "403 403 ok ok 403 ok ok 404 403"),
-    "remedy-done": ("pk=remedy", "403 403 405 405 403 405 405 405 403"),
+    # A GET names no action, so it meets the write permission: 405 for staff, 403 for others.
+    "remedy-done": ("pk=remedy", "403 403 405 405 403 405 403 403 403"),
     "remedy-failed": ("pk=remedy", "403 403 405 405 403 405 403 403 403"),
     "remedy-platform-pays-first": ("pk=remedy", "403 403 405 405 403 405 403 403 403"),
     "recovery-list": ("", "403 403 ok ok 403 ok 403 403 403"),
     "recovery-detail": ("pk=recovery", "403 403 ok ok 403 ok 403 403 403"),
-    "recovery-settle": ("pk=recovery", "403 403 403 403 403 405 403 403 403"),
+    "recovery-settle": ("pk=recovery", "403 403 405 405 403 405 403 403 403"),
     "sla-policy-list": ("", "403 403 403 ok ok ok 403 403 403"),
     "sla-policy-detail": ("pk=sla_policy", "403 403 403 ok ok ok 403 403 403"),
     # reports
