@@ -6,7 +6,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import services
-from complaints.models import BusinessCalendar, CalendarDay, Case, CaseMessage, CasePause, SLAPolicy
+from complaints.models import (
+    BusinessCalendar,
+    CalendarDay,
+    Case,
+    CaseMessage,
+    CasePause,
+    Recovery,
+    Remedy,
+    SLAPolicy,
+)
+from complaints.services import remedies as remedy_services
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from core.exceptions import DomainError
 
@@ -229,6 +239,57 @@ class CaseAdmin(LargeTableAdmin):
     @admin.action(description=_("Assign new cases (round robin)"))
     def assign_round_robin(self, request, queryset):
         self._assign(request, queryset, "round_robin")
+
+
+@admin.register(Remedy)
+class RemedyAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Remedies are granted and moved on the case and incident pages, the portal and the
+    API (complaints.services.remedies); here staff find and read them, and let the platform
+    pay first."""
+
+    list_display = [
+        "id",
+        "kind",
+        "amount",
+        "currency",
+        "payer",
+        "status",
+        "due_at",
+        "merchant",
+        "case",
+        "incident",
+        "platform_paid_first",
+    ]
+    list_filter = ["status", "kind", "payer", "platform_paid_first", "platform_reason", "due_at"]
+    search_fields = ["case__reference", "incident__reference", "proof_reference"]
+    list_select_related = ["merchant", "case", "incident"]
+    raw_id_fields = ["case", "incident", "purchase", "merchant", "proof", "granted_by"]
+    inlines = [DecisionsInline]
+    actions = ["platform_pays"]
+
+    @admin.action(description=_("The platform pays first (the merchant did not pay)"))
+    def platform_pays(self, request, queryset):
+        done = 0
+        for remedy in queryset.filter(
+            status=Remedy.Status.PROMISED, payer=Remedy.Payer.MERCHANT
+        ).iterator():
+            try:
+                remedy_services.platform_pays_first(remedy=remedy, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{remedy}: {exc.messages[0]}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _("%(n)d remedies taken over by the platform.") % {"n": done})
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ["id", "merchant", "amount", "currency", "reason", "status", "opened_at"]
+    list_filter = ["status", "reason", "opened_at"]
+    search_fields = ["merchant__legal_name", "settlement_reference"]
+    list_select_related = ["merchant"]
+    raw_id_fields = ["remedy", "merchant", "settled_by"]
+    inlines = [DecisionsInline]
 
 
 from complaints import admin_incidents  # noqa: E402, F401 (registers QualityIncidentAdmin)

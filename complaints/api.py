@@ -497,3 +497,6 @@ def register(router):
     from complaints import api_incidents
 
     api_incidents.register(router)
+    from complaints import api_remedies
+
+    api_remedies.register(router)

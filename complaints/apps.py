@@ -15,13 +15,22 @@ class ComplaintsConfig(AppConfig):
             "view_qualityincident",
             "add_qualityincident",
             "contain_qualityincident",
+            "add_remedy",
+            "change_remedy",
+            "view_remedy",
+            "view_recovery",
         ],
         "quality_management": [
             "view_qualityincident",
             "add_qualityincident",
             "contain_qualityincident",
             "decide_qualityincident",
+            "add_remedy",
+            "change_remedy",
+            "view_remedy",
+            "view_recovery",
         ],
+        # Supervisors: remedies above the order amount, recoveries settled or written off.
         "quality_manager": [
             "view_*",
             "*_slapolicy",
@@ -29,6 +38,9 @@ class ComplaintsConfig(AppConfig):
             "*_calendarday",
             "contain_qualityincident",
             "decide_qualityincident",
+            "*_remedy",
+            "grant_remedy_above_order",
+            "change_recovery",
         ],
         "data_analysis": ["view_case", "view_slapolicy", "view_qualityincident"],
     }
@@ -41,14 +53,18 @@ class ComplaintsConfig(AppConfig):
             policies,
             selectors,
         )
+        from complaints.services import remedies  # noqa: F401 (registers alert kinds)
         from core.navigation import register_nav
         from core.uploads import ACCESS_RULES, register_access_rule
         from merchants.portal import register_overview_panel, register_portal_link
 
         register_nav(_("Complaints"), "complaints:staff-queue", selectors.may_view_cases, 40)
         register_portal_link(_("Complaints"), "complaints:portal-cases", 80)
-        if selectors.may_read_case_upload not in ACCESS_RULES:
-            register_access_rule(selectors.may_read_case_upload)
+        for rule in (selectors.may_read_case_upload, selectors.may_read_remedy_proof):
+            if rule not in ACCESS_RULES:
+                register_access_rule(rule)
+        register_nav(_("Your rights"), "complaints:rights-guide", lambda user: True, 95)
+        register_portal_link(_("Remedies to pay"), "complaints:portal-remedies", 85)
         intake_hooks.register()
         merchant_alerts.register()
         incident_hooks.register()

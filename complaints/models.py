@@ -860,3 +860,236 @@ class QualityIncident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.OPEN, self.Status.CONTAINED)
+
+
+# --- remedies (domain §13) -----------------------------------------------------------------
+
+# Remedy kinds where money moves: an amount is required, above zero and not above the order
+# amount unless a supervisor gives a reason (complaints.services.remedies).
+MONEY_KINDS = ("refund", "return_refund", "compensation")
+
+
+@governed
+class Remedy(models.Model):
+    """One remedy granted on a case or an incident: what, how much, who pays, by when, and
+    whether it was done (with proof). When the merchant does not pay by the due date, or the
+    platform is at fault, the platform pays first and a Recovery is opened against the
+    merchant (C2.6, C3.5)."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("Refund")
+        RETURN_REFUND = "return_refund", _("Return and refund")
+        EXCHANGE = "exchange", pgettext_lazy("remedy", "Exchange")
+        REPAIR = "repair", _("Repair")
+        RESHIPMENT = "reshipment", _("Reshipment")
+        COMPENSATION = "compensation", _("Compensation")
+
+    class Payer(models.TextChoices):
+        MERCHANT = "merchant", _("Merchant")
+        PLATFORM = "platform", _("Platform")
+
+    class Status(models.TextChoices):
+        PROMISED = "promised", _("Promised")
+        DONE = "done", pgettext_lazy("remedy status", "Done")
+        FAILED = "failed", pgettext_lazy("remedy status", "Failed")
+
+    class PlatformReason(models.TextChoices):
+        MERCHANT_DID_NOT_PAY = "merchant_did_not_pay", _("The merchant did not pay by the due date")
+        PLATFORM_AT_FAULT = "platform_at_fault", _("The platform is at fault")
+
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="remedies",
+        verbose_name=_("case"),
+    )
+    incident = models.ForeignKey(
+        QualityIncident,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="remedies",
+        verbose_name=_("quality incident"),
+    )
+    purchase = models.ForeignKey(
+        "reviews.Purchase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="remedies",
+        verbose_name=_("purchase"),
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.PROTECT,
+        related_name="remedies",
+        verbose_name=_("merchant"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    order_amount = models.DecimalField(
+        _("order amount"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The order's amount when the remedy was granted (the cap on money)."),
+    )
+    above_order_reason = models.TextField(
+        _("supervisor's reason for an amount above the order"), blank=True, default=""
+    )
+    payer = models.CharField(_("payer"), max_length=10, choices=Payer.choices)
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROMISED
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+    proof_reference = models.CharField(_("proof reference"), max_length=200, blank=True, default="")
+    proof = models.ForeignKey(
+        "core.Upload",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proof file"),
+    )
+    failure_reason = models.TextField(_("why it failed"), blank=True, default="")
+    platform_paid_first = models.BooleanField(_("platform pays first"), default=False)
+    platform_reason = models.CharField(
+        _("why the platform pays"),
+        max_length=30,
+        choices=PlatformReason.choices,
+        blank=True,
+        default="",
+    )
+    # Set by the due-date sweep in the statement that raises the overdue alert: a remedy
+    # alerts once, and an alerted remedy leaves the sweep's partial index.
+    overdue_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("remedy")
+        verbose_name_plural = _("remedies")
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False) | Q(incident__isnull=False),
+                name="remedy_has_case_or_incident",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=MONEY_KINDS) | Q(amount__gt=0),
+                name="remedy_money_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0),
+                name="remedy_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(proof_reference="") | Q(proof__isnull=False),
+                name="remedy_done_has_proof",
+            ),
+            models.CheckConstraint(
+                condition=Q(platform_paid_first=False) | ~Q(platform_reason=""),
+                name="remedy_platform_first_has_reason",
+            ),
+        ]
+        indexes = [
+            # The due-date sweep: promised remedies not yet alerted, by due date.
+            models.Index(
+                fields=["due_at"],
+                name="remedy_promised_due",
+                condition=Q(status="promised", overdue_at__isnull=True),
+            ),
+            models.Index(fields=["merchant", "status", "due_at"], name="remedy_by_merchant"),
+            models.Index(fields=["granted_at"], name="remedy_by_granted"),
+        ]
+        permissions = [
+            (
+                "grant_remedy_above_order",
+                _("Can grant a remedy above the order amount (supervisor)"),
+            ),
+        ]
+
+    def __str__(self):
+        amount = f" {self.amount} {self.currency}" if self.amount is not None else ""
+        return f"{self.get_kind_display()}{amount}"
+
+    @property
+    def target(self):
+        return self.case if self.case_id else self.incident
+
+    @property
+    def moves_money(self) -> bool:
+        return self.kind in MONEY_KINDS
+
+    @property
+    def is_final(self) -> bool:
+        return self.status != self.Status.PROMISED
+
+
+@governed
+class Recovery(models.Model):
+    """What the platform claims back from a merchant after paying a remedy first."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("recovery status", "Open")
+        SETTLED = "settled", _("Settled")
+        WRITTEN_OFF = "written_off", _("Written off")
+
+    remedy = models.OneToOneField(
+        Remedy, on_delete=models.PROTECT, related_name="recovery", verbose_name=_("remedy")
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.PROTECT,
+        related_name="recoveries",
+        verbose_name=_("merchant"),
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    reason = models.CharField(
+        _("why the platform paid"), max_length=30, choices=Remedy.PlatformReason.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("settled by"),
+    )
+    settlement_reference = models.CharField(
+        _("settlement reference"), max_length=200, blank=True, default=""
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("recovery from merchant")
+        verbose_name_plural = _("recoveries from merchants")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "status"], name="recovery_by_merchant")]
+
+    def __str__(self):
+        return f"{self.merchant} {self.amount or ''} {self.get_status_display()}"

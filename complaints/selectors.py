@@ -357,3 +357,48 @@ def may_read_case_upload(request, upload) -> bool:
         case__merchant=merchant,
         author_kind__in=[CaseMessage.Author.CONSUMER, CaseMessage.Author.MERCHANT],
     ).exists()
+
+
+# --- remedies -------------------------------------------------------------------------------
+
+
+def may_view_remedies(user) -> bool:
+    """Consumer Service, Quality Management and the Quality Managers read remedies."""
+    return has_role(user, Role.CONSUMER_SERVICE, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
+
+
+def may_manage_remedies(user) -> bool:
+    """Grant remedies and record them done or failed (the Remedy add/change permissions)."""
+    return may_view_remedies(user) and user.has_perm("complaints.add_remedy")
+
+
+def remedies_visible_to(user):
+    """Staff read every remedy; a merchant user reads its own merchant's; nobody else any."""
+    from complaints.models import Remedy
+
+    remedies = Remedy.objects.select_related("case", "incident", "merchant", "proof")
+    if may_view_remedies(user):
+        return remedies
+    merchant = merchant_of(user)
+    if merchant is None:
+        return remedies.none()
+    return remedies.filter(merchant=merchant)
+
+
+def may_record_remedy_done(user, remedy) -> bool:
+    """Staff who manage remedies, or the merchant that pays a remedy still its own to pay."""
+    if may_manage_remedies(user):
+        return True
+    merchant = merchant_of(user)
+    return (
+        merchant is not None
+        and remedy.merchant_id == merchant.pk
+        and remedy.payer == remedy.Payer.MERCHANT
+    )
+
+
+def may_read_remedy_proof(request, upload) -> bool:
+    """A remedy's proof file: staff who read remedies, and the remedy's merchant."""
+    return remedies_visible_to(request.user).filter(proof=upload).exists() and (
+        may_view_remedies(request.user) or merchant_of(request.user) is not None
+    )

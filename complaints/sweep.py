@@ -211,12 +211,17 @@ _SESSION = {"jit": "off", "enable_hashjoin": "off", "enable_mergejoin": "off"}
 
 
 @contextmanager
-def _sweep_session():
-    """For this transaction only: skip Case's row-history update trigger (pgtrigger's own
-    ignore() wraps every statement with positional parameters, which cannot mix with the
-    named ones the sweep uses) and the planner settings above."""
-    ((model, trigger),) = pgtrigger.registered("complaints.Case:update_update")
-    pgid = trigger.get_pgid(model)
+def _sweep_session(*triggers: str):
+    """For this transaction only: skip the given row-history triggers (default: Case's
+    update trigger; pgtrigger's own ignore() wraps every statement with positional
+    parameters, which cannot mix with the named ones the sweep uses) and the planner
+    settings above."""
+    pgids = [
+        trigger.get_pgid(model)
+        for uri in triggers or ("complaints.Case:update_update",)
+        for model, trigger in pgtrigger.registered(uri)
+    ]
+    pgid = ",".join(pgids)
     names = list(_SESSION)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -29,6 +29,18 @@ def sweep_sla() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def sweep_remedies() -> int:
+    """Woken by beat: remedies past due and still promised alert once, and the platform pays
+    first what the merchant owed (complaints.remedy_sweep). Safe to run twice or overlap."""
+    from complaints.remedy_sweep import sweep_remedies as sweep
+
+    raised = sweep()
+    if raised:
+        logger.info("remedy sweep raised %d alerts", raised)
+    return raised
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def notify_consumer(case_id: int, event: str, detail: str = "") -> None:
     """Tell the consumer that their case moved (complaints.notifications), in the case's
     language, on each of their channels. At least once: a retried task may send the same

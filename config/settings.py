@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "complaints.tasks.sweep_sla": {"queue": "sla"},
+    "complaints.tasks.sweep_remedies": {"queue": "sla"},
     "merchants.tasks.appeal_deadline_sweep": {"queue": "sla"},
     "core.tasks.*": {"queue": "mail"},
     "*.tasks.notify_*": {"queue": "mail"},
@@ -252,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         # A wake-up older than the next one is worthless: drop it instead of piling up.
         "options": {"expires": 55},
+    },
+    # Remedy due dates: alerted once, merchant money taken over by the platform.
+    "complaints.sweep-remedies": {
+        "task": "complaints.tasks.sweep_remedies",
+        "schedule": 300.0,
+        "options": {"expires": 290},
     },
 }
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("complaints/new/remedies/", public.remedies, name="remedies"),
     path("complaints/report/new/", public.new_report, name="new-report"),
     path("complaints/lookup/", public.lookup, name="lookup"),
+    path("rights/", public.rights_guide, name="rights-guide"),
     path("complaints/rate/<str:token>/", public.rate_by_link, name="rate-link"),
     path("complaints/case/<str:token>/", public.case, name="case"),
     path("complaints/case/<str:token>/reply/", public.reply, name="case-reply"),

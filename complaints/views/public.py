@@ -202,6 +202,7 @@ def _case_page(request, case, token, *, reply_form=None, rating_form=None, statu
             "token": token,
             "conversation": conversation,
             "clocks": clocks,
+            "remedies": case.remedies.order_by("granted_at", "id"),
             "reply_form": reply_form or (ReplyForm() if case.status in OPEN else None),
             "rating_form": rating_form or (RatingForm() if can_rate else None),
             "consumer": CaseMessage.Author.CONSUMER,
@@ -383,3 +384,11 @@ def rate_by_link(request, token):
             status=status,
         )
     )
+
+
+@require_GET
+def rights_guide(request):
+    """The consumer rights guide (domain §17), from the policies in force."""
+    from complaints.rights import guide
+
+    return render(request, "complaints/public/rights.html", guide())

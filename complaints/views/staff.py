@@ -250,6 +250,7 @@ def case_detail(request, pk, action=None):
             "timeline": selectors.timeline(case),
             "history": history,
             "proposals": selectors.proposals_for(case),
+            "remedies": case.remedies.select_related("proof"),
             "forms": forms,
             "failed": action if bound is not None else None,
             "can_take": "assign" in forms

@@ -288,6 +288,41 @@ def training_tables(figures: dict, language: str) -> list[tuple[str, list[list[s
     ]
 
 
+# --- remedies (domain §13) -------------------------------------------------------------------
+def remedy_tables(figures: dict) -> list[tuple[str, list[list[str]]]]:
+    """(heading, rows with a header row) for the remedies granted in the quarter: by kind,
+    payer and status, and what the platform paid. Empty for snapshots taken before remedies
+    were recorded."""
+    from complaints.models import Remedy
+
+    data = figures.get("remedies")
+    if not data:
+        return []
+
+    def counted(heading, column, counts, choices):
+        labels = dict(choices)
+        return (
+            heading,
+            [[column, _("Remedies")]]
+            + [[str(labels.get(code, code)), f"{n:,}"] for code, n in counts.items()],
+        )
+
+    return [
+        counted(_("Remedies granted by kind"), _("Kind"), data["by_kind"], Remedy.Kind.choices),
+        counted(_("Remedies by payer"), _("Who pays"), data["by_payer"], Remedy.Payer.choices),
+        counted(_("Remedies by status"), _("Status"), data["by_status"], Remedy.Status.choices),
+        (
+            _("What the platform paid"),
+            [
+                [_("Figure"), _("Value")],
+                [_("Remedies granted"), f"{data['total']:,}"],
+                [_("Remedies the platform paid first"), f"{data['platform_paid_first']:,}"],
+                [_("Amount the platform paid (CNY)"), data["platform_paid"]],
+            ],
+        ),
+    ]
+
+
 # --- CSV -------------------------------------------------------------------------------------
 def render_csv(figures: dict, *, language: str, audience: str) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese right."""
@@ -335,6 +370,10 @@ def render_csv(figures: dict, *, language: str, audience: str) -> bytes:
                 writer.writerow(
                     [f["recorded_on"], f["title"], f["commitment"], f["response"], f["due_date"]]
                 )
+        for heading, rows in remedy_tables(figures):
+            writer.writerow([])
+            writer.writerow([heading])
+            writer.writerows(rows)
         if audience == STAFF:
             labels = figure_labels()
             writer.writerow([])
@@ -500,6 +539,10 @@ def render_pdf(figures: dict, *, language: str, audience: str) -> bytes:
                     else _("No response yet.")
                 )
                 story.append(Paragraph(_escape(answer), body))
+        for heading_text, rows in remedy_tables(figures):
+            story.append(Paragraph(_escape(heading_text), heading))
+            body_rows = [[_para(row[0], cell), *row[1:]] for row in rows]
+            story.append(Table(body_rows, colWidths=[90 * mm, 30 * mm], style=grid))
         if audience == STAFF and figures["merchants"]:
             story.append(PageBreak())
             story.append(Paragraph(_("Merchant scorecards"), heading))

@@ -199,6 +199,7 @@ def build_figures(period: defs.Period, *, as_of: datetime, on_step=lambda name: 
     on_step("previous")
     previous = _previous_figures(previous_period, as_of=as_of, on_step=on_step)
     on_step("storing")
+    from complaints.figures import remedy_figures
     from reports.services.assessment import for_report
 
     findings = for_report(start=period.start, end=period.end, as_of=as_of)
@@ -229,6 +230,8 @@ def build_figures(period: defs.Period, *, as_of: datetime, on_step=lambda name: 
         "previous": {"label": previous_period.label, **previous},
         "change": _change(platform, previous["platform"]),
         "merchants": _scorecards(acc),
+        # Remedies granted in the quarter (domain §13), by kind, payer and status.
+        "remedies": remedy_figures(start=period.start, end=period.end, as_of=as_of),
         # Training due in the quarter and completed by the snapshot (M3.7, M4.2, C6).
         "training": completion_figures(now=as_of, due_from=period.start, due_until=period.end),
     }

@@ -118,6 +118,7 @@ def page_figures(snapshot: Snapshot, *, audience: str) -> dict:
         ],
         "as_of": figures["period"]["as_of"][:16].replace("T", " "),
         "definitions": rendering.definitions(),
+        "remedy_tables": rendering.remedy_tables(figures),
     }
     if audience == rendering.STAFF:
         from django.utils.translation import get_language

@@ -87,6 +87,7 @@ PAGES = {
     "complaints:new-complaint": ("", "ok ok ok ok ok ok ok ok ok pub"),
     "complaints:remedies": ("", "ok ok ok ok ok ok ok ok ok pub"),
     "complaints:new-report": ("", "ok ok ok ok ok ok ok ok ok pub"),
+    "complaints:rights-guide": ("", "ok ok ok ok ok ok ok ok ok pub"),
     # The tracking link opens the case for whoever holds it (c); any other token is a 404.
     "complaints:case": ("token=case_token", "404 404 404 404 404 404 404 404 ok"),
     "complaints:case-reply": ("token=case_token", "405 405 405 405 405 405 405 405 405"),
@@ -158,6 +159,8 @@ PAGES = {
     "inspections:merchant-inspections": ("", "login 403 403 403 403 403 ok ok login"),
     "inspections:merchant-inspection": ("pk=inspection", "login 403 403 403 403 403 ok 404 login"),
     "complaints:portal-cases": ("", "login 403 403 403 403 403 ok ok login"),
+    "complaints:portal-remedies": ("", "login 403 403 403 403 403 ok ok login"),
+    "complaints:portal-remedy-done": ("pk=remedy", "login 403 403 403 403 403 redir 404 login"),
     "complaints:portal-case": ("pk=case", "login 403 403 403 403 403 ok 404 login"),
     # A GET on an action address shows the case page; only a POST runs the action.
     "complaints:portal-case-action": (
@@ -226,6 +229,16 @@ PAGES = {
         "login 403 404 404 404 404 403 403 login",
     ),
     "complaints:portal-incidents": ("", "login 403 403 403 403 403 ok ok login"),
+    # Remedies: Consumer Service, Quality Management and the Quality Managers.
+    "complaints:remedy-grant": (
+        "target_kind='case' pk=case",
+        "login 403 ok ok 403 ok 403 403 login",
+    ),
+    "complaints:remedy": ("pk=remedy", "login 403 ok ok 403 ok 403 403 login"),
+    "complaints:remedy-action": (
+        "pk=remedy action='done'",
+        "login 403 404 404 403 404 403 403 login",
+    ),
     "complaints:intake": ("", "login 403 403 ok 403 403 403 403 login"),
     "complaints:intake-complaint": ("", "login 403 403 ok 403 403 403 403 login"),
     "complaints:intake-report": ("", "login 403 403 ok 403 403 403 403 login"),
@@ -424,6 +437,16 @@ PAGES = {
     "incident-dismiss": ("pk=incident", "403 403 405 405 405 405 403 403 403"),
     "merchant-incident-list": ("", "403 403 403 403 403 403 ok ok 403"),
     "merchant-incident-detail": ("pk=incident", "403 403 403 403 403 403 ok 404 403"),
+    # remedies: staff who handle them read all; a merchant reads its own (B: 404).
+    "remedy-list": ("", "403 403 ok ok 403 ok ok ok 403"),
+    "remedy-detail": ("pk=remedy", "403 403 ok ok 403 ok ok 404 403"),
+    # A GET names no action, so it meets the write permission: 405 for staff, 403 for others.
+    "remedy-done": ("pk=remedy", "403 403 405 405 403 405 403 403 403"),
+    "remedy-failed": ("pk=remedy", "403 403 405 405 403 405 403 403 403"),
+    "remedy-platform-pays-first": ("pk=remedy", "403 403 405 405 403 405 403 403 403"),
+    "recovery-list": ("", "403 403 ok ok 403 ok 403 403 403"),
+    "recovery-detail": ("pk=recovery", "403 403 ok ok 403 ok 403 403 403"),
+    "recovery-settle": ("pk=recovery", "403 403 405 405 403 405 403 403 403"),
     "sla-policy-list": ("", "403 403 403 ok ok ok 403 403 403"),
     "sla-policy-detail": ("pk=sla_policy", "403 403 403 ok ok ok 403 403 403"),
     # reports
@@ -693,6 +716,27 @@ def _world(owner_a, owner_b, staff) -> World:
         order_number="BETALEAK-ORDER-0001",
         description="Betaleak complaint: the toaster burns.",
     )
+    # Remedies on A's case: a refund A must pay, and one the platform pays (at fault) with
+    # its recovery against A.
+    from complaints.services import remedies as remedy_services
+
+    remedy = remedy_services.grant_remedy(
+        case=case,
+        by=cs,
+        kind="refund",
+        amount="50.00",
+        payer="merchant",
+        due_at=timezone.now() + timedelta(days=3),
+    )
+    recovery = remedy_services.grant_remedy(
+        case=case,
+        by=cs,
+        kind="compensation",
+        amount="20.00",
+        payer="platform",
+        platform_reason="platform_at_fault",
+        due_at=timezone.now() + timedelta(days=3),
+    ).recovery
     mail = InboundMail.objects.create(
         message_id="<alphaleak-1@mail.test>",
         from_name="Alphaleak Mailer",
@@ -796,6 +840,8 @@ def _world(owner_a, owner_b, staff) -> World:
         "case": case.pk,
         "incident": incident.pk,
         "case_token": case_token,
+        "remedy": remedy.pk,
+        "recovery": recovery.pk,
         "case_file": evidence.pk,
         "ad_report": ad_report.pk,
         "sla_policy": case.policy_id,
