@@ -494,3 +494,6 @@ def register(router):
     router.register("ad-reports", AdReportViewSet, basename="ad-report")
     router.register("merchant-cases", MerchantCaseViewSet, basename="merchant-case")
     router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
+    from complaints import api_notices
+
+    api_notices.register(router)

@@ -6,8 +6,28 @@ class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
     role_permissions = {
-        "consumer_service": ["*_case", "*_casemessage", "*_casepause", "view_slapolicy"],
-        "quality_manager": ["view_*", "*_slapolicy", "*_businesscalendar", "*_calendarday"],
+        "consumer_service": [
+            "*_case",
+            "*_casemessage",
+            "*_casepause",
+            "view_slapolicy",
+            "view_buyernotice",
+        ],
+        "quality_manager": [
+            "view_*",
+            "*_slapolicy",
+            "*_businesscalendar",
+            "*_calendarday",
+            "change_buyernotice",
+            "approve_qualitynotice",
+        ],
+        "quality_management": [
+            "view_buyernotice",
+            "change_buyernotice",
+            "view_qualitynotice",
+            "add_qualitynotice",
+            "change_qualitynotice",
+        ],
         "data_analysis": ["view_case", "view_slapolicy"],
     }
 
@@ -29,3 +49,6 @@ class ComplaintsConfig(AppConfig):
         intake_hooks.register()
         merchant_alerts.register()
         register_overview_panel(merchant_alerts.waiting_panel, 10)
+        from inspections.quality_record import register_notice_source
+
+        register_notice_source(selectors.product_quality_notices)
