@@ -33,9 +33,9 @@ from complaints.models import BuyerNotice, QualityIncident
 from complaints.policies import BUYER_NOTICES
 from complaints.services.intake import hash_token
 from core import policies
-from core.text import one_line
 from core.audit import record_decision
 from core.exceptions import DomainError
+from core.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ def _mark(batch: _Batch, now) -> None:
         if batch.sent:
             values = ", ".join(["(%s::bigint, %s)"] * len(batch.sent))
             cursor.execute(
-                f"UPDATE {table} AS n SET status = %s, sent_at = %s, token_hash = v.hash, "
+                f"UPDATE {table} AS n SET status = %s, sent_at = %s, token_hash = v.hash, "  # noqa: S608 - identifiers are ours, values go through params
                 "attempts = n.attempts + 1, next_attempt_at = NULL, last_error = '' "
                 f"FROM (VALUES {values}) AS v(id, hash) WHERE n.id = v.id",
                 [BuyerNotice.Status.SENT, now, *[x for pair in batch.sent for x in pair]],
@@ -304,7 +304,7 @@ def _mark(batch: _Batch, now) -> None:
         if batch.failed:
             values = ", ".join(["(%s::bigint, %s::int, %s, %s::timestamptz)"] * len(batch.failed))
             cursor.execute(
-                f"UPDATE {table} AS n SET attempts = v.attempts, last_error = v.error, "
+                f"UPDATE {table} AS n SET attempts = v.attempts, last_error = v.error, "  # noqa: S608 - identifiers are ours, values go through params
                 "next_attempt_at = v.retry, "
                 "status = CASE WHEN v.retry IS NULL THEN %s ELSE n.status END "
                 f"FROM (VALUES {values}) AS v(id, attempts, error, retry) WHERE n.id = v.id",
