@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.models import BuyerNotice, QualityIncident
 from complaints.policies import BUYER_NOTICES
@@ -140,7 +140,7 @@ def test_a_buyer_without_an_email_is_recorded_as_no_contact(incident, notify):
 def test_buyers_are_not_told_about_an_incident_not_confirmed(status):
     incident = QualityIncidentFactory(status=status)
     PurchaseFactory(product=incident.product)
-    with pytest.raises(DomainError) as error:
+    with translation.override("en"), pytest.raises(DomainError) as error:
         buyer_notices.notify_buyers(incident=incident)
     assert "confirmed" in " ".join(error.value.messages)
     assert not BuyerNotice.objects.exists()
