@@ -60,10 +60,16 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class DraftsNotices(permissions.BasePermission):
+class NoticePermission(permissions.BasePermission):
+    """Anyone reads; Quality Management drafts; Quality Managers approve and withdraw."""
+
     def has_permission(self, request, view):
         if view.action in ("list", "retrieve"):
             return True
+        if view.action == "create":
+            return quality_notices.may_draft(request.user)
+        if view.action in ("approve", "withdraw"):
+            return quality_notices.may_approve(request.user)
         return selectors.may_view_incident_notices(request.user)
 
 
@@ -71,7 +77,7 @@ class QualityNoticeViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = QualityNoticeSerializer
-    permission_classes = [DraftsNotices]
+    permission_classes = [NoticePermission]
 
     def get_queryset(self):
         notices = QualityNotice.objects.select_related(

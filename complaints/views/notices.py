@@ -108,7 +108,7 @@ def _notice(incident) -> QualityNotice:
 
 
 @require_POST
-@viewer_required
+@allowed_if(quality_notices.may_approve)
 def approve_notice(request, pk):
     incident = _incident(pk)
     try:
@@ -123,7 +123,7 @@ def approve_notice(request, pk):
 
 
 @require_POST
-@viewer_required
+@allowed_if(quality_notices.may_approve)
 def withdraw_notice(request, pk):
     incident = _incident(pk)
     notice = _notice(incident)
