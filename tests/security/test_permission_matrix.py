@@ -437,8 +437,8 @@ PAGES = {
     # Published quality notices are public; the steps are POSTs for the incident roles.
     "quality-notice-list": ("", "ok ok ok ok ok ok ok ok ok pub"),
     "quality-notice-detail": ("pk=quality_notice", "ok ok ok ok ok ok ok ok ok pub"),
-    "quality-notice-approve": ("pk=quality_notice", "403 403 403 403 403 405 403 403 403"),
-    "quality-notice-withdraw": ("pk=quality_notice", "403 403 403 403 403 405 403 403 403"),
+    "quality-notice-approve": ("pk=quality_notice", "403 403 405 405 403 405 403 403 403"),
+    "quality-notice-withdraw": ("pk=quality_notice", "403 403 405 405 403 405 403 403 403"),
     "sla-policy-detail": ("pk=sla_policy", "403 403 403 ok ok ok 403 403 403"),
     # reports
     "risk-score-list": ("", "403 ok ok 403 ok ok 403 403 403"),
