@@ -160,6 +160,14 @@ def new_complaint(request):
             request,
             _("This link to a remedy request is not valid any more; fill in the form below."),
         )
+    else:
+        messages.info(
+            request,
+            _(
+                "The form is filled in for the purchase named in our quality notice. Add your "
+                "name, say what happened and what you would like, then send it."
+            ),
+        )
     return _private(
         _file(request, ComplaintForm, "complaints/public/new_complaint.html", initial=initial)
     )
