@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import services
 from complaints.models import (
     BusinessCalendar,
+    BuyerNotice,
     CalendarDay,
     Case,
     CaseMessage,
@@ -17,6 +18,9 @@ from complaints.models import (
     SLAPolicy,
 )
 from complaints.services import remedies as remedy_services
+    QualityNotice,
+    SLAPolicy,
+)
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from core.exceptions import DomainError
 
@@ -293,3 +297,61 @@ class RecoveryAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
 
 from complaints import admin_incidents  # noqa: E402, F401 (registers QualityIncidentAdmin)
+# --- buyer notices and public quality notices of incidents ------------------------------------
+
+
+@admin.register(BuyerNotice)
+class BuyerNoticeAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Delivery state of each buyer notice; failed ones can be queued again."""
+
+    list_display = [
+        "incident",
+        "purchase",
+        "status",
+        "language",
+        "attempts",
+        "sent_at",
+        "created_at",
+    ]
+    list_filter = ["status", "language", "incident"]
+    search_fields = ["incident__reference", "purchase__order_number"]
+    date_hierarchy = "created_at"
+    list_select_related = ["incident", "purchase"]
+    readonly_fields = ["last_error"]
+    actions = ["retry"]
+
+    @admin.action(description=_("Queue the failed notices again"))
+    def retry(self, request, queryset):
+        from complaints.services.buyer_notices import retry_failed
+
+        count = retry_failed(notice_ids=queryset.values_list("pk", flat=True), by=request.user)
+        self.message_user(request, _("%(count)d notices queued again.") % {"count": count})
+
+
+@admin.register(QualityNotice)
+class QualityNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Texts are drafted on the incident's notices page; a Quality Manager approves here or
+    there (the same service)."""
+
+    list_display = ["incident", "title_zh_hans", "title_en", "status", "published_at"]
+    list_filter = ["status"]
+    search_fields = ["incident__reference", "title_zh_hans", "title_en"]
+    list_select_related = ["incident"]
+    inlines = [DecisionsInline]
+    actions = ["approve"]
+
+    @admin.action(description=_("Approve and publish the selected notices"))
+    def approve(self, request, queryset):
+        from complaints.services.quality_notices import approve_and_publish
+
+        for notice in queryset:
+            try:
+                approve_and_publish(notice=notice, by=request.user)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{notice.incident}: {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request, _("%(notice)s is published.") % {"notice": notice.incident}
+                )

@@ -500,3 +500,6 @@ def register(router):
     from complaints import api_remedies
 
     api_remedies.register(router)
+    from complaints import api_notices
+
+    api_notices.register(router)

@@ -19,6 +19,7 @@ class ComplaintsConfig(AppConfig):
             "change_remedy",
             "view_remedy",
             "view_recovery",
+            "view_buyernotice",
         ],
         "quality_management": [
             "view_qualityincident",
@@ -29,6 +30,11 @@ class ComplaintsConfig(AppConfig):
             "change_remedy",
             "view_remedy",
             "view_recovery",
+            "view_buyernotice",
+            "change_buyernotice",
+            "view_qualitynotice",
+            "add_qualitynotice",
+            "change_qualitynotice",
         ],
         # Supervisors: remedies above the order amount, recoveries settled or written off.
         "quality_manager": [
@@ -41,6 +47,8 @@ class ComplaintsConfig(AppConfig):
             "*_remedy",
             "grant_remedy_above_order",
             "change_recovery",
+            "change_buyernotice",
+            "approve_qualitynotice",
         ],
         "data_analysis": ["view_case", "view_slapolicy", "view_qualityincident"],
     }
@@ -69,3 +77,6 @@ class ComplaintsConfig(AppConfig):
         merchant_alerts.register()
         incident_hooks.register()
         register_overview_panel(merchant_alerts.waiting_panel, 10)
+        from inspections.quality_record import register_notice_source
+
+        register_notice_source(selectors.product_quality_notices)

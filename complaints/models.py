@@ -1073,6 +1073,99 @@ class Recovery(models.Model):
     opened_at = models.DateTimeField(_("opened"))
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
     settled_by = models.ForeignKey(
+class BuyerNotice(models.Model):
+    """One buyer told about a quality incident: one row per (incident, purchase).
+
+    Created set-based by complaints.services.buyer_notices.notify_buyers (one INSERT ...
+    SELECT over the purchases), delivered in batches by the mail queue. Not row-history
+    tracked: per-row history triggers would make a 100,000-buyer notice superlinear; the
+    incident's decision record says who notified how many, and each row keeps its delivery
+    state. The remedy-request link's token is never stored, only its SHA-256."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", pgettext_lazy("buyer notice", "Sent")
+        FAILED = "failed", pgettext_lazy("buyer notice", "Failed")
+        NO_CONTACT = "no_contact", _("No contact")
+
+    incident = models.ForeignKey(
+        QualityIncident,
+        on_delete=models.CASCADE,
+        related_name="buyer_notices",
+        verbose_name=_("incident"),
+        db_index=False,  # the unique (incident, purchase) constraint leads with it
+    )
+    purchase = models.ForeignKey(
+        "reviews.Purchase",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("purchase"),
+    )
+    contact = models.CharField(_("e-mail"), max_length=200, blank=True, default="")
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("queued at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # SHA-256 of the token in the e-mail's remedy-request link (set when it is sent).
+    token_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("buyer notice")
+        verbose_name_plural = _("buyer notices")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "purchase"], name="buyer_notice_once_per_purchase"
+            ),
+            models.UniqueConstraint(fields=["token_hash"], name="buyer_notice_token_unique"),
+        ]
+        indexes = [
+            # Delivery claims queued rows oldest first; only queued rows are in the index.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="buyer_notice_queued",
+                condition=Q(status="queued"),
+            ),
+            models.Index(fields=["incident", "status"], name="buyer_notice_progress"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id}/{self.purchase_id}"
+
+
+@governed
+class QualityNotice(models.Model):
+    """The public notice of a confirmed incident (domain §13, §17): product, the merchant's
+    public name, what was found, what the platform did, what buyers can do, in both
+    languages. Published only after a Quality Manager approves the text; never holds
+    consumer data."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    incident = models.OneToOneField(
+        QualityIncident,
+        on_delete=models.PROTECT,
+        related_name="quality_notice",
+        verbose_name=_("incident"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    title_zh_hans = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    body_zh_hans = models.TextField(_("text (Chinese)"))
+    body_en = models.TextField(_("text (English)"))
+    drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
@@ -1093,3 +1186,50 @@ class Recovery(models.Model):
 
     def __str__(self):
         return f"{self.merchant} {self.amount or ''} {self.get_status_display()}"
+        verbose_name=_("drafted by"),
+    )
+    drafted_at = models.DateTimeField(_("drafted"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("why withdrawn"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("quality notice")
+        verbose_name_plural = _("quality notices")
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["-published_at"],
+                name="quality_notice_published",
+                condition=Q(status="published"),
+            )
+        ]
+        permissions = [("approve_qualitynotice", _("Can approve and publish a quality notice"))]
+
+    def __str__(self):
+        return self.title
+
+    def _in(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        return "en" if (language or get_language() or "").startswith("en") else "zh_hans"
+
+    @property
+    def title(self) -> str:
+        return getattr(self, f"title_{self._in()}")
+
+    @property
+    def body(self) -> str:
+        return getattr(self, f"body_{self._in()}")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED

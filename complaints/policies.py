@@ -12,3 +12,12 @@ policies.register(
     label=_("Remedy windows from delivery (days)"),
     defaults=dict(DEFAULT_WINDOWS),
 )
+
+BUYER_NOTICES = "complaints.buyer_notices"
+
+policies.register(
+    BUYER_NOTICES,
+    label=_("Buyer notices of quality incidents"),
+    # Purchases paid within this many days before the notice are told.
+    defaults={"look_back_days": 180},
+)

@@ -402,3 +402,99 @@ def may_read_remedy_proof(request, upload) -> bool:
     return remedies_visible_to(request.user).filter(proof=upload).exists() and (
         may_view_remedies(request.user) or merchant_of(request.user) is not None
     )
+
+
+# --- buyer notices and public quality notices of incidents ------------------------------------
+
+
+def may_view_incident_notices(user) -> bool:
+    """Quality Management runs incidents; Consumer Service answers the buyers who write
+    back; Quality Managers approve the public notices."""
+    return has_role(user, Role.QUALITY_MANAGEMENT, Role.CONSUMER_SERVICE, Role.QUALITY_MANAGER)
+
+
+def may_notify_buyers(user) -> bool:
+    return has_role(user, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
+
+
+def buyer_notice_counts(incident) -> dict[str, int]:
+    """How many notices of an incident are in each status (one grouped query)."""
+    from django.db.models import Count
+
+    from complaints.models import BuyerNotice
+
+    counts = dict.fromkeys(BuyerNotice.Status.values, 0)
+    rows = (
+        BuyerNotice.objects.filter(incident_id=incident.pk)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    counts.update(dict(rows))
+    counts["total"] = sum(counts[s] for s in BuyerNotice.Status.values)
+    return counts
+
+
+def buyer_notice_panel(incident, user=None) -> dict:
+    """Context of complaints/incidents/_buyer_notices.html."""
+    from complaints.models import BuyerNotice
+    from complaints.services.buyer_notices import look_back_days, may_be_told
+
+    counts = buyer_notice_counts(incident)
+    return {
+        "incident": incident,
+        "notice_counts": counts,
+        "notice_rows": [
+            (status, label, counts[status]) for status, label in BuyerNotice.Status.choices
+        ],
+        "look_back_days": look_back_days(),
+        "can_notify": may_be_told(incident) and (user is None or may_notify_buyers(user)),
+        "recent_failures": list(
+            BuyerNotice.objects.filter(incident_id=incident.pk, status=BuyerNotice.Status.FAILED)
+            .only("id", "attempts", "last_error", "purchase_id")
+            .order_by("-id")[:5]
+        ),
+    }
+
+
+def quality_notice_panel(incident, user=None) -> dict:
+    """Context of complaints/incidents/_quality_notice.html."""
+    from complaints.models import QualityIncident, QualityNotice
+    from complaints.services import quality_notices
+
+    notice = QualityNotice.objects.filter(incident_id=incident.pk).first()
+    confirmed = incident.status == QualityIncident.Status.RESOLVED
+    return {
+        "incident": incident,
+        "notice": notice,
+        "confirmed": confirmed,
+        "can_draft": confirmed
+        and (notice is None or notice.status != QualityNotice.Status.PUBLISHED)
+        and (user is None or quality_notices.may_draft(user)),
+        "can_approve": confirmed
+        and notice is not None
+        and notice.status == QualityNotice.Status.DRAFT
+        and (user is None or quality_notices.may_approve(user)),
+        "can_withdraw": notice is not None
+        and notice.status == QualityNotice.Status.PUBLISHED
+        and (user is None or quality_notices.may_approve(user)),
+    }
+
+
+def published_quality_notices(*, product_id: int | None = None, limit: int | None = 50):
+    """Published notices, newest first (public pages and the public API): no consumer data
+    is ever in them."""
+    from complaints.models import QualityNotice
+
+    notices = QualityNotice.objects.filter(status=QualityNotice.Status.PUBLISHED).select_related(
+        "incident__product", "incident__merchant"
+    )
+    if product_id is not None:
+        notices = notices.filter(incident__product_id=product_id)
+    notices = notices.order_by("-published_at", "-id")
+    return notices[:limit] if limit else notices
+
+
+def product_quality_notices(product_id: int) -> list:
+    """The product's published notices, for its public quality record page."""
+    return list(published_quality_notices(product_id=product_id, limit=10))

@@ -82,3 +82,16 @@ def ingest_mailbox() -> int:
     if result.stored:
         logger.info("complaint mailbox: %s", result)
     return result.stored
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_buyer_notices() -> int:
+    """Send queued buyer notices (complaints.services.buyer_notices), batch by batch. Woken
+    when notices are queued and by beat for the retries; safe to run concurrently."""
+    from complaints.services.buyer_notices import deliver_queued
+
+    with system_context("deliver-buyer-notices"):
+        sent = deliver_queued()
+    if sent:
+        logger.info("sent %d buyer notices", sent)
+    return sent

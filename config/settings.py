@@ -189,6 +189,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # entries into django-celery-beat's tables, where staff can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
     "core.deliver-alerts": {"task": "core.tasks.deliver_alerts", "schedule": 60.0},
+    # Buyer notices of quality incidents: retries after backoff (new ones wake it at once).
+    "complaints.deliver-buyer-notices": {
+        "task": "complaints.tasks.deliver_buyer_notices",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # 00:10 in Asia/Shanghai: document expiry, re-verification, agreement grace, probation.
     "merchants.daily-document-sweep": {
         "task": "merchants.tasks.daily_document_sweep",

@@ -22,6 +22,20 @@ DECIDED = (Inspection.Status.ACCEPTED, Inspection.Status.REJECTED, Inspection.St
 LANGUAGES = ("zh-hans", "en")
 
 
+# Higher apps add public notices about a product (complaints: published quality notices):
+# each source is `fn(product_id) -> list` of objects with title, body and published_at.
+NOTICE_SOURCES: list = []
+
+
+def register_notice_source(fn) -> None:
+    if fn not in NOTICE_SOURCES:
+        NOTICE_SOURCES.append(fn)
+
+
+def public_notices(product_id: int) -> list:
+    return [notice for source in NOTICE_SOURCES for notice in source(product_id)]
+
+
 def cache_key(kind: str, ident, language: str) -> str:
     return f"quality_record:{kind}:{ident}:{language}"
 
@@ -82,6 +96,7 @@ def record_for_product(product: Product) -> dict:
         and product.status_cause == Product.Cause.QUALITY,
         "status": product.get_status_display(),
         "lots": list(product.lots.order_by("-created_at")[:10]),
+        "quality_notices": public_notices(product.pk),
     }
 
 

@@ -60,3 +60,8 @@ class ReportsConfig(AppConfig):
         register_nav(_("Dashboards"), "reports:dashboards", may_read_dashboards, order=61)
         register_nav(_("Quarterly reports"), "reports:snapshot-list", may_read, 70)
         register_nav(_("Transparency"), "reports:public-index", lambda user: True, 95)
+        from complaints.services.quality_notices import on_notice_change
+        from reports.services.snapshots import invalidate_public_cache
+
+        # A quality notice published or withdrawn changes the transparency page.
+        on_notice_change(lambda notice: invalidate_public_cache())

@@ -112,8 +112,8 @@ def _private(response):
     return response
 
 
-def _file(request, form_class, template):
-    form = form_class(request.POST or None, request.FILES or None)
+def _file(request, form_class, template, *, initial=None):
+    form = form_class(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST" and (wait := seconds_until_allowed(request, FILING_LIMITS)):
         form.is_valid()
@@ -145,7 +145,32 @@ def _file(request, form_class, template):
 
 
 def new_complaint(request):
-    return _file(request, ComplaintForm, "complaints/public/new_complaint.html")
+    """The complaint form; `?notice=<token>` (the link in a buyer notice of a quality
+    incident) fills it in for that purchase: order number, shop, product, the buyer's own
+    address and the complaint type."""
+    token = request.GET.get("notice", "") if request.method == "GET" else ""
+    if not token:
+        return _file(request, ComplaintForm, "complaints/public/new_complaint.html")
+    from complaints.services.buyer_notices import remedy_request_initial
+
+    usage = get_usage(request, group="complaints-notice", key="ip", rate="60/m", increment=True)
+    initial = None if usage and usage["should_limit"] else remedy_request_initial(token)
+    if initial is None:
+        messages.warning(
+            request,
+            _("This link to a remedy request is not valid any more; fill in the form below."),
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "The form is filled in for the purchase named in our quality notice. Add your "
+                "name, say what happened and what you would like, then send it."
+            ),
+        )
+    return _private(
+        _file(request, ComplaintForm, "complaints/public/new_complaint.html", initial=initial)
+    )
 
 
 def new_report(request):

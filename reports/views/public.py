@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from complaints.selectors import published_quality_notices
 from reports.models.snapshots import QuarterlyReport
 from reports.services import render as rendering
 from reports.services import snapshots as services
@@ -41,7 +42,11 @@ def public_index(request):
 
     def build():
         reports = list(_published().select_related("snapshot").defer("snapshot__figures"))
-        context = {"reports": reports, "language": language}
+        context = {
+            "reports": reports,
+            "language": language,
+            "quality_notices": list(published_quality_notices(limit=20)),
+        }
         if reports:
             latest = reports[0]
             latest.snapshot.refresh_from_db(fields=["figures"])

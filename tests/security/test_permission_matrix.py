@@ -97,8 +97,9 @@ PAGES = {
         "404 404 404 404 404 404 404 404 ok",
     ),
     # Published quarterly reports: platform figures only, so not `pub`: no merchant's name
-    # may appear on them either.
-    "reports:public-index": ("", "ok ok ok ok ok ok ok ok ok"),
+    # may appear on them either. The index also lists published quality notices, which name
+    # the merchant and the product (never a buyer): public.
+    "reports:public-index": ("", "ok ok ok ok ok ok ok ok ok pub"),
     "reports:public-report": (
         "year=report_year quarter=report_quarter",
         "ok ok ok ok ok ok ok ok ok",
@@ -240,6 +241,32 @@ PAGES = {
         "login 403 404 404 403 404 403 403 login",
     ),
     "complaints:intake": ("", "login 403 403 ok 403 403 403 403 login"),
+    # An incident's buyer notices and public notice: Quality Management runs them, Consumer
+    # Service reads them, Quality Managers approve; every step is a POST.
+    "complaints:incident-notices": (
+        "pk=notified_incident",
+        "login 403 ok ok 403 ok 403 403 login",
+    ),
+    "complaints:incident-notify-buyers": (
+        "pk=notified_incident",
+        "405 405 405 405 405 405 405 405 405",
+    ),
+    "complaints:incident-notice-prefill": (
+        "pk=notified_incident",
+        "405 405 405 405 405 405 405 405 405",
+    ),
+    "complaints:incident-notice-draft": (
+        "pk=notified_incident",
+        "405 405 405 405 405 405 405 405 405",
+    ),
+    "complaints:incident-notice-approve": (
+        "pk=notified_incident",
+        "405 405 405 405 405 405 405 405 405",
+    ),
+    "complaints:incident-notice-withdraw": (
+        "pk=notified_incident",
+        "405 405 405 405 405 405 405 405 405",
+    ),
     "complaints:intake-complaint": ("", "login 403 403 ok 403 403 403 403 login"),
     "complaints:intake-report": ("", "login 403 403 ok 403 403 403 403 login"),
     "complaints:intake-mail": ("pk=mail", "login 403 403 ok 403 403 403 403 login"),
@@ -448,6 +475,11 @@ PAGES = {
     "recovery-detail": ("pk=recovery", "403 403 ok ok 403 ok 403 403 403"),
     "recovery-settle": ("pk=recovery", "403 403 405 405 403 405 403 403 403"),
     "sla-policy-list": ("", "403 403 403 ok ok ok 403 403 403"),
+    # Published quality notices are public; the steps are POSTs for the incident roles.
+    "quality-notice-list": ("", "ok ok ok ok ok ok ok ok ok pub"),
+    "quality-notice-detail": ("pk=quality_notice", "ok ok ok ok ok ok ok ok ok pub"),
+    "quality-notice-approve": ("pk=quality_notice", "403 403 405 405 403 405 403 403 403"),
+    "quality-notice-withdraw": ("pk=quality_notice", "403 403 405 405 403 405 403 403 403"),
     "sla-policy-detail": ("pk=sla_policy", "403 403 403 ok ok ok 403 403 403"),
     # reports
     "risk-score-list": ("", "403 ok ok 403 ok ok 403 403 403"),
@@ -798,7 +830,31 @@ def _world(owner_a, owner_b, staff) -> World:
         merchant=merchant_a, actor=owner_a, identifier="alphaleak-invitee"
     )
 
+    # A confirmed incident on A's kettle: its buyers are queued for a notice and its public
+    # quality notice is published (it names A and the kettle: public, never a buyer).
+    from complaints.models import QualityIncident
+    from complaints.services import buyer_notices, quality_notices
+
+    notified_incident = QualityIncident.objects.create(
+        reference="QI-ALPHALEAK-1",
+        kind=QualityIncident.Kind.COUNTERFEIT,
+        status=QualityIncident.Status.RESOLVED,
+        source=QualityIncident.Source.COMPLAINT,
+        merchant=merchant_a,
+        product=product,
+        summary="Alphaleak incident summary",
+        findings="The seal is not the brand's.",
+        opened_at=timezone.now(),
+        resolved_at=timezone.now(),
+    )
+    buyer_notices.notify_buyers(incident=notified_incident, by=qm)
+    quality_notice = quality_notices.approve_and_publish(
+        notice=quality_notices.draft_notice(incident=notified_incident, by=qm), by=staff["qmr"]
+    )
+
     objects = {
+        "notified_incident": notified_incident.pk,
+        "quality_notice": quality_notice.pk,
         "training_assignment": training_assignment.pk,
         "training_programme": training_assignment.programme_id,
         "training_session": training_session.pk,
@@ -883,6 +939,7 @@ def _world(owner_a, owner_b, staff) -> World:
             "Alphaleak Mailer",
             "alphaleak.mailer@shop.test",
             "Alphaleak mail",
+            "Alphaleak incident summary",
         ],
         c_own=[
             "ALPHALEAK-ORDER-0001",

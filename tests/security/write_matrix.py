@@ -233,6 +233,15 @@ WRITES: dict[str, tuple[str, str | None]] = {
     ),
     "recovery-settle": ("403 403 403 403 403 400 403 403 403", None),
     "sla-policy-list": ("403 403 403 403 403 400 403 403 403", None),
+    # Drafting (POST on the list) for Quality Management and Managers; approving and
+    # withdrawing for Managers (the world's notice is already published: 400).
+    "quality-notice-list": ("403 403 400 403 403 400 403 403 403", None),
+    "quality-notice-detail": (
+        "403 403 405 405 403 405 403 403 403",
+        "403 403 405 405 403 405 403 403 403",
+    ),
+    "quality-notice-approve": ("403 403 403 403 403 400 403 403 403", None),
+    "quality-notice-withdraw": ("403 403 403 403 403 400 403 403 403", None),
     "sla-policy-detail": (
         "403 403 403 405 405 405 403 403 403",
         "403 403 403 405 405 405 403 403 403",
@@ -324,6 +333,15 @@ WRITES: dict[str, tuple[str, str | None]] = {
     "complaints:case-rate": ("404 404 404 404 404 404 404 404 400", None),
     "complaints:case-attachment": ("405 405 405 405 405 405 405 405 405", None),
     "complaints:intake": ("login 403 403 ok 403 403 403 403 login", None),
+    # An incident's notices: a POST on the page renders it; notifying and drafting succeed for
+    # Quality Management and Quality Managers (rolled back); approving is the Managers'; an
+    # empty draft or withdrawal is a 400 (the text or the reason is missing).
+    "complaints:incident-notices": ("login 403 ok ok 403 ok 403 403 login", None),
+    "complaints:incident-notify-buyers": ("login 403 redir 403 403 redir 403 403 login", None),
+    "complaints:incident-notice-prefill": ("login 403 redir 403 403 redir 403 403 login", None),
+    "complaints:incident-notice-draft": ("login 403 400 403 403 400 403 403 login", None),
+    "complaints:incident-notice-approve": ("login 403 403 403 403 redir 403 403 login", None),
+    "complaints:incident-notice-withdraw": ("login 403 403 403 403 400 403 403 login", None),
     "complaints:intake-complaint": ("login 403 403 ok 403 403 403 403 login", None),
     "complaints:intake-report": ("login 403 403 ok 403 403 403 403 login", None),
     "complaints:intake-mail": ("login 403 403 ok 403 403 403 403 login", None),
