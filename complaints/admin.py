@@ -13,14 +13,12 @@ from complaints.models import (
     Case,
     CaseMessage,
     CasePause,
+    QualityNotice,
     Recovery,
     Remedy,
     SLAPolicy,
 )
 from complaints.services import remedies as remedy_services
-    QualityNotice,
-    SLAPolicy,
-)
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from core.exceptions import DomainError
 
@@ -296,7 +294,6 @@ class RecoveryAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     inlines = [DecisionsInline]
 
 
-from complaints import admin_incidents  # noqa: E402, F401 (registers QualityIncidentAdmin)
 # --- buyer notices and public quality notices of incidents ------------------------------------
 
 
@@ -355,3 +352,6 @@ class QualityNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(
                     request, _("%(notice)s is published.") % {"notice": notice.incident}
                 )
+
+
+from complaints import admin_incidents  # noqa: E402, F401 (registers QualityIncidentAdmin)

@@ -1073,6 +1073,28 @@ class Recovery(models.Model):
     opened_at = models.DateTimeField(_("opened"))
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
     settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("settled by"),
+    )
+    settlement_reference = models.CharField(
+        _("settlement reference"), max_length=200, blank=True, default=""
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("recovery from merchant")
+        verbose_name_plural = _("recoveries from merchants")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "status"], name="recovery_by_merchant")]
+
+    def __str__(self):
+        return f"{self.merchant} {self.amount or ''} {self.get_status_display()}"
+
+
 class BuyerNotice(models.Model):
     """One buyer told about a quality incident: one row per (incident, purchase).
 
@@ -1171,21 +1193,6 @@ class QualityNotice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("settled by"),
-    )
-    settlement_reference = models.CharField(
-        _("settlement reference"), max_length=200, blank=True, default=""
-    )
-    note = models.TextField(_("note"), blank=True, default="")
-
-    class Meta:
-        verbose_name = _("recovery from merchant")
-        verbose_name_plural = _("recoveries from merchants")
-        ordering = ["-opened_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "status"], name="recovery_by_merchant")]
-
-    def __str__(self):
-        return f"{self.merchant} {self.amount or ''} {self.get_status_display()}"
         verbose_name=_("drafted by"),
     )
     drafted_at = models.DateTimeField(_("drafted"))

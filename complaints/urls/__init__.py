@@ -1,11 +1,13 @@
 """Complaints pages, one module per audience: consumers (public), Consumer Service (staff)
-and merchants (portal)."""
+and merchants (portal), plus quality incidents and their notices (staff)."""
 
-from complaints.urls import incidents, portal, public, staff
-
-app_name = "complaints"
-urlpatterns = [*public.urlpatterns, *staff.urlpatterns, *portal.urlpatterns, *incidents.urlpatterns]
-from complaints.urls import notices, portal, public, staff
+from complaints.urls import incidents, notices, portal, public, staff
 
 app_name = "complaints"
-urlpatterns = [*public.urlpatterns, *staff.urlpatterns, *portal.urlpatterns, *notices.urlpatterns]
+urlpatterns = [
+    *public.urlpatterns,
+    *staff.urlpatterns,
+    *portal.urlpatterns,
+    *incidents.urlpatterns,
+    *notices.urlpatterns,
+]

@@ -71,9 +71,7 @@ def test_a_counterfeit_complaint_is_contained_then_confirmed_with_points_and_del
     )
     page.get_by_test_id("submit-contain").click()
     page.wait_for_load_state()
-    assert page.get_by_test_id("listing-status").inner_text() == translated(
-        language, "Restricted"
-    )
+    assert page.get_by_test_id("listing-status").inner_text() == translated(language, "Restricted")
     assert "Three buyers report fakes." in page.get_by_test_id("containment").inner_text()
 
     # The brand owner confirms: counterfeit. Points, delisting and an inspection follow.
