@@ -48,7 +48,7 @@ def test_a_counterfeit_complaint_is_contained_then_confirmed_with_points_and_del
     form.locator("[name=consumer_email]").fill("li@example.test")
     form.locator("[name=order_number]").fill(purchase.order_number)
     form.locator("[name=complaint_type]").select_option("counterfeit")
-    form.locator("[name=description]").fill("商标印错了，是假货。 The logo is wrong: a fake.")
+    form.locator("[name=description]").fill("商标印错了, 是假货。 The logo is wrong: a fake.")
     consumer.get_by_test_id("complaint-submit").click()
     consumer.wait_for_url("**/complaints/case/**")
     incident = QualityIncident.objects.get(product=product)
@@ -71,9 +71,7 @@ def test_a_counterfeit_complaint_is_contained_then_confirmed_with_points_and_del
     )
     page.get_by_test_id("submit-contain").click()
     page.wait_for_load_state()
-    assert page.get_by_test_id("listing-status").inner_text() == translated(
-        language, "Restricted"
-    )
+    assert page.get_by_test_id("listing-status").inner_text() == translated(language, "Restricted")
     assert "Three buyers report fakes." in page.get_by_test_id("containment").inner_text()
 
     # The brand owner confirms: counterfeit. Points, delisting and an inspection follow.
