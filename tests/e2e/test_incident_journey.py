@@ -48,7 +48,7 @@ def test_a_counterfeit_complaint_is_contained_then_confirmed_with_points_and_del
     form.locator("[name=consumer_email]").fill("li@example.test")
     form.locator("[name=order_number]").fill(purchase.order_number)
     form.locator("[name=complaint_type]").select_option("counterfeit")
-    form.locator("[name=description]").fill("商标印错了，是假货。 The logo is wrong: a fake.")
+    form.locator("[name=description]").fill("商标印错了, 是假货。 The logo is wrong: a fake.")
     consumer.get_by_test_id("complaint-submit").click()
     consumer.wait_for_url("**/complaints/case/**")
     incident = QualityIncident.objects.get(product=product)
