@@ -334,7 +334,7 @@ def open_for_rejected_lot(inspection) -> QualityIncident:
     from inspections.models import DefectClass
 
     kind = Kind.SAFETY if inspection.decided_by_class == DefectClass.CRITICAL else None
-    return open_incident(
+    incident = open_incident(
         kind=kind or Kind.QUALITY_DEFECT,
         product=inspection.product,
         source=Source.LOT_REJECTED,
@@ -347,6 +347,13 @@ def open_for_rejected_lot(inspection) -> QualityIncident:
         lot=inspection.lot,
         inspection=inspection,
     )
+    from complaints.services import buyer_notices  # intake -> incidents -> notices
+
+    # A rejected lot is its own confirmation: its buyers are told at once. (A rejection that
+    # joined an incident opened by a complaint tells them when that incident is confirmed.)
+    if buyer_notices.may_be_told(incident):
+        buyer_notices.notify_buyers(incident=incident)
+    return incident
 
 
 def _case_files(case: Case) -> list:
@@ -551,6 +558,11 @@ def confirm(
         ],
     )
     _tell_owners(incident, CONFIRMED_ALERT, stamp=0)
+    if delist:
+        from complaints.services import buyer_notices  # intake -> incidents -> notices
+
+        # Delisted for quality or counterfeit: every verified buyer in the look-back is told.
+        buyer_notices.notify_buyers(incident=incident, by=by)
     return incident
 
 

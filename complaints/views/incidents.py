@@ -157,6 +157,8 @@ def incident_detail(request, pk, action=None):
             "forms": forms,
             "failed": action if bound is not None else None,
             "may_view_cases": case_selectors.may_view_cases(request.user),
+            "remedies": incident.remedies.select_related("proof"),
+            "may_view_notices": case_selectors.may_view_incident_notices(request.user),
         },
         status=400 if bound is not None else 200,
     )
