@@ -96,3 +96,35 @@ def test_the_delisted_product_of_a_rejected_lot_cannot_be_contained_again(
     with pytest.raises(DomainError) as caught:
         incidents.contain(incident=incident, by=qm, reason="Suspend")
     assert "product" in caught.value.message_dict
+
+
+def test_a_rejected_lot_tells_the_buyers_of_that_lot_at_once(
+    product, qm, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from complaints.models import BuyerNotice
+    from tests.factories.notices import lot_of
+    from tests.factories.reviews import PurchaseFactory
+
+    lot, other = lot_of(product, "B-1"), lot_of(product, "B-2")
+    delivered = timezone.now() - timedelta(days=3)
+    buyers = [
+        PurchaseFactory(product=product, lot=lot, delivered_at=delivered, consumer=f"b{i}@x.test")
+        for i in range(3)
+    ]
+    PurchaseFactory(product=product, lot=other, delivered_at=delivered, consumer="o@x.test")
+    plan = InspectionPlanFactory(merchant=product.merchant)
+    with django_capture_on_commit_callbacks(execute=True):
+        inspection = inspections.start_inspection(
+            plan=plan, product=product, lot_size=500, batch="B-1", by=qm, lot=lot
+        )
+        inspections.record_results(
+            inspection=inspection, results=all_results(inspection, {"critical": 1}), by=qm
+        )
+        inspections.decide_verdict(inspection=inspection, by=qm)
+    incident = QualityIncident.objects.get(inspection=inspection)
+    told = set(BuyerNotice.objects.filter(incident=incident).values_list("purchase_id", flat=True))
+    assert told == {purchase.pk for purchase in buyers}

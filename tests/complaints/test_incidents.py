@@ -318,3 +318,23 @@ def test_a_failing_step_leaves_nothing_half_stored(incident, product, qm, monkey
     incident.refresh_from_db()
     assert incident.status == Status.CONTAINED
     assert status_of(product) == "restricted"
+
+
+def test_confirming_with_delisting_tells_every_verified_buyer_once(incident, product, qm):
+    from complaints.models import BuyerNotice
+    from tests.factories.reviews import PurchaseFactory
+
+    buyers = [PurchaseFactory(product=product, consumer=f"buyer{i}@x.test") for i in range(4)]
+    incidents.confirm(incident=incident, by=qm, findings="Brand owner confirms: fake.")
+    told = BuyerNotice.objects.filter(incident=incident)
+    assert set(told.values_list("purchase_id", flat=True)) == {p.pk for p in buyers}
+    assert decisions_for(incident).filter(action="notify_buyers").count() == 1
+
+
+def test_confirming_without_delisting_tells_no_buyer(incident, product, qm):
+    from complaints.models import BuyerNotice
+    from tests.factories.reviews import PurchaseFactory
+
+    PurchaseFactory(product=product, consumer="buyer@x.test")
+    incidents.confirm(incident=incident, by=qm, findings="Fake.", delist=False)
+    assert not BuyerNotice.objects.filter(incident=incident).exists()
