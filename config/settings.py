@@ -361,6 +361,11 @@ SPECTACULAR_SETTINGS = {
         "CustodyStepEnum": "inspections.models.CustodyKind",
         "DocumentReasonCodeEnum": "merchants.models.onboarding.Document.Reason",
         "SupplierReasonCodeEnum": "products.models.Supplier.Reason",
+        "RemedyKindEnum": "complaints.models.Remedy.Kind",
+        "RemedyPayerEnum": "complaints.models.Remedy.Payer",
+        "RemedyStatusEnum": "complaints.models.Remedy.Status",
+        "RemedyPlatformReasonEnum": "complaints.models.Remedy.PlatformReason",
+        "RecoveryStatusEnum": "complaints.models.Recovery.Status",
     },
 }
 
