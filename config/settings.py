@@ -366,6 +366,11 @@ SPECTACULAR_SETTINGS = {
         "RemedyStatusEnum": "complaints.models.Remedy.Status",
         "RemedyPlatformReasonEnum": "complaints.models.Remedy.PlatformReason",
         "RecoveryStatusEnum": "complaints.models.Recovery.Status",
+        "IncidentKindEnum": "complaints.models.QualityIncident.Kind",
+        "IncidentStatusEnum": "complaints.models.QualityIncident.Status",
+        "IncidentSourceEnum": "complaints.models.QualityIncident.Source",
+        "BuyerNoticeStatusEnum": "complaints.models.BuyerNotice.Status",
+        "QualityNoticeStatusEnum": "complaints.models.QualityNotice.Status",
     },
 }
 

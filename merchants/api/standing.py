@@ -58,7 +58,7 @@ class EntrySerializer(serializers.ModelSerializer):
     rule_version = serializers.IntegerField(source="rule.version", read_only=True)
     rule_title = serializers.CharField(source="rule.title", read_only=True)
     evidence = serializers.SerializerMethodField()
-    evidence_file = serializers.PrimaryKeyRelatedField(read_only=True)
+    evidence_file = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     merchant_status = serializers.CharField(source="merchant.status", read_only=True)
     merchant_status_display = serializers.CharField(
         source="merchant.get_status_display", read_only=True

@@ -268,8 +268,17 @@ def _bulk_assign(client, role_user, target):
     return client.post("/staff/complaints/assign/", {"next": target})
 
 
+def _incident_notices(client, role_user, target):
+    from tests.factories.notices import QualityIncidentFactory
+
+    client.force_login(role_user(Role.QUALITY_MANAGEMENT))
+    incident = QualityIncidentFactory()
+    return client.post(f"/staff/incident-notices/{incident.pk}/buyers/", {"next": target})
+
+
 # Every view that calls safe_next, with a request that makes it redirect to `next`.
 NEXT_READERS = {
+    "complaints/views/notices.py:_back": _incident_notices,
     "merchants/views/onboarding.py:review_document": _document_review,
     "complaints/views/staff.py:bulk_assign": _bulk_assign,
 }
