@@ -77,6 +77,7 @@ class QualityNoticeViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = QualityNoticeSerializer
+    lookup_value_regex = "[0-9]+"  # a non-number is a 404, not a 500
     permission_classes = [NoticePermission]
 
     def get_queryset(self):
