@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models import When as DbWhen
-from django.db.models.expressions import Case as DbCase
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +28,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from complaints import filters, services
+from complaints import services, sla_state
 from complaints.filters import CaseFilter, SLAPolicyFilter
 from complaints.models import OPEN, Case, CaseKind, CaseMessage, SLAPolicy, next_deadline
 from complaints.serializers import (
@@ -80,15 +78,10 @@ def cases_visible_to(user):
 
 def with_sla(queryset):
     """Annotate what lists sort and filter by: the nearest running deadline and the SLA
-    state, computed in the same statement (complaints.filters holds the rules)."""
+    state, computed in the same statement (complaints.sla_state holds the rules)."""
     now = timezone.now()
-    return queryset.annotate(
-        next_deadline=next_deadline(),
-        sla_state=DbCase(
-            DbWhen(filters.breached(now), then=Value("breached")),
-            DbWhen(filters.at_risk(now), then=Value("at_risk")),
-            default=Value("on_time"),
-        ),
+    return queryset.alias(**sla_state.state_aliases(now)).annotate(
+        next_deadline=next_deadline(), sla_state=sla_state.case_state_expression(now)
     )
 
 

@@ -1,21 +1,13 @@
-"""django-filter FilterSets for the complaints API, and the SLA-state conditions they use.
-
-An SLA target is judged at the instant its clock stopped or, while it still runs, now: the
-response clock stops at the first response (or the resolution), the resolution clock at the
-resolution, and both stand still while the case waits for the consumer (`paused_at`), so a
-paused case is neither breached nor at risk by the time that passes during the pause.
-"""
+"""django-filter FilterSets for the complaints API. The SLA-state filter asks
+complaints.sla_state, the one definition of breached / at risk / on time."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import django_filters
-from django.db.models import DateTimeField, F, Q, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints import sla_state
 from complaints.models import (
     OPEN,
     CalendarKind,
@@ -24,57 +16,8 @@ from complaints.models import (
     CaseStatus,
     Priority,
     SLAPolicy,
+    Target,
 )
-
-
-def _at(now: datetime) -> Value:
-    return Value(now, output_field=DateTimeField())
-
-
-def response_breached(now: datetime) -> Q:
-    stopped = Coalesce("first_responded_at", "paused_at", "resolved_at", _at(now))
-    return Q(response_due_at__lt=stopped)
-
-
-def resolution_breached(now: datetime) -> Q:
-    return Q(resolution_due_at__lt=Coalesce("resolved_at", "paused_at", _at(now)))
-
-
-def merchant_answer_breached(now: datetime) -> Q:
-    """Answered late, or still awaited past the deadline (the latest request only)."""
-    return Q(merchant_answered_at__gt=F("merchant_answer_due_at")) | Q(
-        status=CaseStatus.AWAITING_MERCHANT,
-        merchant_answered_at__isnull=True,
-        merchant_answer_due_at__lt=now,
-    )
-
-
-def breached(now: datetime) -> Q:
-    return response_breached(now) | resolution_breached(now) | merchant_answer_breached(now)
-
-
-def at_risk(now: datetime) -> Q:
-    """A clock that has not stopped, is past its at-risk point and not yet due; a case
-    with a breached clock counts as breached, not at risk."""
-    clock = Coalesce("paused_at", _at(now))
-    response = Q(
-        first_responded_at__isnull=True,
-        resolved_at__isnull=True,
-        response_at_risk_at__lte=clock,
-        response_due_at__gte=clock,
-    )
-    resolution = Q(
-        resolved_at__isnull=True,
-        resolution_at_risk_at__lte=clock,
-        resolution_due_at__gte=clock,
-    )
-    merchant = Q(
-        status=CaseStatus.AWAITING_MERCHANT,
-        merchant_answered_at__isnull=True,
-        merchant_answer_at_risk_at__lte=now,
-        merchant_answer_due_at__gte=now,
-    )
-    return (response | resolution | merchant) & ~breached(now)
 
 
 class SLAState(django_filters.ChoiceFilter):
@@ -98,20 +41,21 @@ class SLAState(django_filters.ChoiceFilter):
         kwargs.setdefault("choices", self.CHOICES)
         super().__init__(*args, **kwargs)
 
+    # choice -> (the clock asked about, None for the case's worst clock; its state)
+    STATES = {
+        BREACHED: (None, sla_state.BREACHED),
+        RESPONSE_BREACHED: (Target.RESPONSE, sla_state.BREACHED),
+        RESOLUTION_BREACHED: (Target.RESOLUTION, sla_state.BREACHED),
+        MERCHANT_ANSWER_BREACHED: (Target.MERCHANT_ANSWER, sla_state.BREACHED),
+        AT_RISK: (None, sla_state.AT_RISK),
+        ON_TIME: (None, sla_state.NOT_LATE),
+    }
+
     def filter(self, qs, value):
         if not value:
             return qs
-        now = timezone.now()
-        conditions = {
-            self.BREACHED: breached,
-            self.RESPONSE_BREACHED: response_breached,
-            self.RESOLUTION_BREACHED: resolution_breached,
-            self.MERCHANT_ANSWER_BREACHED: merchant_answer_breached,
-            self.AT_RISK: at_risk,
-        }
-        if value == self.ON_TIME:
-            return qs.exclude(breached(now)).exclude(at_risk(now))
-        return qs.filter(conditions[value](now))
+        target, state = self.STATES[value]
+        return sla_state.in_state(qs, state, timezone.now(), target=target)
 
 
 class CaseFilter(django_filters.FilterSet):

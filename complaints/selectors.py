@@ -15,7 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import NEXT_AT_RISK, NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
+from complaints import sla_state
+from complaints.models import NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
 from core.roles import Role, has_role
 from merchants.selectors import merchant_of
 
@@ -67,58 +68,40 @@ CLOCK_STATES = {
 }
 
 
-def _state(due_at, at_risk_at, now, *, paused=False) -> str:
-    if now >= due_at:
-        return "breached"
-    if paused:
-        return "paused"
-    if now >= at_risk_at:
-        return "at-risk"
-    return "ok"
+# How a page shows each sla_state state (the CSS classes and labels above); a breached
+# target that was met late reads "missed", one met on time "met".
+_DISPLAY = {
+    sla_state.ON_TIME: "ok",
+    sla_state.AT_RISK: "at-risk",
+    sla_state.BREACHED: "breached",
+    sla_state.PAUSED: "paused",
+    sla_state.STOPPED: "met",
+}
 
 
 def clocks_for(case: Case, now: datetime | None = None) -> list[Clock]:
-    """The case's SLA targets with their state, from the stored deadline and at-risk
-    instants (the sweep alerts on the same instants)."""
+    """The case's SLA targets with their state (complaints.sla_state decides it, from the
+    stored deadline and at-risk instants the sweep alerts on)."""
     now = now or timezone.now()
-    paused = case.status == CaseStatus.AWAITING_CONSUMER
-    is_open = case.status in OPEN
     clocks = []
-
-    def add(target, due, at_risk, done_at, running):
-        if done_at is not None:
-            state = "met" if done_at <= due else "missed"
-        elif running:
-            state = _state(due, at_risk, now, paused=paused)
-        else:
-            state = "paused" if paused else "met"
-        clocks.append(Clock(target, str(Target(target).label), due, at_risk, state))
-
-    add(
-        Target.RESPONSE,
-        case.response_due_at,
-        case.response_at_risk_at,
-        case.first_responded_at,
-        is_open,
-    )
-    add(
-        Target.RESOLUTION,
-        case.resolution_due_at,
-        case.resolution_at_risk_at,
-        case.resolved_at,
-        is_open,
-    )
-    if case.merchant_answer_due_at is not None:
-        waiting = case.status == CaseStatus.AWAITING_MERCHANT and not case.merchant_answered_at
-        answered = case.merchant_answered_at
-        if waiting or answered:
-            add(
-                Target.MERCHANT_ANSWER,
-                case.merchant_answer_due_at,
-                case.merchant_answer_at_risk_at,
-                answered,
-                waiting,
+    for target, state in sla_state.case_clock_states(case, now).items():
+        spec = sla_state.CLOCKS[target]
+        stopped = state == sla_state.STOPPED
+        if target == Target.MERCHANT_ANSWER and stopped and case.merchant_answered_at is None:
+            continue  # asked once, no longer waited on: nothing to show the merchant
+        done = any(getattr(case, name) for name in spec.done)
+        shown = _DISPLAY[state]
+        if state == sla_state.BREACHED and done:
+            shown = "missed"
+        clocks.append(
+            Clock(
+                target,
+                str(Target(target).label),
+                getattr(case, spec.due),
+                getattr(case, spec.at_risk),
+                shown,
             )
+        )
     return clocks
 
 
@@ -150,6 +133,11 @@ CLOCK_FILTERS = {
     "breached": _("Breached"),
     "at_risk": _("At risk"),
     "ok": _("On time"),
+}
+_CLOCK_FILTER_STATES = {
+    "breached": sla_state.BREACHED,
+    "at_risk": sla_state.AT_RISK,
+    "ok": sla_state.NOT_LATE,
 }
 
 
@@ -187,14 +175,8 @@ def queue(
         cases = cases.filter(assignee_id=assignee)
     if search:
         cases = cases.filter(Q(reference=search.strip()) | Q(order_number=search.strip()))
-    if clock == "breached":
-        cases = cases.filter(next_due__lte=now)
-    elif clock in ("at_risk", "ok"):
-        cases = cases.annotate(next_at_risk=NEXT_AT_RISK).filter(next_due__gt=now)
-        if clock == "at_risk":
-            cases = cases.filter(next_at_risk__lte=now)
-        else:
-            cases = cases.filter(next_at_risk__gt=now)
+    if clock in CLOCK_FILTERS:
+        cases = sla_state.in_state(cases, _CLOCK_FILTER_STATES[clock], now)
     return cases.select_related("merchant", "assignee").order_by("next_due", "id")
 
 

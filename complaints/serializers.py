@@ -27,6 +27,8 @@ SLA_STATES = [
     ("breached", _("Breached")),
     ("at_risk", _("At risk")),
     ("on_time", _("On time")),
+    ("paused", _("Paused")),
+    ("stopped", _("Stopped")),
 ]
 
 ASSIGN_STRATEGIES = [
@@ -107,8 +109,10 @@ class _CaseReadSerializer(serializers.ModelSerializer):
         choices=SLA_STATES,
         read_only=True,
         help_text=_(
-            "breached: a target was missed; at_risk: a running target is past its at-risk "
-            "point; on_time: neither. Paused time does not count."
+            "The worst state of the case's clocks (complaints.sla_state): breached: a target "
+            "was missed; at_risk: a running target is past its at-risk point; paused: waiting "
+            "for the consumer, judged at the pause; on_time: running, neither; stopped: every "
+            "target met or the case decided."
         ),
     )
 
