@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Case as SQLCase
 from django.db.models import F, Q, When
 from django.db.models.functions import Least
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -581,6 +582,40 @@ class SLAClock(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.target}"
+
+
+class SLABreach(models.Model):
+    """A lasting fact: one clock of one case missed its deadline, once per clock cycle.
+
+    The sweep writes it in the same statement that raises the breach alert (complaints.sweep,
+    ON CONFLICT DO NOTHING on the unique key), with `breached_at` the clock's due instant,
+    not the sweep's. The cycle is the clock's: 0 for the first response, the reopen count
+    for the resolution, the request count for the merchant's answer, so a re-asked merchant
+    starts a new cycle and the earlier breach stays on record. Violation points, risk,
+    probation and dashboards read these rows, never the alerts.
+    """
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="breaches", verbose_name=_("case")
+    )
+    target = models.CharField(_("target"), max_length=20, choices=Target.choices)
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=0)
+    breached_at = models.DateTimeField(_("breached at"))
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SLA breach")
+        verbose_name_plural = _("SLA breaches")
+        ordering = ["-breached_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "target", "cycle"], name="sla_breach_once_per_cycle"
+            )
+        ]
+        indexes = [models.Index(fields=["target", "breached_at"], name="sla_breach_by_target")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.target} #{self.cycle}"
 
 
 class CasePause(models.Model):

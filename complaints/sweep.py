@@ -8,7 +8,12 @@ breached), over the narrow SLA clock table (complaints.models.SLAClock):
          crossed AS (UPDATE clock SET stage = n FROM due ... RETURNING ...),
          [escalated AS (UPDATE case SET priority + 1, escalated ...),
           decided AS (INSERT INTO core_decision ...)]
+          recorded AS (INSERT INTO complaints_slabreach ... ON CONFLICT DO NOTHING)]
     INSERT INTO core_alert ... SELECT ... FROM crossed ON CONFLICT (key) DO NOTHING RETURNING id
+
+A breach is also a lasting fact (complaints.models.SLABreach: case, clock, cycle, the due
+instant), written by the breach statement itself: violation points, risk, probation and
+dashboards read it, never the alert keys.
 
 Why this is safe under retries, overlaps and kills:
 - Each crossing case is locked before its clock is marked. A second sweep running at the
@@ -22,7 +27,9 @@ Why this is safe under retries, overlaps and kills:
   whose stage was reset by hand cannot alert twice for the same fact.
 - `running AND stage < n` is the predicate of a partial index, so a sweep reads only
   clocks that still owe an alert, not the million open cases.
-- Paused cases (awaiting_consumer) have their clocks stopped: they never alert.
+- Paused cases (awaiting_consumer) have their clocks stopped: they never alert
+  (complaints.sla_state: a paused clock is judged at its pause instant).
+- Every instant compared or written is the application's `now`, passed as a parameter.
 """
 
 from __future__ import annotations
@@ -115,6 +122,17 @@ _ESCALATE = [
 ]
 
 
+# The lasting fact, beside the alert: one row per case, clock and cycle, at the clock's due
+# instant (not the sweep's), written by the same statement. complaints.models.SLABreach.
+_RECORD = """recorded AS (
+        INSERT INTO complaints_slabreach (case_id, target, cycle, breached_at, created_at)
+        SELECT crossed.id, %(target)s, crossed.cycle, crossed.due, %(now)s
+        FROM crossed
+        ON CONFLICT (case_id, target, cycle) DO NOTHING
+    )"""
+_BREACHED = [*_ESCALATE, _RECORD]
+
+
 def _with_sql(t: Threshold) -> str:
     # due: the crossing clocks, with their case rows locked. SKIP LOCKED: a case that a
     # service is changing right now is taken by the next sweep, a minute later, and the
@@ -123,7 +141,7 @@ def _with_sql(t: Threshold) -> str:
     # waited finds the stage already advanced and marks nothing).
     due = f"""due AS (
             SELECT k.id AS clock_id, c.id, c.reference, c.assignee_id, c.policy_id,
-                   c.priority, k.due_at AS due
+                   c.priority, k.due_at AS due, k.cycle
               FROM complaints_slaclock AS k
               JOIN complaints_case AS c ON c.id = k.case_id
              WHERE k.running AND k.stage < {t.stage}
@@ -137,11 +155,11 @@ def _with_sql(t: Threshold) -> str:
               FROM due
              WHERE k.id = due.clock_id AND k.running AND k.stage < {t.stage}
             RETURNING due.id, due.reference, due.assignee_id, due.policy_id, due.priority,
-                      due.due,
+                      due.due, due.cycle,
                       '{t.alert_kind}:{t.target}:case:' || due.id || ':' || due.policy_id
                         || {t.key_suffix} AS key
         )"""  # noqa: S608
-    return "WITH " + ",\n".join([due, crossed, *(_ESCALATE if t.breached else [])])
+    return "WITH " + ",\n".join([due, crossed, *(_BREACHED if t.breached else [])])
 
 
 def _select_sql(t: Threshold) -> str:
