@@ -1,6 +1,12 @@
-"""Complaints' own figures for the quarterly snapshot (reports composes them): remedies
-granted in a period, by kind, payer and status as of the snapshot, and what the platform
-paid. One aggregate statement over the remedy table."""
+"""Complaints' own figures over its own tables; reports composes them, so renaming a column
+fails here, in the owning app's tests.
+
+- remedy_figures: remedies granted in a period, by kind, payer and status as of the
+  snapshot, and what the platform paid (one aggregate statement over the remedy table);
+- SQL fragments the reports' set-based statements embed as sub-selects: complaints per
+  merchant, and the merchant answers asked and breached (breaches read from the lasting
+  SLABreach records, never from the clock's current stage or the alert keys).
+"""
 
 from __future__ import annotations
 
@@ -45,3 +51,27 @@ def remedy_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict:
         "platform_paid_first": row["platform_paid_first"],
         "platform_paid": str(row["platform_paid"] or Decimal("0.00")),
     }
+
+
+# Complaints filed and ad reports substantiated per merchant, filed in [%(since)s, %(now)s).
+CASES_BY_MERCHANT_SQL = """
+    SELECT merchant_id,
+           count(*) FILTER (WHERE kind = 'complaint') AS complaints,
+           count(*) FILTER (WHERE kind = 'ad_report' AND outcome = 'substantiated')
+             AS ad_reports
+    FROM complaints_case
+    WHERE created_at >= %(since)s AND created_at < %(now)s
+    GROUP BY merchant_id
+"""
+
+# One row per case whose merchant was asked a question (it has a merchant-answer clock):
+# its merchant, when the case was filed and whether a merchant-answer breach of any cycle
+# is on record before %(now)s (a re-asked merchant keeps its earlier breach).
+MERCHANT_ANSWERS_SQL = """
+    SELECT c.merchant_id, c.created_at,
+           EXISTS (SELECT 1 FROM complaints_slabreach AS b
+                    WHERE b.case_id = c.id AND b.target = 'merchant_answer'
+                      AND b.breached_at < %(now)s) AS breached
+    FROM complaints_slaclock AS k JOIN complaints_case AS c ON c.id = k.case_id
+    WHERE k.target = 'merchant_answer'
+"""

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case as DbCase
-from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum, When
+from django.db.models import Count, DateField, Exists, F, Model, OuterRef, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Case, CaseKind, CaseStatus
+from complaints.models import Case, CaseKind, SLABreach, Target
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError
 from core.models import Category
@@ -74,15 +74,15 @@ DECIDED = Q(
 )
 
 
-def _missed(now, *, due: str, done: str) -> Q:
-    """Complaints whose target fell due by `now` without being met. A case waiting for the
-    consumer is left out: its clock is stopped, and resuming pushes the deadline."""
-    return (
-        COMPLAINT
-        & Q(**{f"{due}__lte": now})
-        & ~Q(**{f"{done}__lte": F(due)})
-        & ~Q(status=CaseStatus.AWAITING_CONSUMER)
+def _missed(now: datetime, target: str, due: str) -> Q:
+    """Complaints whose `due` deadline is on record as breached: the SLA sweep wrote its
+    breach (complaints.models.SLABreach, at that deadline). A paused clock is judged at its
+    pause (complaints.sla_state): past its old deadline while waiting for the consumer it
+    is not breached, and the sweep records nothing for it."""
+    recorded = SLABreach.objects.filter(
+        case=OuterRef("pk"), target=target, breached_at=OuterRef(due), breached_at__lte=now
     )
+    return COMPLAINT & Q(Exists(recorded))
 
 
 def _case_figure(code, label, definition, event, condition) -> FigureKind:
@@ -135,21 +135,21 @@ FIGURES: tuple[FigureKind, ...] = (
         "response_breaches",
         _("Response targets missed"),
         _(
-            "Complaints whose first-response deadline fell on that day (and has passed) "
-            "without a first answer by then."
+            "Complaints whose first-response deadline fell on that day and is on record as "
+            "breached (the SLA sweep records each breach at its deadline)."
         ),
         "response_due_at",
-        lambda now: _missed(now, due="response_due_at", done="first_responded_at"),
+        lambda now: _missed(now, Target.RESPONSE, "response_due_at"),
     ),
     _case_figure(
         "resolution_breaches",
         _("Resolution targets missed"),
         _(
-            "Complaints whose resolution deadline fell on that day (and has passed) "
-            "without a decision by then."
+            "Complaints whose resolution deadline fell on that day and is on record as "
+            "breached (the SLA sweep records each breach at its deadline)."
         ),
         "resolution_due_at",
-        lambda now: _missed(now, due="resolution_due_at", done="resolved_at"),
+        lambda now: _missed(now, Target.RESOLUTION, "resolution_due_at"),
     ),
     FigureKind(
         "inspections_decided",

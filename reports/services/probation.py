@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints.figures import MERCHANT_ANSWERS_SQL
 from core import policies
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
@@ -55,7 +56,8 @@ FIGURE_LABELS = {
     "rejected_inspections": gettext_lazy("Rejected inspections"),
 }
 
-# Figures of open probations over their own period (start to now), one row each.
+# Figures of open probations over their own period (start to now), one row each. The
+# merchant answers asked and breached are complaints' own SQL (complaints.figures).
 _FIGURES = """
 SELECT p.id, p.merchant_id, p.extensions,
        (SELECT count(*) FROM complaints_case AS c
@@ -64,12 +66,7 @@ SELECT p.id, p.merchant_id, p.extensions,
        (SELECT count(DISTINCT u.order_number) FROM reviews_purchase AS u
          WHERE u.merchant_id = p.merchant_id
            AND u.paid_at >= p.starts_at AND u.paid_at < %(now)s) AS orders,
-       (SELECT count(*) FROM complaints_slaclock AS k JOIN complaints_case AS c ON c.id = k.case_id
-         WHERE c.merchant_id = p.merchant_id AND k.target = 'merchant_answer'
-           AND c.created_at >= p.starts_at AND c.created_at < %(now)s) AS asked,
-       (SELECT count(*) FROM complaints_slaclock AS k JOIN complaints_case AS c ON c.id = k.case_id
-         WHERE c.merchant_id = p.merchant_id AND k.target = 'merchant_answer' AND k.stage >= 2
-           AND c.created_at >= p.starts_at AND c.created_at < %(now)s) AS breached,
+       a.asked, a.breached,
        (SELECT count(*) FROM merchants_violationentry AS v
           JOIN merchants_violationrule AS r ON r.id = v.rule_id
          WHERE v.merchant_id = p.merchant_id AND v.status <> 'withdrawn'
@@ -82,9 +79,15 @@ SELECT p.id, p.merchant_id, p.extensions,
          WHERE i.merchant_id = p.merchant_id AND i.status = 'rejected'
            AND i.decided_at >= p.starts_at AND i.decided_at < %(now)s) AS rejected_inspections
 FROM merchants_probation AS p
+CROSS JOIN LATERAL (
+    SELECT count(*) AS asked, count(*) FILTER (WHERE a.breached) AS breached
+      FROM (MERCHANT_ANSWERS) AS a
+     WHERE a.merchant_id = p.merchant_id
+       AND a.created_at >= p.starts_at AND a.created_at < %(now)s
+) AS a
 WHERE p.status = 'open' AND {where}
 ORDER BY p.ends_at, p.id
-"""
+""".replace("MERCHANT_ANSWERS", MERCHANT_ANSWERS_SQL)
 
 
 @dataclass

@@ -20,11 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.figures import CASES_BY_MERCHANT_SQL, MERCHANT_ANSWERS_SQL
 from core import policies
 from core.alerts import raise_alerts_from_select
 from core.db import advisory_xact_lock
 from core.models import Alert, Category
 from core.roles import Role, has_role, role_group
+from inspections.figures import DECIDED_LOTS_BY_MERCHANT_SQL
 from merchants.models import Merchant
 from merchants.services import audience_changed
 from reports.models import RiskScore, RiskTier
@@ -44,8 +46,9 @@ def may_see_risk(user) -> bool:
 
 
 # One CTE per factor, each grouped per merchant over its window; `live` drives the join,
-# so a merchant with no complaints, ratings or inspections still gets a (zero) row.
-_RECOMPUTE = """
+# so a merchant with no complaints, ratings or inspections still gets a (zero) row. The
+# complaints and inspections factors are those apps' own SQL (their figures modules).
+_RECOMPUTE = f"""
 WITH live AS (
     SELECT id FROM merchants_merchant WHERE status IN ('probation', 'active', 'suspended')
 ),
@@ -55,20 +58,12 @@ orders AS (
     WHERE paid_at >= %(since)s AND paid_at < %(now)s
     GROUP BY merchant_id
 ),
-cases AS (
-    SELECT merchant_id,
-           count(*) FILTER (WHERE kind = 'complaint') AS complaints,
-           count(*) FILTER (WHERE kind = 'ad_report' AND outcome = 'substantiated')
-             AS ad_reports
-    FROM complaints_case
-    WHERE created_at >= %(since)s AND created_at < %(now)s
-    GROUP BY merchant_id
-),
+cases AS ({CASES_BY_MERCHANT_SQL}),
 answers AS (
-    SELECT c.merchant_id, count(*) AS asked, count(*) FILTER (WHERE k.stage >= 2) AS breached
-    FROM complaints_slaclock AS k JOIN complaints_case AS c ON c.id = k.case_id
-    WHERE k.target = 'merchant_answer' AND c.created_at >= %(since)s AND c.created_at < %(now)s
-    GROUP BY c.merchant_id
+    SELECT a.merchant_id, count(*) AS asked, count(*) FILTER (WHERE a.breached) AS breached
+    FROM ({MERCHANT_ANSWERS_SQL}) AS a
+    WHERE a.created_at >= %(since)s AND a.created_at < %(now)s
+    GROUP BY a.merchant_id
 ),
 ratings AS (
     SELECT DISTINCT ON (merchant_id) merchant_id, overall, rating_count
@@ -76,14 +71,7 @@ ratings AS (
     WHERE as_of > %(rating_since)s AND as_of <= %(today)s
     ORDER BY merchant_id, as_of DESC
 ),
-lots AS (
-    SELECT merchant_id, count(*) FILTER (WHERE status = 'rejected') AS rejected,
-           count(*) AS decided
-    FROM inspections_inspection
-    WHERE status IN ('accepted', 'rejected', 'overturned')
-      AND decided_at >= %(inspection_since)s AND decided_at < %(now)s
-    GROUP BY merchant_id
-),
+lots AS ({DECIDED_LOTS_BY_MERCHANT_SQL}),
 past_due AS (
     SELECT merchant_id, count(*) AS n
     FROM merchants_restriction
@@ -197,7 +185,7 @@ ON CONFLICT (merchant_id) DO UPDATE SET
     factors = EXCLUDED.factors,
     policy_version_id = EXCLUDED.policy_version_id,
     computed_at = EXCLUDED.computed_at
-"""
+"""  # noqa: S608 - the fragments are code of ours, values go through params
 
 _FORGET_NOT_LIVE = """
 DELETE FROM reports_riskscore AS r USING merchants_merchant AS m

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from complaints.models import Case, CaseKind, CaseStatus
+from complaints.models import Case, CaseKind, CaseStatus, SLABreach, Target
 from core import policies
 from core.models import Category
 from inspections.models import Inspection
@@ -169,6 +169,16 @@ def build_dashboard_world() -> DashboardWorld:
             outcome="rejected",
         ),
     }
+    # The breaches the minute sweep recorded, each at its deadline: c2's first response
+    # (answered an hour late), c3's (never answered) and c6's resolution. c5 was paused
+    # before its deadline: judged at its pause, it is not breached.
+    for name, target, due in [
+        ("c2", Target.RESPONSE, "response_due_at"),
+        ("c3", Target.RESPONSE, "response_due_at"),
+        ("c6", Target.RESOLUTION, "resolution_due_at"),
+    ]:
+        case = cases[name]
+        SLABreach.objects.create(case=case, target=target, breached_at=getattr(case, due))
     make_decided_inspection(product=kettle, status="accepted", decided_at=local(9, 14))
     make_decided_inspection(product=kettle, status="rejected", decided_at=local(9, 15))
     make_decided_inspection(product=rice, status="overturned", decided_at=local(10, 8))
