@@ -125,6 +125,10 @@ def _clean(cursor) -> None:
         "DELETE FROM core_alert WHERE kind = 'document_expired' AND payload->>'document' "
         "LIKE 'Bench %%'"
     )
+    cursor.execute(
+        "DELETE FROM core_alert WHERE kind IN ('licence_reverification_due', "
+        "'probation_review_due') AND payload->>'merchant' LIKE 'Bench %%'"
+    )
     cursor.execute(f"DELETE FROM merchants_membership WHERE merchant_id IN ({bench})", like)
     cursor.execute("DELETE FROM core_user WHERE username LIKE 'bench-owner-%%'")
     cursor.execute("DELETE FROM merchants_merchant WHERE credit_code LIKE %s", like)
