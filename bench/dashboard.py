@@ -8,6 +8,8 @@ last 365 days of one category tree. Everything runs in one transaction that is r
 Goal: the page under 300 ms (p95).
 
     DATABASE_URL=... REDIS_URL=... python -m bench dashboard
+    (BENCH_COMPLAINTS, BENCH_INSPECTIONS, BENCH_RATINGS for other sizes; BENCH_EXPLAIN=1
+    prints the plans of the refresh and of three drill-downs)
 """
 
 import io
@@ -61,8 +63,9 @@ def _build(cursor, *, now, policy_id, sampling_policy_id):
     cursor.execute("SET LOCAL session_replication_role = replica")
     cursor.execute(
         """
-        INSERT INTO core_category (code, name_zh, name_en, excluded_from_no_reason_return, active)
-        SELECT 'bench-' || r, '类目' || r, 'Bench ' || r, false, true
+        INSERT INTO core_category (code, name_zh, name_en, excluded_from_no_reason_return, active,
+            no_reason_return_opened_only, no_reason_return_overrides)
+        SELECT 'bench-' || r, '类目' || r, 'Bench ' || r, false, true, false, false
         FROM generate_series(1, %(roots)s) AS r
         """,
         {"roots": ROOTS},
@@ -70,8 +73,10 @@ def _build(cursor, *, now, policy_id, sampling_policy_id):
     cursor.execute(
         """
         INSERT INTO core_category
-            (code, name_zh, name_en, excluded_from_no_reason_return, active, parent_id)
-        SELECT p.code || '-' || c, p.name_zh || c, p.name_en || '.' || c, false, true, p.id
+            (code, name_zh, name_en, excluded_from_no_reason_return, active, parent_id,
+             no_reason_return_opened_only, no_reason_return_overrides)
+        SELECT p.code || '-' || c, p.name_zh || c, p.name_en || '.' || c, false, true, p.id,
+               false, false
         FROM core_category p CROSS JOIN generate_series(1, %(children)s) AS c
         WHERE p.code LIKE 'bench-%%'
         """,
@@ -242,6 +247,25 @@ def _build(cursor, *, now, policy_id, sampling_policy_id):
         cursor.execute(f"ANALYZE {table}")
 
 
+def _explain(connection, run, label) -> None:
+    """With BENCH_EXPLAIN=1: run `run`, then EXPLAIN ANALYZE its slowest statement (inside
+    the bench's rolled-back transaction) and print the plan's scans."""
+    if not os.environ.get("BENCH_EXPLAIN"):
+        return
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + slowest["sql"])
+        plan = [row[0] for row in cursor.fetchall()]
+    print(f"plan of {label} ({float(slowest['time']) * 1000:.0f} ms):")
+    for line in plan:
+        if "Scan" in line or "Execution Time" in line or "Index Cond" in line:
+            print("   ", line.rstrip()[:150])
+
+
 def _timings(client, url, params, count=REQUESTS) -> list[float]:
     response = client.get(url, params)  # warm: templates, translations, plans
     assert response.status_code == 200, response.status_code
@@ -302,6 +326,7 @@ def main() -> list[Figure]:
             results["recent_s"] = time.perf_counter() - started
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE reports_dailyfigure")
+            _explain(connection, refresh_recent, "the beat refresh")
 
             manager = User.objects.create_user("bench-manager", password=None)
             manager.groups.add(Group.objects.get(name="quality_manager"))
@@ -318,6 +343,14 @@ def main() -> list[Figure]:
             results["drill"] = _timings(
                 client, "/staff/dashboards/figures/complaints_filed/", {"period": "30"}, 5
             )
+            for code in ("complaints_filed", "resolution_breaches", "inspections_decided"):
+                _explain(
+                    connection,
+                    lambda code=code: client.get(
+                        f"/staff/dashboards/figures/{code}/", {"period": "30"}
+                    ),
+                    f"drill-down {code}",
+                )
             raise _Rollback
     except _Rollback:
         pass

@@ -1,9 +1,12 @@
 """Daily document sweep on 100,000 documents: time and query count.
 
     DATABASE_URL=... REDIS_URL=... python -m bench.merchants_expiry
+    (BENCH_MERCHANTS=10000 for a smaller book)
 
 Run it against a scratch database. It builds 50,000 live merchants (one owner each), a
-business licence and a test report each (100,000 documents), expiry dates spread from five
+business licence and a test report each (100,000 documents), two listings each in the
+bench category (100,000 listings, which the selling-rights listener restricts when the
+merchant is), expiry dates spread from five
 days ago to 55 days ahead and licence verifications spread over eight months, all with
 set-based INSERT ... SELECT. The build skips row-history triggers (session_replication_role
 = replica: pghistory's per-row trigger opens a subtransaction, which makes a single
@@ -44,8 +47,8 @@ def _build(cursor, merchants: int, category_id: int, upload_id: str) -> None:
     )
     cursor.execute(
         """
-        INSERT INTO merchants_membership (user_id, merchant_id, role, created_at)
-        SELECT u.id, substring(u.username from 13)::bigint, 'owner', now()
+        INSERT INTO merchants_membership (user_id, merchant_id, role, handles_cases, created_at)
+        SELECT u.id, substring(u.username from 13)::bigint, 'owner', false, now()
         FROM core_user u WHERE u.username LIKE 'bench-owner-%%'
         """
     )
@@ -63,6 +66,24 @@ def _build(cursor, merchants: int, category_id: int, upload_id: str) -> None:
         WHERE m.credit_code LIKE %s
         """,
         [category_id, upload_id, MARK + "%"],
+    )
+    cursor.execute(
+        """
+        INSERT INTO merchants_merchant_categories (merchant_id, category_id)
+        SELECT m.id, %s FROM merchants_merchant m WHERE m.credit_code LIKE %s
+        """,
+        [category_id, MARK + "%"],
+    )
+    cursor.execute(
+        """
+        INSERT INTO products_product (sku, title, description, price, status, status_reason,
+            status_evidence, status_cause, created_at, updated_at, category_id, merchant_id)
+        SELECT 'BENCH-' || n, 'Bench product ' || n, '', 9.90, 'listed', '', '', '', now(),
+               now(), %s, m.id
+        FROM merchants_merchant m CROSS JOIN generate_series(1, 2) n
+        WHERE m.credit_code LIKE %s
+        """,
+        [category_id, MARK + "%"],
     )
 
 
@@ -84,11 +105,29 @@ def _clean(cursor) -> None:
             OR payload->>'document' LIKE 'Bench %%'""",
         like,
     )
-    for table in ("merchants_restrictionevent", "merchants_restriction", "merchants_document"):
+    cursor.execute(
+        f"""DELETE FROM core_decision WHERE content_type_id IN (
+                SELECT id FROM django_content_type WHERE app_label = 'products')
+            AND object_id IN (SELECT id::text FROM products_product
+                              WHERE merchant_id IN ({bench}))""",
+        like,
+    )
+    for table in (
+        "products_productevent",
+        "products_product",
+        "merchants_merchant_categories",
+        "merchants_restrictionevent",
+        "merchants_restriction",
+        "merchants_document",
+    ):
         cursor.execute(f"DELETE FROM {table} WHERE merchant_id IN ({bench})", like)
     cursor.execute(
         "DELETE FROM core_alert WHERE kind = 'document_expired' AND payload->>'document' "
         "LIKE 'Bench %%'"
+    )
+    cursor.execute(
+        "DELETE FROM core_alert WHERE kind IN ('licence_reverification_due', "
+        "'probation_review_due') AND payload->>'merchant' LIKE 'Bench %%'"
     )
     cursor.execute(f"DELETE FROM merchants_membership WHERE merchant_id IN ({bench})", like)
     cursor.execute("DELETE FROM core_user WHERE username LIKE 'bench-owner-%%'")
@@ -133,7 +172,11 @@ def main(merchants: int | None = None) -> None:
             ("same day again (nothing new)", now),
             ("next day (one day of new expiries)", now + timedelta(days=1)),
         ]
-        for label, at in runs:
+        from bench import Figure, within
+        from products.models import Product
+
+        figures = []
+        for index, (label, at) in enumerate(runs):
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
                 result = run_daily_sweep(now=at)
@@ -144,14 +187,26 @@ def main(merchants: int | None = None) -> None:
                 f"restricted_merchants={result.restricted} "
                 f"reverification_alerts={result.reverification_alerts}"
             )
-            slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]
+            if index == 0:
+                restricted = Product.objects.filter(
+                    merchant__credit_code__startswith=MARK, status="restricted"
+                ).count()
+                print(f"    listings restricted by the listener: {restricted:,}")
+                size = f"{merchants:,} merchants / {2 * merchants:,} documents"
+                figures += [
+                    within(f"sweep catch-up with listings, {size}", elapsed, 15),
+                    Figure(f"sweep catch-up statements, {size}", "constant", len(queries), ""),
+                ]
+            slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]
             for query in slowest:
                 print(f"    {float(query['time']):7.2f}s  {' '.join(query['sql'].split())[:90]}")
     finally:
         with transaction.atomic(), connection.cursor() as cursor:
             _clean(cursor)
         upload.delete()
+    return figures
 
 
 if __name__ == "__main__":
-    main()
+    for f in main():
+        print(f"{f.figure}: {f.value:g} {f.unit} (goal {f.goal})")

@@ -125,6 +125,13 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (docs/scaling.md): consecutive transactions of one
+# Django connection may run on different server connections, so no server-side cursors
+# (QuerySet.iterator() holds one open across fetches). Everything else the project does is
+# transaction-scoped already (advisory xact locks, SET LOCAL / set_config(..., true)).
+DB_TRANSACTION_POOLING = env.bool("DB_TRANSACTION_POOLING", default=False)
+for _alias in DATABASES:
+    DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLING
 REPLICA_READ_PATHS = [
     r"^/staff/dashboards/",
     r"^/staff/reports/",

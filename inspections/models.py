@@ -241,6 +241,12 @@ class Inspection(models.Model):
             models.Index(fields=["merchant", "-created_at"], name="inspection_by_merchant"),
             models.Index(fields=["product", "-created_at"], name="inspection_by_product"),
             models.Index(fields=["status"], name="inspection_status"),
+            # Quality dashboards: the refresh and drill-downs read verdicts by day.
+            models.Index(
+                fields=["decided_at", "id"],
+                name="inspection_decided",
+                condition=Q(decided_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(lot_size__gte=1), name="inspection_lot_size"),

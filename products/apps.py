@@ -47,9 +47,9 @@ class ProductsConfig(AppConfig):
         from merchants.services import on_restriction_change, on_sanction_change
         from products import selectors
         from products.models import Product
-        from products.services import follow_sanction, sync_listings_with_selling_rights
+        from products.services import follow_sanction, sync_listings_of_merchants
 
-        on_restriction_change(sync_listings_with_selling_rights)
+        on_restriction_change(sync_listings_of_merchants, many=True)
         on_sanction_change(follow_sanction)
         register_kind(
             "listing_status",

@@ -50,6 +50,7 @@ from merchants.services.onboarding import (
 )
 from merchants.services.selling import (
     SellingRights,
+    SellingRightsBook,
     can_sell,
     holds_test_report,
     lift,
@@ -58,6 +59,7 @@ from merchants.services.selling import (
     restrict,
     selling_categories,
     selling_rights,
+    selling_rights_many,
 )
 from merchants.services.standing import (
     appeal_deadline,
@@ -98,6 +100,7 @@ __all__ = [
     "Requirement",
     "Requirements",
     "SellingRights",
+    "SellingRightsBook",
     "SweepResult",
     "accept_agreement",
     "add_staff_member",
@@ -161,6 +164,7 @@ __all__ = [
     "run_daily_sweep",
     "selling_categories",
     "selling_rights",
+    "selling_rights_many",
     "sign_up",
     "start_appeal_review",
     "start_application",

@@ -46,7 +46,7 @@ from merchants.models import (
 from merchants.policies import ONBOARDING
 from merchants.selectors import merchant_of
 from merchants.services.selling import (
-    _after_restriction_change,
+    after_restrictions_change,
     lift,
     refuse_categories_without_report,
 )
@@ -1427,7 +1427,7 @@ def run_daily_sweep(*, now: datetime | None = None) -> SweepResult:
         result.merchant_ids = sorted(merchant_ids)
         result.restricted = len(merchant_ids)
         if merchant_ids:
-            transaction.on_commit(lambda: _notify_restriction_listeners(result.merchant_ids))
+            transaction.on_commit(lambda: after_restrictions_change(result.merchant_ids))
     return result
 
 
@@ -1439,11 +1439,6 @@ def _restrict_select(select: str, params: list, *, reason, now, restriction_ct) 
             [*params, reason, now, now, restriction_ct, f"{SYSTEM}:{SWEEP_LABEL}", now],
         )
         return {row[0] for row in cursor.fetchall()}
-
-
-def _notify_restriction_listeners(merchant_ids: list[int]) -> None:
-    for merchant in Merchant.objects.filter(pk__in=merchant_ids):
-        _after_restriction_change(merchant)
 
 
 __all__ = [

@@ -44,30 +44,99 @@ def selling_categories(merchant: Merchant):
     return merchant.categories.filter(holds_test_report(merchant.pk, OuterRef("pk")))
 
 
+class SellingRightsBook:
+    """The selling rights of many merchants, read in a constant number of queries by
+    `selling_rights_many`; `of(merchant_id, category)` judges one pair from memory with the
+    rule `selling_rights` states for one merchant."""
+
+    def __init__(self, *, merchants, approved, reported, restrictions, categories):
+        self._merchants = merchants
+        self._approved = approved
+        self._reported = reported
+        self._restrictions = restrictions
+        self._categories = categories
+
+    def of(self, merchant_id: int, category=None) -> SellingRights:
+        merchant = self._merchants[merchant_id]
+        category_id = getattr(category, "pk", category)
+        if category_id is not None and not isinstance(category, Category):
+            category = self._categories[category_id]
+        reasons = []
+        if not merchant.is_live:
+            reasons.append(
+                _("The merchant is %(status)s.") % {"status": merchant.get_status_display()}
+            )
+        if category_id is not None and (merchant_id, category_id) not in self._approved:
+            reasons.append(
+                _("The merchant is not approved to sell in %(category)s.") % {"category": category}
+            )
+        elif category_id is not None and (merchant_id, category_id) not in self._reported:
+            reasons.append(
+                _(
+                    "The merchant has no approved test report for %(category)s; selling in it "
+                    "starts when one is approved."
+                )
+                % {"category": category}
+            )
+        for restriction in self._restrictions.get(merchant_id, ()):
+            if restriction.category_id is None or restriction.category_id == category_id:
+                reasons.append(str(restriction))
+        return SellingRights(allowed=not reasons, reasons=reasons)
+
+
+def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBook:
+    """The selling rights of a set of merchants (Merchant objects or ids) in `categories`
+    (Category objects or ids; none: merchant-wide only). Five queries at most, whatever the
+    number of merchants: the merchants and categories not given as objects, the merchants'
+    approved categories, their accepted test reports, their restrictions in force."""
+    merchants = list(merchants)
+    given = {m.pk: m for m in merchants if isinstance(m, Merchant)}
+    ids = {getattr(m, "pk", m) for m in merchants}
+    missing = ids - given.keys()
+    if missing:
+        given.update(Merchant.objects.in_bulk(list(missing)))
+    by_id = {c.pk: c for c in categories if isinstance(c, Category)}
+    category_ids = {getattr(c, "pk", c) for c in categories}
+    approved, reported = set(), set()
+    if category_ids:
+        pairs = Merchant.categories.through.objects.filter(merchant_id__in=ids)
+        reports = Document.objects.filter(
+            merchant_id__in=ids,
+            document_type=DocumentType.TEST_REPORT,
+            status=Document.Status.ACCEPTED,
+        )
+        pairs = pairs.filter(category_id__in=category_ids)
+        reports = reports.filter(category_id__in=category_ids)
+        approved = set(pairs.values_list("merchant_id", "category_id"))
+        reported = set(reports.values_list("merchant_id", "category_id").distinct())
+    scope = Q(category__isnull=True)
+    if category_ids:
+        scope |= Q(category_id__in=category_ids)
+    restrictions: dict[int, list[Restriction]] = {}
+    for restriction in (
+        active_restrictions(at=at).filter(scope, merchant_id__in=ids).select_related("category")
+    ):
+        restriction.merchant = given[restriction.merchant_id]
+        restrictions.setdefault(restriction.merchant_id, []).append(restriction)
+        if restriction.category is not None:
+            by_id.setdefault(restriction.category_id, restriction.category)
+    if category_ids - by_id.keys():
+        by_id.update(Category.objects.in_bulk(list(category_ids - by_id.keys())))
+    return SellingRightsBook(
+        merchants=given,
+        approved=approved,
+        reported=reported,
+        restrictions=restrictions,
+        categories=by_id,
+    )
+
+
 def selling_rights(merchant: Merchant, category=None, *, at=None) -> SellingRights:
     """May this merchant sell (in this category) now? The one place this is decided: a live
-    merchant, the category its own with an approved test report, no restriction open."""
-    reasons = []
-    if not merchant.is_live:
-        reasons.append(_("The merchant is %(status)s.") % {"status": merchant.get_status_display()})
-    if category is not None and not merchant.categories.filter(pk=category.pk).exists():
-        reasons.append(
-            _("The merchant is not approved to sell in %(category)s.") % {"category": category}
-        )
-    elif category is not None and not selling_categories(merchant).filter(pk=category.pk).exists():
-        reasons.append(
-            _(
-                "The merchant has no approved test report for %(category)s; selling in it "
-                "starts when one is approved."
-            )
-            % {"category": category}
-        )
-    scope = Q(category__isnull=True)
-    if category is not None:
-        scope |= Q(category=category)
-    for restriction in active_restrictions(at=at).filter(scope, merchant=merchant):
-        reasons.append(str(restriction))
-    return SellingRights(allowed=not reasons, reasons=reasons)
+    merchant, the category its own with an approved test report, no restriction open.
+    (`SellingRightsBook.of` states it; this asks for one merchant.)"""
+    categories = [] if category is None else [category]
+    return selling_rights_many([merchant], categories=categories, at=at).of(merchant.pk, category)
 
 
 def can_sell(merchant: Merchant, category=None, *, at=None) -> bool:
@@ -163,15 +232,34 @@ def lift(*, merchant: Merchant, reason: str, source: str, by=None, note: str = "
 
 
 # Higher layers (products) subscribe to restriction changes to restrict their listings,
-# without this layer importing them.
+# without this layer importing them. A listener registered with many=True is called once
+# with the ids of every merchant that changed (a sweep restricts thousands at once); the
+# others once per merchant, with the Merchant.
 RESTRICTION_LISTENERS: list = []
+RESTRICTION_SET_LISTENERS: list = []
 
 
-def on_restriction_change(listener):
-    RESTRICTION_LISTENERS.append(listener)
+def on_restriction_change(listener, *, many: bool = False):
+    (RESTRICTION_SET_LISTENERS if many else RESTRICTION_LISTENERS).append(listener)
     return listener
 
 
 def _after_restriction_change(merchant: Merchant) -> None:
+    for listener in RESTRICTION_SET_LISTENERS:
+        listener([merchant.pk])
     for listener in RESTRICTION_LISTENERS:
         listener(merchant)
+
+
+def after_restrictions_change(merchant_ids) -> None:
+    """Tell the listeners that the restrictions of these merchants changed: set listeners
+    once with all ids, per-merchant listeners (if any) once per merchant."""
+    merchant_ids = sorted(set(merchant_ids))
+    if not merchant_ids:
+        return
+    for listener in RESTRICTION_SET_LISTENERS:
+        listener(merchant_ids)
+    if RESTRICTION_LISTENERS:
+        for merchant in Merchant.objects.filter(pk__in=merchant_ids):
+            for listener in RESTRICTION_LISTENERS:
+                listener(merchant)

@@ -45,7 +45,12 @@ from merchants.models import (
 )
 from merchants.policies import APPEALS, LADDER, POINTS
 from merchants.selectors import active_restrictions, merchant_of
-from merchants.services.selling import _after_restriction_change, lift, restrict
+from merchants.services.selling import (
+    _after_restriction_change,
+    after_restrictions_change,
+    lift,
+    restrict,
+)
 
 SANCTION_SOURCE = "merchants.sanction:%s"
 SWEEP_LABEL = f"{SYSTEM}:merchants.standing-sweep"
@@ -1205,13 +1210,8 @@ def sweep_standing(*, now=None) -> SweepResult:
         merchant_ids = sorted({*merchant_ids, *(m for _d, m in reinstated)})
     if merchant_ids:
         # Selling rights changed for these merchants: let listeners (listings) catch up.
-        transaction.on_commit(lambda: _notify_restriction_listeners(merchant_ids))
+        transaction.on_commit(lambda: after_restrictions_change(merchant_ids))
     return SweepResult(expired, lowered, ended, len(reinstated))
-
-
-def _notify_restriction_listeners(merchant_ids: list[int]) -> None:
-    for merchant in Merchant.objects.filter(pk__in=merchant_ids):
-        _after_restriction_change(merchant)
 
 
 _APPEAL_DEADLINE_ALERTS = """

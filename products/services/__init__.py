@@ -23,6 +23,7 @@ from products.services.listings import (
     relist,
     relist_after_reinspection,
     restrict_listing,
+    sync_listings_of_merchants,
     sync_listings_with_selling_rights,
     update_product,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "standard_version_for",
     "suspend_supplier",
     "sweep_suppliers",
+    "sync_listings_of_merchants",
     "sync_listings_with_selling_rights",
     "update_draft",
     "update_product",

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from core.audit import Workflow, record_decision
 from core.exceptions import DomainError, NotAllowed
 from core.uploads import store_upload, validate_upload
 from merchants.selectors import merchant_of
-from merchants.services import selling_rights
+from merchants.services import selling_rights, selling_rights_many
 from products.models import Product
 from products.services.claim_review import scan_product
 
@@ -407,8 +408,9 @@ def follow_sanction(sanction) -> None:
 
 # --- following the merchant's selling rights ---------------------------------------------
 _SYNC = """
-    WITH blocked(category_id, reason) AS (
-        SELECT * FROM unnest(%(blocked)s::bigint[], %(reasons)s::text[])
+    WITH blocked(merchant_id, category_id, reason) AS (
+        SELECT * FROM unnest(%(blocked_merchants)s::bigint[], %(blocked_categories)s::bigint[],
+                             %(reasons)s::text[])
     ), changed AS (
         UPDATE products_product AS p
         SET status = CASE WHEN b.category_id IS NULL THEN 'listed' ELSE 'restricted' END,
@@ -419,9 +421,9 @@ _SYNC = """
             status_changed_at = %(now)s,
             updated_at = %(now)s
         FROM products_product AS q
-        LEFT JOIN blocked AS b ON b.category_id = q.category_id
+        LEFT JOIN blocked AS b ON b.merchant_id = q.merchant_id AND b.category_id = q.category_id
         WHERE p.id = q.id
-          AND q.merchant_id = %(merchant)s
+          AND q.merchant_id = ANY(%(merchants)s::bigint[])
           AND ((q.status = 'listed' AND b.category_id IS NOT NULL)
                OR (q.status = 'restricted' AND q.status_cause = 'selling_rights'
                    AND b.category_id IS NULL))
@@ -438,35 +440,57 @@ _SYNC = """
 """
 
 
-def sync_listings_with_selling_rights(merchant, *, now: datetime | None = None) -> int:
-    """Restrict the merchant's listings where it may no longer sell, and lift the
-    restrictions this put on listings where it may again: one statement, with a decision
-    per listing. Registered as a merchants.services.on_restriction_change listener.
-    Rights are judged, and the rows stamped, at the application's `now`."""
+def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int:
+    """Restrict the listings of these merchants (ids or Merchant objects) where they may no
+    longer sell, and lift the restrictions this put on listings where they may again. A
+    constant number of statements whatever the number of merchants and listings: the
+    (merchant, category) pairs of their listings that could change, their selling rights
+    (`selling_rights_many`), and one UPDATE with a decision per listing. Registered as a
+    set listener of merchants.services.on_restriction_change. Rights are judged, and the
+    rows stamped, at the application's `now`. Returns how many listings changed."""
     now = now or timezone.now()
-    category_ids = list(
-        Product.objects.filter(merchant=merchant).values_list("category_id", flat=True).distinct()
+    merchants = list(merchants)
+    merchant_ids = sorted({getattr(m, "pk", m) for m in merchants})
+    pairs = list(
+        Product.objects.filter(merchant_id__in=merchant_ids)
+        .filter(
+            Q(status=Product.Status.LISTED)
+            | Q(status=Product.Status.RESTRICTED, status_cause=Product.Cause.SELLING_RIGHTS)
+        )
+        .values_list("merchant_id", "category_id")
+        .distinct()
     )
-    if not category_ids:
+    if not pairs:
         return 0
-    from core.models import Category
-
-    blocked, reasons = [], []
-    for category in Category.objects.filter(pk__in=category_ids):
-        rights = selling_rights(merchant, category, at=now)
+    selling = {merchant_id for merchant_id, _c in pairs}
+    book = selling_rights_many(
+        [m for m in merchants if getattr(m, "pk", m) in selling],
+        categories={category for _m, category in pairs},
+        at=now,
+    )
+    blocked_merchants, blocked_categories, reasons = [], [], []
+    for merchant_id, category_id in pairs:
+        rights = book.of(merchant_id, category_id)
         if not rights:
-            blocked.append(category.pk)
+            blocked_merchants.append(merchant_id)
+            blocked_categories.append(category_id)
             reasons.append(" ".join(rights.reasons)[:1000])
     with connection.cursor() as cursor:
         cursor.execute(
             _SYNC,
             {
-                "blocked": blocked,
+                "blocked_merchants": blocked_merchants,
+                "blocked_categories": blocked_categories,
                 "reasons": reasons,
-                "merchant": merchant.pk,
+                "merchants": merchant_ids,
                 "lifted": _("The restriction on the merchant was lifted."),
                 "content_type": ContentType.objects.get_for_model(Product).pk,
                 "now": now,
             },
         )
         return cursor.rowcount
+
+
+def sync_listings_with_selling_rights(merchant, *, now: datetime | None = None) -> int:
+    """`sync_listings_of_merchants` for one merchant."""
+    return sync_listings_of_merchants([merchant], now=now)

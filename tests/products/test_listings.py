@@ -215,3 +215,62 @@ def test_the_merchant_is_alerted_when_a_listing_is_restricted(seller_a, owner_a,
     (alert,) = inbox_for(owner_a)
     assert alert.kind == "listing_status"
     assert alert.text == "大米 is now Restricted: Fake"
+
+
+def _merchants_selling_food_and_phones(count, food, phones):
+    """`count` merchants selling in food and phones, one listing in each; every other one
+    suspended by a restriction, every third one no longer approved for food."""
+    from django.utils import timezone
+
+    from tests.factories.merchants import MerchantFactory, sells_in
+
+    merchants = []
+    for i in range(count):
+        merchant = sells_in(MerchantFactory(), food, phones)
+        ProductFactory(merchant=merchant, category=food)
+        ProductFactory(merchant=merchant, category=phones)
+        if i % 2 == 0:
+            Restriction.objects.create(
+                merchant=merchant,
+                kind=Restriction.Kind.SUSPENSION,
+                reason=Restriction.Reason.MANUAL,
+                source=f"test:{i}",
+                starts_at=timezone.now(),
+            )
+        if i % 3 == 0:
+            merchant.categories.remove(food)
+        merchants.append(merchant)
+    return merchants
+
+
+def test_the_listing_sync_of_many_merchants_costs_as_many_statements_as_of_one(
+    food, phones, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    one = _merchants_selling_food_and_phones(1, food, phones)
+    thirty = _merchants_selling_food_and_phones(30, food, phones)
+    with CaptureQueriesContext(connection) as for_one:
+        assert services.sync_listings_of_merchants([m.pk for m in one]) == 2
+    with django_assert_num_queries(len(for_one)):
+        changed = services.sync_listings_of_merchants([m.pk for m in thirty])
+    # restricted: both listings of the 15 suspended, food of the 5 others without food
+    assert changed == 15 * 2 + 5
+    for i, merchant in enumerate(thirty):
+        statuses = dict(
+            Product.objects.filter(merchant=merchant).values_list("category_id", "status")
+        )
+        food_blocked = i % 2 == 0 or i % 3 == 0
+        assert statuses[food.pk] == ("restricted" if food_blocked else "listed")
+        assert statuses[phones.pk] == ("restricted" if i % 2 == 0 else "listed")
+    suspended = Product.objects.get(merchant=thirty[0], category=phones)
+    assert suspended.status_cause == "selling_rights"
+    assert "Suspension" in suspended.status_reason
+
+    for merchant in thirty[::2]:
+        Restriction.objects.filter(merchant=merchant).update(lifted_at=suspended.updated_at)
+    with django_assert_num_queries(len(for_one)):
+        relisted = services.sync_listings_of_merchants([m.pk for m in thirty])
+    assert relisted == 15 * 2 - 5  # food of the suspended without food stays restricted
+    assert [d.action for d in decisions_for(suspended)] == ["restrict", "relist"]
