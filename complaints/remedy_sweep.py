@@ -15,6 +15,11 @@
   alert and its consequences are all committed or none are.
 - The alert key `remedy_overdue:remedy:<id>` is unique: a retried or overlapping sweep
   cannot alert twice; a remedy locked by a service right now is taken a minute later.
+- Platform pays first, people told: in the same statement every case handler of the
+  merchant gets an alert (`remedy_platform_paid:remedy:<id>:user:<id>`, unique), and after
+  the commit one task tells the consumers of those remedies' cases (once: a remedy is taken
+  over by the sweep only once). A remedy of an incident without a case has no consumer to
+  tell here; its buyers were told by the incident's buyer notices.
 - `now` is the application's clock, passed as a parameter.
 - Row history: the sweep skips the remedy's update and the recovery's insert history
   triggers (a full-row copy per row, most of the statement's time at 10,000 rows), as the
@@ -34,10 +39,11 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from complaints.models import MONEY_KINDS, Recovery, Remedy
-from complaints.services.remedies import OVERDUE
+from complaints.services.remedies import OVERDUE, PLATFORM_PAID
 from complaints.sweep import _sweep_session
 from core.audit import system_context
 from core.roles import Role
+from merchants.selectors import CASE_HANDLERS_SQL
 
 SWEEP_ACTOR = "system:remedy-sweep"
 HISTORY_TRIGGERS = ("complaints.Remedy:update_update", "complaints.Recovery:insert_insert")
@@ -100,19 +106,34 @@ SELECT '{OVERDUE}', '{OVERDUE}:remedy:' || marked.id, NULL,
            'amount', CASE WHEN marked.amount IS NULL THEN ''
                           ELSE ' ' || marked.amount || ' ' || marked.currency END,
            'target', COALESCE(c.reference, i.reference),
-           'due', to_char(marked.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')),
+           'due', to_char(marked.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI'),
+           'platform_paid', marked.takes_over),
        %(url_prefix)s || marked.id || '/change/', %(now)s
   FROM marked
   LEFT JOIN complaints_case AS c ON c.id = marked.case_id
   LEFT JOIN complaints_qualityincident AS i ON i.id = marked.incident_id
+UNION ALL
+SELECT '{PLATFORM_PAID}', '{PLATFORM_PAID}:remedy:' || marked.id || ':user:' || handler.user_id,
+       handler.user_id, NULL, %(remedy_type)s, marked.id::text,
+       jsonb_build_object(
+           'kind', marked.kind,
+           'amount', ' ' || marked.amount || ' ' || marked.currency,
+           'target', COALESCE(c.reference, i.reference)),
+       %(portal_url)s, %(now)s
+  FROM marked
+  JOIN LATERAL ({CASE_HANDLERS_SQL.format(merchant="marked.merchant_id")}) AS handler ON TRUE
+  LEFT JOIN complaints_case AS c ON c.id = marked.case_id
+  LEFT JOIN complaints_qualityincident AS i ON i.id = marked.incident_id
+ WHERE marked.takes_over
 ON CONFLICT (key) DO NOTHING
-RETURNING id
+RETURNING id, kind, object_id, (payload ->> 'platform_paid') = 'true'
 """  # noqa: S608 - identifiers and codes are ours, values go through params
 
 
 def sweep_remedies(*, now: datetime | None = None) -> int:
     """Alert every remedy that fell due still promised (once), and let the platform pay
-    first what the merchant owed; returns the number of alerts raised."""
+    first what the merchant owed, telling the merchant and the consumer; returns the number
+    of overdue remedies alerted."""
     from core.alerts import schedule_delivery
 
     now = now or timezone.now()
@@ -128,6 +149,7 @@ def sweep_remedies(*, now: datetime | None = None) -> int:
         "qm_group": Role.QUALITY_MANAGEMENT.value,
         "tz": settings.TIME_ZONE,
         "url_prefix": reverse("admin:complaints_remedy_change", args=[0]).removesuffix("0/change/"),
+        "portal_url": reverse("complaints:portal-remedies"),
     }
     with (
         system_context("remedy-sweep"),
@@ -136,6 +158,11 @@ def sweep_remedies(*, now: datetime | None = None) -> int:
         connection.cursor() as cursor,
     ):
         cursor.execute(_SQL, params)
-        ids = [row[0] for row in cursor.fetchall()]
-        schedule_delivery(ids)
-    return len(ids)
+        rows = cursor.fetchall()
+        schedule_delivery([row[0] for row in rows])
+        taken_over = [int(row[2]) for row in rows if row[1] == OVERDUE and row[3] is True]
+        if taken_over:
+            from complaints import tasks
+
+            transaction.on_commit(lambda: tasks.notify_platform_paid.delay(taken_over))
+    return sum(1 for row in rows if row[1] == OVERDUE)

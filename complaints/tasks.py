@@ -41,6 +41,15 @@ def sweep_remedies() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def notify_platform_paid(remedy_ids: list[int]) -> int:
+    """After a remedy sweep: the consumers whose remedy the platform now pays are told."""
+    from complaints.services.remedies import tell_platform_paid as tell
+
+    with system_context("remedy-sweep"):
+        return tell(remedy_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def notify_consumer(case_id: int, event: str, detail: str = "") -> None:
     """Tell the consumer that their case moved (complaints.notifications), in the case's
     language, on each of their channels. At least once: a retried task may send the same

@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.compute_rolling_ratings",
         "schedule": 3600.0,
     },
+    # 00:20 China time, after the document sweep: selling under an expired document.
+    "reviews.expired-document-selling": {
+        "task": "reviews.tasks.record_expired_document_selling",
+        "schedule": crontab(hour=16, minute=20),
+    },
     "reviews.integrity-signals": {
         "task": "reviews.tasks.compute_integrity_signals",
         "schedule": 900.0,

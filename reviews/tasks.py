@@ -31,3 +31,14 @@ def compute_integrity_signals() -> dict:
 
     with system_context("reviews.integrity-signals"):
         return compute_signals()
+
+
+@shared_task(acks_late=True)
+def record_expired_document_selling() -> dict:
+    """Daily, after the document sweep: order lines paid under an expired required
+    document record the `expired_document_selling` violation (once per document)."""
+    from reviews.services.expired_documents import record_expired_document_selling as record
+
+    with system_context("reviews.expired-document-selling"):
+        result = record()
+    return {"recorded": len(result.recorded), "refused": result.refused}

@@ -9,8 +9,9 @@ statements does not grow with the buyers, and notifying twice adds nobody twice.
 FOR UPDATE SKIP LOCKED (two workers never take the same row), every notice is sent on its
 own (one failing address is retried with backoff and parked as failed after MAX_ATTEMPTS,
 never holding back the rest), and the batch's outcome is written in at most two statements.
-Each e-mail carries a link that opens the complaint form pre-filled for that purchase; the
-link's token lives only in the e-mail, the row keeps its SHA-256.
+Each e-mail is written in the buyer's language (`_LANGUAGE_SQL`) and carries a link that
+opens the complaint form pre-filled for that purchase; the link's token lives only in the
+e-mail, the row keeps its SHA-256.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from complaints.models import BuyerNotice, QualityIncident
+from complaints.models import BuyerNotice, Case, QualityIncident
 from complaints.policies import BUYER_NOTICES
 from complaints.services.intake import hash_token
 from core import policies
 from core.audit import record_decision
 from core.exceptions import DomainError
+from core.models import User
 from core.text import one_line
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,34 @@ def _rows_to_insert(*, incident, now, days: int):
     return queryset.query.sql_with_params()
 
 
+# The buyer's language, for the notices just queued (one statement, hash joins, no query per
+# buyer): a purchase carries no language, so it is the preferred language of the account
+# whose e-mail is the buyer's, else the language of the buyer's latest complaint (the
+# language they filed in), else the platform default written by the insert.
+_LANGUAGE_SQL = f"""
+WITH told AS (
+    SELECT DISTINCT lower(contact) AS email
+      FROM {BuyerNotice._meta.db_table}
+     WHERE incident_id = %(incident)s AND created_at = %(now)s AND contact <> ''
+),
+known AS (
+    SELECT DISTINCT ON (email) email, language FROM (
+        SELECT lower(u.email) AS email, u.preferred_language AS language, 1 AS rank,
+               NULL::timestamptz AS at
+          FROM {User._meta.db_table} AS u JOIN told ON told.email = lower(u.email)
+         WHERE u.is_active
+        UNION ALL
+        SELECT lower(c.consumer_email), c.language, 2, c.created_at
+          FROM {Case._meta.db_table} AS c JOIN told ON told.email = lower(c.consumer_email)
+    ) AS found
+     ORDER BY email, rank, at DESC NULLS LAST
+)
+UPDATE {BuyerNotice._meta.db_table} AS n SET language = known.language
+  FROM known
+ WHERE n.incident_id = %(incident)s AND n.created_at = %(now)s
+   AND lower(n.contact) = known.email AND n.language <> known.language
+"""  # noqa: S608 - identifiers are ours, values go through params
+
 COLUMNS = (
     "incident_id",
     "purchase_id",
@@ -156,6 +186,8 @@ def notify_buyers(*, incident: QualityIncident, by=None) -> int:
             params,
         )
         added = max(cursor.rowcount, 0)
+        if added:
+            cursor.execute(_LANGUAGE_SQL, {"incident": incident.pk, "now": now})
     record_decision(
         incident,
         action="notify_buyers",

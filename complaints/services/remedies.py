@@ -40,6 +40,7 @@ RECOVERY_WORKFLOW = Workflow(
 
 GRANTED_TO_MERCHANT = "remedy_to_pay"
 OVERDUE = "remedy_overdue"
+PLATFORM_PAID = "remedy_platform_paid"
 # Payloads keep the kind's code; the reader sees its label in their language.
 register_kind(
     GRANTED_TO_MERCHANT,
@@ -51,6 +52,15 @@ register_kind(
     OVERDUE,
     gettext_lazy("Remedy overdue"),
     gettext_lazy("%(target)s: %(kind)s%(amount)s was due at %(due)s"),
+    labels={"kind": choice_label(Remedy.Kind)},
+)
+register_kind(
+    PLATFORM_PAID,
+    gettext_lazy("The platform paid for you"),
+    gettext_lazy(
+        "%(target)s: you did not pay %(kind)s%(amount)s by the due date; the platform paid "
+        "the consumer and opened a recovery against you"
+    ),
     labels={"kind": choice_label(Remedy.Kind)},
 )
 
@@ -410,11 +420,29 @@ def _tell_consumer(remedy: Remedy, event: str) -> None:
             }
         elif event == "done":
             detail = _("%(remedy)s is done.") % {"remedy": what}
+        elif event == "platform_paid":
+            detail = _(
+                "%(remedy)s: the merchant did not pay by the due date, so the platform pays "
+                "it to you now."
+            ) % {"remedy": what}
         else:
             detail = _("%(remedy)s could not be carried out; we will contact you.") % {
                 "remedy": what
             }
     notify_consumer(case=case, event="remedy", detail=detail)
+
+
+def tell_platform_paid(remedy_ids) -> int:
+    """The consumers of remedies the due-date sweep made the platform pay are told (the
+    sweep calls this through a task after its commit); returns how many were told."""
+    remedies = Remedy.objects.filter(
+        pk__in=list(remedy_ids), platform_paid_first=True, case__isnull=False
+    ).select_related("case")
+    told = 0
+    for remedy in remedies:
+        _tell_consumer(remedy, "platform_paid")
+        told += 1
+    return told
 
 
 def _tell_merchant(remedy: Remedy) -> None:

@@ -16,7 +16,8 @@ from complaints.services import buyer_notices
 from core import policies
 from core.audit import decisions_for
 from core.exceptions import DomainError
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, UserFactory
+from tests.factories.complaints import CaseFactory
 from tests.factories.notices import QualityIncidentFactory, lot_of
 from tests.factories.reviews import PurchaseFactory
 
@@ -57,7 +58,7 @@ def test_notices_are_created_in_a_constant_number_of_statements(
 ):
     _buyers(incident.product, 30)
     policies.ensure_version(BUYER_NOTICES)  # the defaults' first version is written once
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # 8th: the buyers' languages, one UPDATE
         added = buyer_notices.notify_buyers(incident=incident)
     assert added == 30
     assert BuyerNotice.objects.filter(incident=incident, status="queued").count() == 30
@@ -211,20 +212,52 @@ def test_a_batch_is_delivered_in_a_constant_number_of_statements(
     assert len(hashes) == 25 and None not in hashes
 
 
-def test_the_email_is_in_the_buyers_language(incident):
-    PurchaseFactory(product=incident.product, consumer="zh@shop.test")
-    PurchaseFactory(product=incident.product, consumer="en@shop.test")
+def _deliver_after(notify_call):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("complaints.tasks.deliver_buyer_notices.delay", lambda: None)
-        buyer_notices.notify_buyers(incident=incident)
-    BuyerNotice.objects.filter(contact="en@shop.test").update(language="en")
+        notify_call()
     buyer_notices.deliver_queued()
-    by_address = {m.to[0]: m for m in mail.outbox}
-    english, chinese = by_address["en@shop.test"], by_address["zh@shop.test"]
-    assert "Baby formula 900g" in english.subject and "Quality notice" in english.subject
-    assert "What the platform did" in english.body
-    assert "质量" in chinese.subject
-    assert "Quality notice" not in chinese.subject
+    return {m.to[0]: m for m in mail.outbox}
+
+
+def test_the_email_is_in_the_buyers_language(incident):
+    """A purchase carries no language: the buyer's account says it, else the language of
+    the buyer's latest complaint, else the platform default (zh-hans)."""
+    UserFactory(email="Account.EN@shop.test", preferred_language="en")
+    UserFactory(email="account.zh@shop.test", preferred_language="zh-hans")
+    with translation.override("zh-hans"):
+        CaseFactory(consumer_email="filed@shop.test")
+    with translation.override("en"):
+        CaseFactory(consumer_email="filed@shop.test")  # the latest complaint counts
+    for buyer in ("account.en@shop.test", "account.zh@shop.test", "filed@shop.test"):
+        PurchaseFactory(product=incident.product, consumer=buyer)
+    PurchaseFactory(product=incident.product, consumer="unknown@shop.test")
+    by_address = _deliver_after(lambda: buyer_notices.notify_buyers(incident=incident))
+    languages = dict(BuyerNotice.objects.values_list("contact", "language"))
+    assert languages == {
+        "account.en@shop.test": "en",
+        "account.zh@shop.test": "zh-hans",
+        "filed@shop.test": "en",
+        "unknown@shop.test": "zh-hans",
+    }
+    for english in (by_address["account.en@shop.test"], by_address["filed@shop.test"]):
+        assert "Baby formula 900g" in english.subject and "Quality notice" in english.subject
+        assert "What the platform did" in english.body
+    for chinese in (by_address["account.zh@shop.test"], by_address["unknown@shop.test"]):
+        assert "质量" in chinese.subject
+        assert "Quality notice" not in chinese.subject
+        assert "What the platform did" not in chinese.body
+
+
+def test_the_account_language_wins_over_the_complaint_language(incident):
+    UserFactory(email="both@shop.test", preferred_language="zh-hans")
+    with translation.override("en"):
+        CaseFactory(consumer_email="both@shop.test")
+    PurchaseFactory(product=incident.product, consumer="both@shop.test")
+    message = _deliver_after(lambda: buyer_notices.notify_buyers(incident=incident))[
+        "both@shop.test"
+    ]
+    assert "质量" in message.subject
 
 
 def test_the_email_names_no_other_buyer(incident, notify):

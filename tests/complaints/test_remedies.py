@@ -310,6 +310,38 @@ def test_an_unpaid_merchant_refund_is_paid_first_by_the_platform_with_a_recovery
     assert [d.action for d in decisions_for(recovery)] == ["open"]
 
 
+def test_when_the_platform_pays_first_the_consumer_and_the_merchant_are_told_once(
+    ordered_case, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from tests.factories.merchants import MembershipFactory
+
+    owner = MembershipFactory(merchant=ordered_case.merchant, role="owner").user
+    ordered_case.language = "en"
+    ordered_case.save(update_fields=["language"])
+    remedy = _refund(ordered_case, agent)
+    repair = _refund(ordered_case, agent, kind="repair", amount=None)  # no money: no take-over
+    mailoutbox.clear()
+    later = remedy.due_at + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_remedies(now=later) == 2
+    told = [m.body for m in mailoutbox if ordered_case.consumer_email in m.to]
+    assert len(told) == 1, told
+    assert "Refund of 120.00 CNY: the merchant did not pay by the due date" in told[0]
+    alert = Alert.objects.get(kind=remedy_services.PLATFORM_PAID)
+    assert (alert.recipient_user, alert.object_id) == (owner, str(remedy.pk))
+    with translation.override("en"):
+        assert alert.text.startswith(
+            f"{ordered_case.reference}: you did not pay Refund 120.00 CNY by the due date"
+        )
+    assert not Alert.objects.filter(object_id=str(repair.pk), kind=remedy_services.PLATFORM_PAID)
+
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_remedies(now=later + timedelta(days=1)) == 0
+    assert mailoutbox == []
+    assert Alert.objects.filter(kind=remedy_services.PLATFORM_PAID).count() == 1
+
+
 def test_the_sweep_runs_a_constant_number_of_statements(ordered_case, agent):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
