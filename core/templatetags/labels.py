@@ -1,7 +1,8 @@
 """Template filters for codes shown to people: `{{ decision|action_label }}`,
 `{{ decision|from_label }}`, `{{ decision|to_label }}`, `{{ decision|actor_label }}`,
-`{{ decision|subject_label }}`, `{{ number|version_label }}`, `{{ model_instance|state_label:code }}`
-and `{{ value|score }}` (at most two decimals). The words live in core.decision_labels."""
+`{{ decision|subject_label }}`, `{{ number|version_label }}`, `{{ instance|state_label:code }}`,
+`{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}` and `{{ value|score }}` (at most two
+decimals). The words live in core.decision_labels."""
 
 from django import template
 from django.apps import apps
