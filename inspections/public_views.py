@@ -4,9 +4,11 @@ lot list with a QR code per lot."""
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control
+from django.utils.translation import gettext as _
 
 from core.web import allowed_if
 from inspections import quality_record
@@ -17,30 +19,35 @@ merchant_required = allowed_if(lambda user: merchant_of(user) is not None)
 
 
 def _cached(request, kind, ident, build):
+    """The record's title and body are rendered once per subject and language and kept in
+    the cache; the page around them (header with the visitor's name, language switch and
+    CSRF token) is rendered for each request, so no visitor is handed another's."""
     key = quality_record.cache_key(kind, ident, get_language() or "zh-hans")
-    html = quality_record.cache.get(key)
-    if html is None:
-        html = build().content
-        quality_record.cache.set(key, html, quality_record.CACHE_SECONDS)
-    return HttpResponse(html)
+    part = quality_record.cache.get(key)
+    if part is None:
+        context = build()
+        part = {
+            "title": _("Quality record") + ": " + context["product"].title,
+            "body": render_to_string("inspections/public/_record_body.html", context),
+        }
+        quality_record.cache.set(key, part, quality_record.CACHE_SECONDS)
+    return render(
+        request,
+        "inspections/public/record.html",
+        {"title": part["title"], "body": mark_safe(part["body"])},  # noqa: S308 (our template)
+    )
 
 
-@cache_control(public=True, max_age=60)
 def public_product(request, pk):
     def build():
         product = get_object_or_404(
             Product.objects.select_related("merchant", "category", "supplier"), pk=pk
         )
-        return render(
-            request,
-            "inspections/public/record.html",
-            quality_record.record_for_product(product),
-        )
+        return quality_record.record_for_product(product)
 
     return _cached(request, "product", int(pk), build)
 
 
-@cache_control(public=True, max_age=60)
 def public_lot(request, code):
     code = (code or "").strip().upper()[:24]
 
@@ -51,7 +58,7 @@ def public_lot(request, code):
             ),
             code=code,
         )
-        return render(request, "inspections/public/record.html", quality_record.record_for_lot(lot))
+        return quality_record.record_for_lot(lot)
 
     return _cached(request, "lot", code, build)
 

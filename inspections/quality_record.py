@@ -1,7 +1,8 @@
 """The public quality record of a product and of a lot: the standard version in force,
 whether the merchant's licence and the category's test report are valid, the latest
 inspections with their verdicts and the lab that tested, and quality notices. No personal
-data. Rendered pages are cached (per subject and language) and dropped on a verdict."""
+data. The rendered record (not the page around it) is cached per subject and language
+and dropped on a verdict."""
 
 from __future__ import annotations
 

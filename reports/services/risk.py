@@ -424,3 +424,34 @@ def top_risk(*, category=None, limit: int = 10) -> list[dict]:
         }
         for row in scores(category=category)[:limit]
     ]
+
+
+def merchant_related(user, merchant: Merchant, *, limit: int = 10) -> dict:
+    """What the risk page links to: the merchant's latest complaint cases and inspections
+    (reference, kind, status and date only; a link where this reader may open the page)
+    and its standing page, if this reader may open it."""
+    from complaints.models import Case
+    from complaints.selectors import may_view_cases
+    from inspections.models import Inspection
+    from inspections.selectors import is_inspector
+    from merchants.standing_setup import STANDING_READERS
+
+    cases = list(
+        Case.objects.filter(merchant=merchant)
+        .only("pk", "reference", "kind", "status", "created_at")
+        .order_by("-pk")[:limit]
+    )
+    inspections = list(
+        Inspection.objects.filter(merchant=merchant)
+        .select_related("product", "lot")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return {
+        "cases": cases,
+        "cases_linked": may_view_cases(user),
+        "inspections": inspections,
+        "inspections_linked": is_inspector(user),
+        "standing_url": reverse("merchants:staff-standing", args=[merchant.pk])
+        if has_role(user, *STANDING_READERS)
+        else "",
+    }

@@ -77,6 +77,7 @@ def _merchant_page(request, merchant: Merchant, *, form=None, status=200):
         )[:20],
         "may_decide": _may_decide(request.user),
         "form": form or ProbationOverrideForm(),
+        "related": risk_service.merchant_related(request.user, merchant),
     }
     return render(request, "reports/risk/merchant.html", context, status=status)
 

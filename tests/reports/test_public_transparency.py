@@ -3,6 +3,7 @@ personal data, cached per language and refreshed on publish."""
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from reports.models.snapshots import QuarterlyReport
@@ -17,6 +18,7 @@ from tests.reports.snapshot_quarter import (
     MERCHANT_PHONE,
     quarter_fixture,  # noqa: F401 - the `quarter` fixture
 )
+from tests.visitors import token_accepted, visit
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +121,26 @@ def test_publishing_refreshes_the_cached_page(
     for language in ("en", "zh-hans"):
         listing = client.get(index, HTTP_ACCEPT_LANGUAGE=language).content
         assert reverse("reports:public-report", args=[2026, 1]).encode() in listing
+
+
+def test_a_cached_transparency_page_gives_each_visitor_their_own_header_and_token(
+    published, manager, django_assert_num_queries
+):
+    url = reverse("reports:public-index")
+    member = Client(enforce_csrf_checks=True)
+    member.force_login(manager)
+    member_zh, member_token = visit(member, url, "zh-hans")
+    assert manager.get_username() in member_zh and "退出登录" in member_zh
+
+    stranger = Client(enforce_csrf_checks=True)
+    with django_assert_num_queries(0):
+        stranger_zh, stranger_token = visit(stranger, url, "zh-hans")
+    assert stranger_zh.count("<svg") == member_zh.count("<svg") == 3
+    assert manager.get_username() not in stranger_zh and "退出登录" not in stranger_zh
+    assert stranger_token != member_token and not token_accepted(stranger, member_token)
+    assert token_accepted(stranger, stranger_token)
+
+    member_en, member_token_en = visit(member, url, "en")
+    assert manager.get_username() in member_en and "Log out" in member_en
+    assert 'lang="en"' in member_en and token_accepted(member, member_token_en)
+    assert "Log out" not in visit(Client(), url, "en")[0]

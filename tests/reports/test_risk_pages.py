@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from core.navigation import items_for
+from tests.factories.complaints import CaseFactory
 from tests.factories.merchants import MerchantFactory
 from tests.factories.reports import RiskScoreFactory
 
@@ -40,6 +41,27 @@ def test_the_merchant_page_shows_the_factor_contributions(client, role_user, sto
     assert "25.33" in page
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "每千笔订单投诉数" in page
+
+
+def test_the_merchant_page_links_its_cases_and_standing_for_readers_who_may_open_them(
+    client, role_user, stored
+):
+    _high, low = stored
+    case = CaseFactory(merchant=low.merchant)
+    url = reverse("reports:risk-merchant", args=[low.merchant_id])
+    case_url = reverse("complaints:staff-case", args=[case.pk])
+    standing_url = reverse("merchants:staff-standing", args=[low.merchant_id])
+    manager = role_user("quality_manager")
+    client.force_login(manager)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert case.reference in page and case_url in page and standing_url in page
+    assert client.get(case_url).status_code == 200
+    assert client.get(standing_url).status_code == 200
+    client.force_login(role_user("data_analysis"))
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert case.reference in page
+    assert case_url not in page and standing_url not in page
+    assert "Li Na" not in page
 
 
 def test_merchant_users_cannot_see_risk_pages(client, owner_a, stored):

@@ -32,6 +32,7 @@ CODE = re.compile(
     r"(?<![\w./@:-])"
     r"(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?: v\d+)?"  # snake_case, with a version suffix
     r"|[a-z]\w* v\d+"  # code v1
+    r"|(?<= )v\d+"  # GB 2762 v1 (a version shown as a code)
     r"|\d+\.\d{3,})"  # 3.7126
     r"(?![\w/@-])"
 )
@@ -71,10 +72,14 @@ def raw_codes(html: str) -> list[str]:
 def test_the_code_pattern_finds_codes_and_spares_prose():
     page = (
         "<p>warning sales_restriction</p><p>inspection_lot_rejected v1</p><p>score 3.7126</p>"
+        "<p>GB 2762 v2</p>"
         "<script>var a_b = 1;</script><input name='sla_breach' value='x'>"
     )
-    assert raw_codes(page) == ["3.7126", "inspection_lot_rejected v1", "sales_restriction"]
-    prose = "<p>限售 · 3.71 points, 2026-12-03 10:00, a.buyer@example.com, /files/x_y/</p>"
+    assert raw_codes(page) == ["3.7126", "inspection_lot_rejected v1", "sales_restriction", "v2"]
+    prose = (
+        "<p>限售 · 3.71 points, 2026-12-03 10:00, a.buyer@example.com, /files/x_y/</p>"
+        "<p>GB 2762 第 2 版 · version 2</p>"
+    )
     assert raw_codes(prose) == []
 
 

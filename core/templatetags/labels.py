@@ -1,0 +1,72 @@
+"""Template filters for codes shown to people: `{{ decision|action_label }}`,
+`{{ decision|from_label }}`, `{{ decision|to_label }}`, `{{ decision|actor_label }}`,
+`{{ decision|subject_label }}`, `{{ number|version_label }}`, `{{ instance|state_label:code }}`,
+`{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}` and `{{ value|score }}` (at most two
+decimals). The words live in core.decision_labels."""
+
+from django import template
+from django.apps import apps
+from django.template.defaultfilters import floatformat
+
+from core import alerts, decision_labels
+
+register = template.Library()
+
+
+def _get(decision, name):
+    return decision.get(name, "") if isinstance(decision, dict) else getattr(decision, name, "")
+
+
+@register.filter
+def action_label(decision) -> str:
+    action = decision if isinstance(decision, str) else _get(decision, "action")
+    return decision_labels.action_label(action)
+
+
+@register.filter
+def from_label(decision) -> str:
+    return decision_labels.state_label(decision, _get(decision, "from_state"))
+
+
+@register.filter
+def to_label(decision) -> str:
+    return decision_labels.state_label(decision, _get(decision, "to_state"))
+
+
+@register.filter
+def state_label(subject, value) -> str:
+    return decision_labels.state_label(subject, value)
+
+
+@register.filter
+def actor_label(decision) -> str:
+    return decision_labels.actor_label(decision)
+
+
+@register.filter
+def subject_label(decision) -> str:
+    return decision_labels.subject_label(decision)
+
+
+@register.filter
+def version_label(number) -> str:
+    return decision_labels.version_label(number) if number not in (None, "") else ""
+
+
+@register.filter
+def score(value):
+    """A rating or score with at most two decimals (3.7126 → 3.71, 4.0 → 4)."""
+    if value in (None, ""):
+        return ""
+    return floatformat(value, -2)
+
+
+@register.filter
+def state_of(value, model: str) -> str:
+    """The label of a state `value` of a model named "app_label.model"."""
+    return decision_labels.state_label(apps.get_model(model), value)
+
+
+@register.filter
+def alert_kind(kind: str) -> str:
+    return alerts.kind_label(kind)
