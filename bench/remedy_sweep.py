@@ -83,7 +83,7 @@ def build(cursor, *, merchant_id: int, case_id: int, now, total: int, overdue: i
 def _bench_case(merchant):
     from complaints import services
 
-    return services.open_case(
+    return services.file_case(
         merchant=merchant,
         consumer_name="Bench consumer",
         consumer_phone="13800000000",

@@ -132,7 +132,7 @@ def main() -> list[Figure]:
             lot = supply.register_lot(product=product, number="TRACE-LOT-1", quantity=PURCHASES)
             with connection.cursor() as cursor:
                 _build_purchases(cursor, product, lot)
-            case = complaints.open_case(
+            case = complaints.file_case(
                 merchant=merchant,
                 product=product,
                 consumer_name="Bench buyer",

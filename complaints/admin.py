@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from complaints.models import (
 from complaints.services import remedies as remedy_services
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from core.exceptions import DomainError
+from core.web import add_service_errors
 
 
 class CalendarDayInline(admin.TabularInline):
@@ -124,9 +124,9 @@ INTAKE_FIELDS = [
 
 
 class IntakeForm(forms.ModelForm):
-    """Staff record a phone call or an email: the service opens the case (and its clocks
-    from the moment the consumer reached us); its rules run here first so a refusal shows
-    next to the form instead of half a case."""
+    """Staff record a phone call or an email. clean() only asks the intake service whether
+    it would accept the filing (its refusals show next to their fields); the case is opened
+    by CaseAdmin.save_model through the same service every other channel uses."""
 
     received_at = forms.SplitDateTimeField(
         label=_("received at"),
@@ -142,20 +142,19 @@ class IntakeForm(forms.ModelForm):
         # The model's own validation would ask for the fields the service fills in.
         pass
 
+    def filing(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **{name: data[name] for name in INTAKE_FIELDS if data.get(name) is not None},
+            "received_at": data.get("received_at"),
+        }
+
     def clean(self):
         data = super().clean()
-        if self.errors:
-            return data
         try:
-            with transaction.atomic():
-                self.opened = services.open_case(
-                    **{name: data[name] for name in INTAKE_FIELDS if data.get(name) is not None},
-                    received_at=data["received_at"],
-                    by=self.user,
-                    auto_assign="least_load" if services.has_agents() else None,
-                )
+            services.check_filing(**self.filing())
         except DomainError as exc:
-            raise forms.ValidationError(exc.messages) from exc
+            add_service_errors(self, exc)
         return data
 
 
@@ -211,8 +210,14 @@ class CaseAdmin(LargeTableAdmin):
         }
 
     def save_model(self, request, obj, form, change):
-        # IntakeForm.clean opened the case through the service.
-        obj.pk = form.opened.pk
+        # The one intake (as the web, the mailbox and the API): checks again, opens the case,
+        # records the decision and mails the consumer their link after commit.
+        case = services.file_case(
+            **form.filing(),
+            by=request.user,
+            auto_assign="least_load" if services.has_agents() else None,
+        )
+        obj.pk, obj.reference = case.pk, case.reference
 
     def save_related(self, request, form, formsets, change):
         if change:

@@ -16,7 +16,7 @@ MARK = "DEMO-"
 
 
 def _file(merchant, n, *, ago, **kwargs):
-    return services.open_case(
+    return services.file_case(
         merchant=merchant,
         consumer_name=kwargs.pop("name", "李娜"),
         consumer_email=f"consumer{n}@demo.example",

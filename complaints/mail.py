@@ -320,7 +320,7 @@ def _try_open_case(mail: InboundMail, parsed: ParsedMail) -> str:
         return "no_purchase"
     try:
         with transaction.atomic():
-            case = services.open_case(
+            case = services.file_case(  # the one intake: it also mails the tracking link
                 channel=Case.Channel.EMAIL,
                 merchant=purchase.merchant,
                 product=purchase.product,
@@ -339,7 +339,6 @@ def _try_open_case(mail: InboundMail, parsed: ParsedMail) -> str:
     mail.status = InboundMail.Status.CASE_OPENED
     mail.case = case
     mail.save(update_fields=["status", "case"])
-    services.mail_tracking_link(case)
     return ""
 
 

@@ -7,12 +7,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's error on the matching form fields (or on the form as a whole)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
+    """Put a service's field-keyed error on the matching form fields (or on the form as a
+    whole). A form whose inputs are named differently from the service's arguments says so
+    in `service_fields` ({argument: field}); a field that already shows its own error keeps
+    just that one."""
+    if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
+        return
+    renamed = getattr(form, "service_fields", {})
+    for name, errors in exc.message_dict.items():
+        field = renamed.get(name, name)
+        if field not in form.fields:
+            form.add_error(None, errors)
+        elif field not in form.errors:
+            form.add_error(field, errors)
 
 
 def allowed_if(test):

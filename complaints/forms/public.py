@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import services
 from complaints.models import Case, CaseKind
+from core.exceptions import DomainError
 from core.uploads import UploadField
+from core.web import add_service_errors
 from merchants.models import Merchant
 from products.models import Product
 
@@ -53,13 +55,16 @@ class _ContactMixin(forms.Form):
         help_text=_("Give an email address or a phone number so we can reach you."),
     )
 
-    def clean_contact(self, cleaned):
-        given = cleaned.get("consumer_email") or cleaned.get("consumer_phone", "").strip()
-        if not given and "consumer_email" not in self.errors:
-            self.add_error(
-                "consumer_phone",
-                _("Give an email address or a phone number so we can reach you."),
-            )
+    # Inputs named differently from the intake service's arguments (its errors land here).
+    service_fields = {"delivered_at": "delivered_on"}
+
+    def check_filing(self, cleaned) -> None:
+        """Ask the intake service whether it would accept this filing, and show each of its
+        refusals next to its input: the rules live in the service, not in the form."""
+        try:
+            services.check_filing(**self.filing(cleaned), now=self.now)
+        except DomainError as exc:
+            add_service_errors(self, exc)
 
     def contacts(self) -> list[str]:
         data = getattr(self, "cleaned_data", {})
@@ -195,51 +200,29 @@ class ComplaintForm(_ContactMixin):
 
     def clean(self):
         cleaned = super().clean()
-        self.clean_contact(cleaned)
         self.resolve_purchase(cleaned)
-        if self.delivered_at is not None and self.delivered_at > self.now:
-            self.add_error("delivered_on", _("The delivery date cannot be in the future."))
-            self.delivered_at = None
-        unplaced = cleaned.get("merchant") is None
-        if unplaced and not (self.has_error("merchant") or self.has_error("product")):
-            self.add_error("merchant", _("Choose the shop or give the product number."))
-        product, merchant = cleaned.get("product"), cleaned.get("merchant")
-        if product is not None and merchant is not None and product.merchant_id != merchant.pk:
-            self.add_error("product", _("This product is not sold by this shop."))
-        remedy = cleaned.get("desired_remedy")
-        if remedy and cleaned.get("complaint_type") and not self.has_error("delivered_on"):
-            verdict = services.remedy_eligibility(
-                remedy,
-                complaint_type=cleaned["complaint_type"],
-                product=product,
-                delivered_at=self.delivered_at,
-                now=self.now,
-                opened=self.opened(),
-            )
-            if not verdict.eligible:
-                self.add_error(
-                    "desired_remedy",
-                    _("%(remedy)s is not available for this purchase: %(why)s")
-                    % {"remedy": Case.Remedy(remedy).label, "why": services.explain(verdict)},
-                )
+        self.check_filing(cleaned)
         return cleaned
 
-    def case_fields(self) -> dict:
-        data = self.cleaned_data
+    def filing(self, cleaned) -> dict:
+        """The intake service's arguments from the cleaned inputs."""
         return {
             "kind": CaseKind.COMPLAINT,
-            "merchant": data["merchant"],
-            "product": data.get("product"),
-            "consumer_name": data["consumer_name"],
-            "consumer_email": data.get("consumer_email") or "",
-            "consumer_phone": data.get("consumer_phone") or "",
-            "order_number": data.get("order_number") or "",
+            "merchant": cleaned.get("merchant"),
+            "product": cleaned.get("product"),
+            "consumer_name": cleaned.get("consumer_name") or "",
+            "consumer_email": cleaned.get("consumer_email") or "",
+            "consumer_phone": cleaned.get("consumer_phone") or "",
+            "order_number": cleaned.get("order_number") or "",
             "delivered_at": self.delivered_at,
-            "complaint_type": data["complaint_type"],
-            "description": data["description"],
-            "desired_remedy": data.get("desired_remedy") or "",
-            "files": self.uploaded("attachment"),
+            "complaint_type": cleaned.get("complaint_type") or "",
+            "description": cleaned.get("description") or "",
+            "desired_remedy": cleaned.get("desired_remedy") or "",
+            "goods_opened": self.opened(),
         }
+
+    def case_fields(self) -> dict:
+        return {**self.filing(self.cleaned_data), "files": self.uploaded("attachment")}
 
 
 class ReportForm(_ContactMixin):
@@ -277,23 +260,26 @@ class ReportForm(_ContactMixin):
 
     def clean(self):
         cleaned = super().clean()
-        self.clean_contact(cleaned)
+        self.check_filing(cleaned)
         return cleaned
 
-    def case_fields(self) -> dict:
-        data = self.cleaned_data
+    def filing(self, cleaned) -> dict:
+        """The intake service's arguments from the cleaned inputs."""
+        product = cleaned.get("product")
         return {
             "kind": CaseKind.AD_REPORT,
-            "merchant": data["product"].merchant,
-            "product": data["product"],
-            "consumer_name": data["consumer_name"],
-            "consumer_email": data.get("consumer_email") or "",
-            "consumer_phone": data.get("consumer_phone") or "",
-            "advertised_claim": data["advertised_claim"],
-            "claim_seen_at": data["claim_seen_at"],
-            "description": data["description"],
-            "files": self.uploaded("evidence"),
+            "merchant": product.merchant if product is not None else None,
+            "product": product,
+            "consumer_name": cleaned.get("consumer_name") or "",
+            "consumer_email": cleaned.get("consumer_email") or "",
+            "consumer_phone": cleaned.get("consumer_phone") or "",
+            "advertised_claim": cleaned.get("advertised_claim") or "",
+            "claim_seen_at": cleaned.get("claim_seen_at") or "",
+            "description": cleaned.get("description") or "",
         }
+
+    def case_fields(self) -> dict:
+        return {**self.filing(self.cleaned_data), "files": self.uploaded("evidence")}
 
 
 # --- Consumer Service intake -----------------------------------------------------------------
@@ -322,19 +308,12 @@ class _IntakeMixin:
         self.fields["consumer_name"].label = _("Consumer name")
         self.order_fields(["channel", "received_at"])
 
-    def clean_received_at(self):
-        received = self.cleaned_data.get("received_at")
-        if received is not None and received > self.now:
-            raise forms.ValidationError(
-                _("The time the case was received cannot be in the future.")
-            )
-        return received
-
-    def case_fields(self) -> dict:
-        fields = super().case_fields()
-        fields["channel"] = self.cleaned_data["channel"]
-        fields["received_at"] = self.cleaned_data.get("received_at")
-        return fields
+    def filing(self, cleaned) -> dict:
+        return {
+            **super().filing(cleaned),
+            "channel": cleaned.get("channel") or "",
+            "received_at": cleaned.get("received_at"),
+        }
 
 
 class IntakeComplaintForm(_IntakeMixin, ComplaintForm):

@@ -55,13 +55,6 @@ def opened_matters(product) -> bool:
     return remedies.opened_matters(product_exclusion(product))
 
 
-def record_goods_opened(case: Case, opened: bool | None) -> None:
-    """Keep the consumer's answer on the case (asked only where it matters)."""
-    if opened is not None and case.goods_opened != opened:
-        case.goods_opened = opened
-        case.save(update_fields=["goods_opened"])
-
-
 class RemedyOptions(list):
     """The form's remedy list, which also says whether to ask if the goods were opened."""
 

@@ -53,38 +53,89 @@ def _next_case_id() -> int:
         return cursor.fetchone()[0]
 
 
-def _validate_new_case(*, kind, merchant, product, complaint_type, delivered_at, now, **fields):
+def check_filing(
+    *,
+    kind: str = CaseKind.COMPLAINT,
+    merchant=None,
+    description: str = "",
+    channel: str = Case.Channel.WEB,
+    consumer_email: str = "",
+    consumer_phone: str = "",
+    product=None,
+    delivered_at: datetime | None = None,
+    complaint_type: str = "",
+    desired_remedy: str = "",
+    advertised_claim: str = "",
+    goods_opened: bool | None = None,
+    received_at: datetime | None = None,
+    now: datetime | None = None,
+    **_other_fields,
+) -> datetime:
+    """Every rule a new case must pass, writing nothing; returns the instant its clocks
+    start. file_case runs it; forms run it in clean() so each refusal shows next to its
+    input. Raises one DomainError keyed by argument name (None: the filing as a whole),
+    carrying every refusal found, which core.web.add_service_errors and the API map to
+    their fields."""
+    errors: dict[str | None, list[str]] = {}
+
+    def refuse(field, message):
+        errors.setdefault(field, []).append(message)
+
+    now = now or timezone.now()
+    if received_at is not None and received_at > now:
+        refuse("received_at", _("The time the case was received cannot be in the future."))
+    elif received_at is not None:
+        now = received_at
     if kind not in CaseKind.values:
-        raise DomainError(_("Unknown case kind."))
-    if product is not None and product.merchant_id != merchant.pk:
-        raise DomainError(_("This product is not sold by this merchant."))
-    if not (fields["consumer_email"] or fields["consumer_phone"]):
-        raise DomainError(_("Give an email address or a phone number so we can reach you."))
-    if not fields["description"].strip():
-        raise DomainError(_("Describe what happened."))
+        refuse(None, _("Unknown case kind."))
+    if channel not in Case.Channel.values:
+        refuse("channel", _("Unknown channel."))
+    if not ((consumer_email or "").strip() or (consumer_phone or "").strip()):
+        refuse("consumer_phone", _("Give an email address or a phone number so we can reach you."))
+    if not (description or "").strip():
+        refuse("description", _("Describe what happened."))
     if delivered_at is not None and delivered_at > now:
-        raise DomainError(_("The delivery date cannot be in the future."))
-    if kind == CaseKind.COMPLAINT:
+        refuse("delivered_at", _("The delivery date cannot be in the future."))
+    if kind == CaseKind.AD_REPORT:
+        if product is None or not (advertised_claim or "").strip():
+            refuse(
+                "advertised_claim" if product is not None else "product",
+                _("A false-advertising report needs the product and the claim."),
+            )
+    else:
+        if merchant is None:
+            refuse("merchant", _("Choose the shop or give the product number."))
+        elif product is not None and product.merchant_id != merchant.pk:
+            refuse("product", _("This product is not sold by this merchant."))
         if complaint_type not in Case.ComplaintType.values:
-            raise DomainError(_("Choose what the complaint is about."))
-        remedy = fields["desired_remedy"]
-        if remedy and remedy not in Case.Remedy.values:
-            raise DomainError(_("Unknown remedy."))
-        if remedy:
+            refuse("complaint_type", _("Choose what the complaint is about."))
+        elif desired_remedy and desired_remedy not in Case.Remedy.values:
+            refuse("desired_remedy", _("Unknown remedy."))
+        elif desired_remedy and "delivered_at" not in errors:
             verdict = remedy_eligibility(
-                remedy, complaint_type=complaint_type, product=product, delivered_at=delivered_at
+                desired_remedy,
+                complaint_type=complaint_type,
+                product=product,
+                delivered_at=delivered_at,
+                now=now,
+                opened=goods_opened,
             )
             if not verdict.eligible:
-                raise DomainError(
+                refuse(
+                    "desired_remedy",
                     _("%(remedy)s is not available for this purchase: %(why)s")
-                    % {"remedy": Case.Remedy(remedy).label, "why": explain(verdict)}
+                    % {"remedy": Case.Remedy(desired_remedy).label, "why": explain(verdict)},
                 )
-    elif product is None or not fields["advertised_claim"].strip():
-        raise DomainError(_("A false-advertising report needs the product and the claim."))
+    if errors:
+        general = errors.pop(None, [])
+        if not errors:
+            raise DomainError(general)
+        raise DomainError({**errors, **({"__all__": general} if general else {})})
+    return now
 
 
 @transaction.atomic
-def open_case(
+def _open_case(
     *,
     kind: str = CaseKind.COMPLAINT,
     merchant,
@@ -100,6 +151,7 @@ def open_case(
     desired_remedy: str = "",
     advertised_claim: str = "",
     claim_seen_at: str = "",
+    goods_opened: bool | None = None,
     priority: int = Priority.NORMAL,
     attachments=(),
     by=None,
@@ -111,11 +163,21 @@ def open_case(
 
     `received_at`: when staff record a phone call or an email later, the clocks start when
     the consumer reached us, not when it was typed in."""
-    now = timezone.now()
-    if received_at is not None:
-        if received_at > now:
-            raise DomainError(_("The time the case was received cannot be in the future."))
-        now = received_at
+    now = check_filing(
+        kind=kind,
+        merchant=merchant,
+        description=description,
+        channel=channel,
+        consumer_email=consumer_email,
+        consumer_phone=consumer_phone,
+        product=product,
+        delivered_at=delivered_at,
+        complaint_type=complaint_type,
+        desired_remedy=desired_remedy,
+        advertised_claim=advertised_claim,
+        goods_opened=goods_opened,
+        received_at=received_at,
+    )
     fields = {
         "consumer_email": consumer_email.strip(),
         "consumer_phone": consumer_phone.strip(),
@@ -123,19 +185,9 @@ def open_case(
         "desired_remedy": desired_remedy,
         "advertised_claim": advertised_claim,
     }
-    _validate_new_case(
-        kind=kind,
-        merchant=merchant,
-        product=product,
-        complaint_type=complaint_type,
-        delivered_at=delivered_at,
-        now=now,
-        **fields,
-    )
-    if channel not in Case.Channel.values:
-        raise DomainError(_("Unknown channel."))
     if kind == CaseKind.AD_REPORT:
-        complaint_type = desired_remedy = ""
+        complaint_type = fields["desired_remedy"] = ""
+        goods_opened = None
     policy = policy_in_force(kind=kind, priority=priority, at=now)
     response = _target(policy, now, policy.first_response_hours)
     resolution = _target(policy, now, policy.resolution_hours)
@@ -154,6 +206,7 @@ def open_case(
         product=product,
         complaint_type=complaint_type,
         claim_seen_at=claim_seen_at.strip(),
+        goods_opened=goods_opened,
         policy=policy,
         response_due_at=response.due_at,
         response_at_risk_at=response.at_risk_at,
@@ -204,13 +257,15 @@ def purchase_for_filer(*, order_number: str, contacts=(), trusted: bool = False)
     return purchase if purchase.consumer in given else None
 
 
-def file_case(*, files=(), by=None, **fields) -> Case:
-    """open_case with uploaded files: the files are checked and stored and the case opened
-    in one transaction; when anything is refused nothing stays behind (rows roll back, the
-    files already written are removed)."""
+def file_case(*, files=(), attachments=(), by=None, **fields) -> Case:
+    """The one way to open a case, for every channel (public form, staff intake, mailbox,
+    API, admin): check the filing, store the uploaded `files` (core.uploads) and open the
+    case with them and any already stored `attachments` (an email's) in one transaction,
+    record the decision, and mail the consumer their tracking link after commit. When
+    anything is refused nothing stays behind: rows roll back, files written are removed."""
 
     def open_with(stored):
-        case = open_case(attachments=stored, by=by, **fields)
+        case = _open_case(attachments=[*attachments, *stored], by=by, **fields)
         # Every channel: a consumer who closes the tab still has the link in their mail.
         mail_tracking_link(case)
         return case
@@ -220,7 +275,7 @@ def file_case(*, files=(), by=None, **fields) -> Case:
 
 def mail_tracking_link(case: Case) -> None:
     """After commit, send the consumer the link of a case just opened (to their e-mail and
-    phone; the token is only known right after open_case)."""
+    phone; the token is only known right after the case opened)."""
     if (case.consumer_email or case.consumer_phone) and getattr(case, "tracking_token", None):
         transaction.on_commit(_Enqueue("send_tracking_link", (case.pk, case.tracking_token)))
 
@@ -245,7 +300,7 @@ def open_case_from_mail(*, mail, by, **fields) -> Case:
 
     mail = _locked_mail(mail)
     fields.setdefault("consumer_email", mail.from_address)
-    case = open_case(
+    case = file_case(
         channel=Case.Channel.EMAIL,
         received_at=mail.received_at,
         attachments=list(mail.attachments.all()),
@@ -265,7 +320,6 @@ def open_case_from_mail(*, mail, by, **fields) -> Case:
         actor=by,
         data={"case": case.pk},
     )
-    mail_tracking_link(case)
     return case
 
 

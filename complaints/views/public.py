@@ -125,8 +125,6 @@ def _file(request, form_class, template, *, initial=None):
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
-            if form.kind == "complaint":
-                services.record_goods_opened(case, form.opened())
             messages.success(
                 request,
                 _(

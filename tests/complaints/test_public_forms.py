@@ -321,7 +321,7 @@ def test_a_service_refusal_after_the_files_were_stored_leaves_nothing_behind(
 
         raise DomainError("refused by the engine")
 
-    monkeypatch.setattr(intake, "open_case", refuse)
+    monkeypatch.setattr(intake, "_open_case", refuse)
     response = client.post(NEW, {**complaint(product), "attachment_1": files.png()})
     assert response.status_code == 200
     assert "refused by the engine" in response.content.decode()

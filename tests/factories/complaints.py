@@ -34,8 +34,8 @@ class CaseFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.open_case(**kwargs)
+        return services.file_case(**kwargs)
 
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
-        raise NotImplementedError("Cases are only made through complaints.services.open_case")
+        raise NotImplementedError("Cases are only made through complaints.services.file_case")
