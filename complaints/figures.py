@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
-from complaints.models import Remedy
+from complaints import sla_state
+from complaints.models import Remedy, SLABreach, Target
 
 
 def remedy_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict:
@@ -53,6 +54,18 @@ def remedy_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict:
     }
 
 
+def deadline_missed(now: datetime, target: str) -> Q:
+    """Cases whose current `target` deadline is on record as breached by `now`: the sweep
+    wrote its breach (SLABreach, at that deadline). A paused clock is judged at its pause
+    (complaints.sla_state): past its old deadline while waiting for the consumer it is not
+    breached, and the sweep records nothing for it."""
+    due = sla_state.CLOCKS[Target(target)].due
+    recorded = SLABreach.objects.filter(
+        case=OuterRef("pk"), target=target, breached_at=OuterRef(due), breached_at__lte=now
+    )
+    return Q(Exists(recorded))
+
+
 # Complaints filed and ad reports substantiated per merchant, filed in [%(since)s, %(now)s).
 CASES_BY_MERCHANT_SQL = """
     SELECT merchant_id,
@@ -74,4 +87,53 @@ MERCHANT_ANSWERS_SQL = """
                       AND b.breached_at < %(now)s) AS breached
     FROM complaints_slaclock AS k JOIN complaints_case AS c ON c.id = k.case_id
     WHERE k.target = 'merchant_answer'
+"""
+
+
+# The quarterly case figures (reports.services.figures composes them; the definitions are
+# in its docstring): one scan of the cases filed or resolved in [%(start)s, %(end)s), known
+# at %(as_of)s, grouped by the GROUPING SETS `{sets}` the caller fills in (platform, merchant,
+# month).
+QUARTERLY_CASES_SQL = """
+    SELECT GROUPING(c.merchant_id) AS g_merchant, GROUPING(m.month) AS g_extra,
+           c.merchant_id, m.month,
+           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed) AS complaints_filed,
+           count(*) FILTER (WHERE c.kind = 'complaint' AND f.resolved) AS complaints_resolved,
+           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.responded
+                            AND c.first_responded_at <= c.response_due_at)
+               AS response_met,
+           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
+                            AND (f.responded OR c.response_due_at <= %(as_of)s))
+               AS response_judged,
+           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.resolved_by_as_of
+                            AND c.resolved_at <= c.resolution_due_at)
+               AS resolution_met,
+           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
+                            AND (f.resolved_by_as_of OR c.resolution_due_at <= %(as_of)s))
+               AS resolution_judged,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
+               WHEN c.kind = 'complaint' AND f.filed AND f.responded
+               THEN extract(epoch FROM c.first_responded_at - c.created_at) / 3600.0 END)
+               AS median_response_hours,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
+               WHEN c.kind = 'complaint' AND f.filed AND f.resolved_by_as_of
+               THEN extract(epoch FROM c.resolved_at - c.created_at) / 3600.0 END)
+               AS median_resolution_hours,
+           count(*) FILTER (WHERE c.kind = 'ad_report' AND f.filed) AS ad_reports_filed,
+           count(*) FILTER (WHERE c.kind = 'ad_report' AND f.resolved
+                            AND c.outcome = 'substantiated') AS ad_reports_substantiated
+    FROM complaints_case c
+    CROSS JOIN LATERAL (SELECT
+        c.created_at >= %(start)s AND c.created_at < %(end)s AND c.created_at <= %(as_of)s
+            AS filed,
+        c.resolved_at >= %(start)s AND c.resolved_at < %(end)s AND c.resolved_at <= %(as_of)s
+            AS resolved,
+        coalesce(c.first_responded_at <= %(as_of)s, false) AS responded,
+        coalesce(c.resolved_at <= %(as_of)s, false) AS resolved_by_as_of
+    ) f
+    CROSS JOIN LATERAL (SELECT CASE WHEN f.filed
+        THEN to_char(c.created_at AT TIME ZONE %(zone)s, 'YYYY-MM') END AS month) m
+    WHERE (c.created_at >= %(start)s AND c.created_at < %(end)s)
+       OR (c.resolved_at >= %(start)s AND c.resolved_at < %(end)s)
+    GROUP BY GROUPING SETS ({sets})
 """

@@ -272,16 +272,12 @@ _MERCHANT_RUNS = Q(status=CaseStatus.AWAITING_MERCHANT, merchant_answered_at__is
 
 # A case's nearest running deadline: the first response until it is given, the resolution,
 # and the merchant's answer while we wait for it (LEAST ignores NULLs). Staff queues sort by
-# it; partial indexes on the same expression serve their first page.
+# it; partial indexes on the same expression serve their first page. Whether a clock is on
+# time, at risk, breached or paused is complaints.sla_state's to say.
 NEXT_DUE = Least(
     _running("response_due_at", _RESPONSE_RUNS),
     F("resolution_due_at"),
     _running("merchant_answer_due_at", _MERCHANT_RUNS),
-)
-NEXT_AT_RISK = Least(
-    _running("response_at_risk_at", _RESPONSE_RUNS),
-    F("resolution_at_risk_at"),
-    _running("merchant_answer_at_risk_at", _MERCHANT_RUNS),
 )
 
 

@@ -17,3 +17,19 @@ DECIDED_LOTS_BY_MERCHANT_SQL = """
       AND decided_at >= %(inspection_since)s AND decided_at < %(now)s
     GROUP BY merchant_id
 """
+
+
+# The quarterly inspection figures (reports.services.figures composes them): lots given a
+# verdict in [%(start)s, %(end)s), known at %(as_of)s, grouped by the GROUPING SETS `{sets}`
+# the caller fills in (platform, merchant).
+QUARTERLY_INSPECTIONS_SQL = """
+    SELECT GROUPING(i.merchant_id) AS g_merchant, 1 AS g_extra, i.merchant_id,
+           count(*) AS inspections_done,
+           count(*) FILTER (WHERE i.status = 'accepted') AS inspections_passed,
+           count(*) FILTER (WHERE i.status IN ('rejected', 'overturned'))
+               AS inspections_rejected
+    FROM inspections_inspection i
+    WHERE i.decided_at >= %(start)s AND i.decided_at < %(end)s AND i.decided_at <= %(as_of)s
+      AND i.status IN ('accepted', 'rejected', 'overturned')
+    GROUP BY GROUPING SETS ({sets})
+"""

@@ -26,13 +26,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case as DbCase
-from django.db.models import Count, DateField, Exists, F, Model, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Case, CaseKind, SLABreach, Target
+from complaints.figures import deadline_missed
+from complaints.models import Case, CaseKind, Target
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError
 from core.models import Category
@@ -72,17 +73,6 @@ DECIDED = Q(
         Inspection.Status.OVERTURNED,
     ]
 )
-
-
-def _missed(now: datetime, target: str, due: str) -> Q:
-    """Complaints whose `due` deadline is on record as breached: the SLA sweep wrote its
-    breach (complaints.models.SLABreach, at that deadline). A paused clock is judged at its
-    pause (complaints.sla_state): past its old deadline while waiting for the consumer it
-    is not breached, and the sweep records nothing for it."""
-    recorded = SLABreach.objects.filter(
-        case=OuterRef("pk"), target=target, breached_at=OuterRef(due), breached_at__lte=now
-    )
-    return COMPLAINT & Q(Exists(recorded))
 
 
 def _case_figure(code, label, definition, event, condition) -> FigureKind:
@@ -139,7 +129,7 @@ FIGURES: tuple[FigureKind, ...] = (
             "breached (the SLA sweep records each breach at its deadline)."
         ),
         "response_due_at",
-        lambda now: _missed(now, Target.RESPONSE, "response_due_at"),
+        lambda now: COMPLAINT & deadline_missed(now, Target.RESPONSE),
     ),
     _case_figure(
         "resolution_breaches",
@@ -149,7 +139,7 @@ FIGURES: tuple[FigureKind, ...] = (
             "breached (the SLA sweep records each breach at its deadline)."
         ),
         "resolution_due_at",
-        lambda now: _missed(now, Target.RESOLUTION, "resolution_due_at"),
+        lambda now: COMPLAINT & deadline_missed(now, Target.RESOLUTION),
     ),
     FigureKind(
         "inspections_decided",

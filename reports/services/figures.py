@@ -52,6 +52,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from complaints.figures import QUARTERLY_CASES_SQL
+from inspections.figures import QUARTERLY_INSPECTIONS_SQL
+
 # Figures whose change against the previous quarter is shown, in display order.
 PLATFORM_KEYS = (
     "complaints_filed",
@@ -149,63 +152,11 @@ def last_day(period: Period) -> date:
 
 # --- the statements -----------------------------------------------------------------------
 # `{sets}` is filled from GROUPS below (never from input). g_merchant / g_extra are 0 on
-# the rows of the grouping that has that column.
+# the rows of the grouping that has that column. The statements over complaints' and
+# inspections' own tables live in those apps (complaints.figures, inspections.figures).
+CASES = QUARTERLY_CASES_SQL
+INSPECTIONS = QUARTERLY_INSPECTIONS_SQL
 
-CASES = """
-    SELECT GROUPING(c.merchant_id) AS g_merchant, GROUPING(m.month) AS g_extra,
-           c.merchant_id, m.month,
-           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed) AS complaints_filed,
-           count(*) FILTER (WHERE c.kind = 'complaint' AND f.resolved) AS complaints_resolved,
-           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.responded
-                            AND c.first_responded_at <= c.response_due_at)
-               AS response_met,
-           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
-                            AND (f.responded OR c.response_due_at <= %(as_of)s))
-               AS response_judged,
-           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.resolved_by_as_of
-                            AND c.resolved_at <= c.resolution_due_at)
-               AS resolution_met,
-           count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
-                            AND (f.resolved_by_as_of OR c.resolution_due_at <= %(as_of)s))
-               AS resolution_judged,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
-               WHEN c.kind = 'complaint' AND f.filed AND f.responded
-               THEN extract(epoch FROM c.first_responded_at - c.created_at) / 3600.0 END)
-               AS median_response_hours,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
-               WHEN c.kind = 'complaint' AND f.filed AND f.resolved_by_as_of
-               THEN extract(epoch FROM c.resolved_at - c.created_at) / 3600.0 END)
-               AS median_resolution_hours,
-           count(*) FILTER (WHERE c.kind = 'ad_report' AND f.filed) AS ad_reports_filed,
-           count(*) FILTER (WHERE c.kind = 'ad_report' AND f.resolved
-                            AND c.outcome = 'substantiated') AS ad_reports_substantiated
-    FROM complaints_case c
-    CROSS JOIN LATERAL (SELECT
-        c.created_at >= %(start)s AND c.created_at < %(end)s AND c.created_at <= %(as_of)s
-            AS filed,
-        c.resolved_at >= %(start)s AND c.resolved_at < %(end)s AND c.resolved_at <= %(as_of)s
-            AS resolved,
-        coalesce(c.first_responded_at <= %(as_of)s, false) AS responded,
-        coalesce(c.resolved_at <= %(as_of)s, false) AS resolved_by_as_of
-    ) f
-    CROSS JOIN LATERAL (SELECT CASE WHEN f.filed
-        THEN to_char(c.created_at AT TIME ZONE %(zone)s, 'YYYY-MM') END AS month) m
-    WHERE (c.created_at >= %(start)s AND c.created_at < %(end)s)
-       OR (c.resolved_at >= %(start)s AND c.resolved_at < %(end)s)
-    GROUP BY GROUPING SETS ({sets})
-"""
-
-INSPECTIONS = """
-    SELECT GROUPING(i.merchant_id) AS g_merchant, 1 AS g_extra, i.merchant_id,
-           count(*) AS inspections_done,
-           count(*) FILTER (WHERE i.status = 'accepted') AS inspections_passed,
-           count(*) FILTER (WHERE i.status IN ('rejected', 'overturned'))
-               AS inspections_rejected
-    FROM inspections_inspection i
-    WHERE i.decided_at >= %(start)s AND i.decided_at < %(end)s AND i.decided_at <= %(as_of)s
-      AND i.status IN ('accepted', 'rejected', 'overturned')
-    GROUP BY GROUPING SETS ({sets})
-"""
 
 # object_id is text: compare as text so a non-numeric id of another model is never cast.
 DELISTINGS = """

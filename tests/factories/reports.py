@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from complaints.models import Case, CaseKind, SLAClock, SweepStage
+from complaints.models import Case, CaseKind, SLABreach, SLAClock, SweepStage
 from core import policies
 from inspections.models import Inspection
 from inspections.policies import SAMPLING
@@ -75,7 +75,8 @@ def substantiated_ad_reports(merchant, count: int, *, at=None):
 
 
 def merchant_answer_clocks(cases, *, breached: int) -> None:
-    """A merchant-answer clock on each case; the first `breached` of them breached."""
+    """A merchant-answer clock on each case; the first `breached` of them breached (their
+    breach on record, as the sweep writes it)."""
     now = timezone.now()
     SLAClock.objects.bulk_create(
         SLAClock(
@@ -87,6 +88,13 @@ def merchant_answer_clocks(cases, *, breached: int) -> None:
             stage=SweepStage.BREACHED if i < breached else SweepStage.NONE,
         )
         for i, case in enumerate(cases)
+    )
+    # What the sweep records beside the alert: the breach, at the deadline.
+    SLABreach.objects.bulk_create(
+        SLABreach(
+            case=case, target="merchant_answer", cycle=0, breached_at=now - timedelta(hours=1)
+        )
+        for case in cases[:breached]
     )
 
 
