@@ -15,9 +15,8 @@ Every step calls complaints.services; a step the case's state does not allow is 
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Value
 from django.db.models import When as DbWhen
 from django.db.models.expressions import Case as DbCase
 from django.shortcuts import get_object_or_404
@@ -32,7 +31,8 @@ from rest_framework.response import Response
 
 from complaints import filters, services
 from complaints.filters import CaseFilter, SLAPolicyFilter
-from complaints.models import OPEN, Case, CaseKind, CaseMessage, SLAPolicy, next_deadline
+from complaints.models import OPEN, Case, CaseKind, SLAPolicy, next_deadline
+from complaints.selectors import CASE_READERS, cases_visible_to, messages_visible_to
 from complaints.serializers import (
     AdReportCreateSerializer,
     AdReportDecisionSerializer,
@@ -56,26 +56,15 @@ from complaints.serializers import (
 )
 from core.api import role_permission
 from core.audit import decisions_for
-from core.models import Decision
 from core.roles import Role, has_role
 from merchants.selectors import merchant_of
 
-READERS = (Role.CONSUMER_SERVICE, Role.QUALITY_MANAGER, Role.DATA_ANALYSIS)
+READERS = CASE_READERS
 WORKERS = (Role.CONSUMER_SERVICE,)
 PUBLISHERS = (Role.QUALITY_MANAGER,)
 
 
 # --- scoping ----------------------------------------------------------------------------
-
-
-def cases_visible_to(user):
-    """Staff readers see every case; a merchant user only their merchant's; others none."""
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return Case.objects.filter(merchant=merchant)
-    if has_role(user, *READERS):
-        return Case.objects.all()
-    return Case.objects.none()
 
 
 def with_sla(queryset):
@@ -89,26 +78,6 @@ def with_sla(queryset):
             DbWhen(filters.at_risk(now), then=Value("at_risk")),
             default=Value("on_time"),
         ),
-    )
-
-
-def messages_visible_to(user, case: Case):
-    """Staff read the whole conversation. The merchant reads what the consumer can read,
-    their own answers and the questions put to them (the engine posts those as notes the
-    consumer does not see, with the question as the ask_merchant decision's reason), never
-    Consumer Service's internal notes."""
-    messages = case.messages.prefetch_related("attachments").order_by("created_at", "id")
-    if merchant_of(user) is None:
-        return messages
-    questions = Decision.objects.filter(
-        content_type=ContentType.objects.get_for_model(Case),
-        object_id=str(case.pk),
-        action="ask_merchant",
-    ).values("reason")
-    return messages.filter(
-        Q(internal=False)
-        | Q(author_kind=CaseMessage.Author.MERCHANT)
-        | Q(author_kind=CaseMessage.Author.STAFF, text__in=questions)
     )
 
 
