@@ -15,9 +15,8 @@ Every step calls complaints.services; a step the case's state does not allow is 
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +29,8 @@ from rest_framework.response import Response
 
 from complaints import services, sla_state
 from complaints.filters import CaseFilter, SLAPolicyFilter
-from complaints.models import OPEN, Case, CaseKind, CaseMessage, SLAPolicy, next_deadline
+from complaints.models import OPEN, Case, CaseKind, SLAPolicy, next_deadline
+from complaints.selectors import CASE_READERS, cases_visible_to, messages_visible_to
 from complaints.serializers import (
     AdReportCreateSerializer,
     AdReportDecisionSerializer,
@@ -54,26 +54,15 @@ from complaints.serializers import (
 )
 from core.api import role_permission
 from core.audit import decisions_for
-from core.models import Decision
 from core.roles import Role, has_role
 from merchants.selectors import merchant_of
 
-READERS = (Role.CONSUMER_SERVICE, Role.QUALITY_MANAGER, Role.DATA_ANALYSIS)
+READERS = CASE_READERS
 WORKERS = (Role.CONSUMER_SERVICE,)
 PUBLISHERS = (Role.QUALITY_MANAGER,)
 
 
 # --- scoping ----------------------------------------------------------------------------
-
-
-def cases_visible_to(user):
-    """Staff readers see every case; a merchant user only their merchant's; others none."""
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return Case.objects.filter(merchant=merchant)
-    if has_role(user, *READERS):
-        return Case.objects.all()
-    return Case.objects.none()
 
 
 def with_sla(queryset):
@@ -82,26 +71,6 @@ def with_sla(queryset):
     now = timezone.now()
     return queryset.alias(**sla_state.state_aliases(now)).annotate(
         next_deadline=next_deadline(), sla_state=sla_state.case_state_expression(now)
-    )
-
-
-def messages_visible_to(user, case: Case):
-    """Staff read the whole conversation. The merchant reads what the consumer can read,
-    their own answers and the questions put to them (the engine posts those as notes the
-    consumer does not see, with the question as the ask_merchant decision's reason), never
-    Consumer Service's internal notes."""
-    messages = case.messages.prefetch_related("attachments").order_by("created_at", "id")
-    if merchant_of(user) is None:
-        return messages
-    questions = Decision.objects.filter(
-        content_type=ContentType.objects.get_for_model(Case),
-        object_id=str(case.pk),
-        action="ask_merchant",
-    ).values("reason")
-    return messages.filter(
-        Q(internal=False)
-        | Q(author_kind=CaseMessage.Author.MERCHANT)
-        | Q(author_kind=CaseMessage.Author.STAFF, text__in=questions)
     )
 
 

@@ -62,10 +62,15 @@ class ComplaintsConfig(AppConfig):
             selectors,
         )
         from complaints.services import remedies  # noqa: F401 (registers alert kinds)
+        from core.alerts import register_kind
         from core.navigation import register_nav
         from core.uploads import ACCESS_RULES, register_access_rule
         from merchants.portal import register_overview_panel, register_portal_link
 
+        register_kind("sla_at_risk", _("SLA at risk"), _("%(case)s: %(target)s due at %(due)s"))
+        register_kind(
+            "sla_breached", _("SLA breached"), _("%(case)s: %(target)s was due at %(due)s")
+        )
         register_nav(_("Complaints"), "complaints:staff-queue", selectors.may_view_cases, 40)
         register_portal_link(_("Complaints"), "complaints:portal-cases", 80)
         for rule in (selectors.may_read_case_upload, selectors.may_read_remedy_proof):

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from complaints.models import QualityIncident
-from merchants.selectors import merchant_of
+from merchants.selectors import scoped
 
 
 def incident_list(
@@ -32,10 +32,7 @@ def incident_list(
 
 def incidents_for_merchant_user(user) -> QuerySet[QualityIncident]:
     """The user's own merchant's incidents; nothing for anyone else."""
-    merchant = merchant_of(user)
-    if merchant is None:
-        return QualityIncident.objects.none()
-    return QualityIncident.objects.filter(merchant=merchant)
+    return scoped(QualityIncident.objects.all(), user, staff_roles=())
 
 
 def consequences(incident: QualityIncident) -> dict:

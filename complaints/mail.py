@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from complaints import services
 from complaints.models import Case, InboundMail
+from core.uploads import atomic_with_uploads, store_upload
 
 logger = logging.getLogger(__name__)
 
@@ -278,10 +279,8 @@ def _claim(parsed: ParsedMail, *, source: str, now: datetime) -> InboundMail | N
     return mail
 
 
-def _store_attachments(mail: InboundMail, files, result: IngestResult, stored: list) -> None:
-    from core.uploads import store_upload
-
-    refused = []
+def _store_attachments(mail: InboundMail, files, result: IngestResult) -> None:
+    stored, refused = [], []
     for index, file in enumerate(files):
         if index >= MAX_ATTACHMENTS:
             refused.append({"name": file.name, "reason": _("Too many attachments.")})
@@ -348,23 +347,18 @@ def store_message(data: bytes, *, source: str = "", result: IngestResult | None 
     result = result if result is not None else IngestResult()
     parsed = parse(data)
     now = timezone.now()
-    stored: list = []
-    try:
-        with transaction.atomic():
-            mail = _claim(parsed, source=source, now=now)
-            if mail is None:
-                result.duplicates += 1
-                return None
-            mail.received_at = _received_at(parsed, now)
-            mail.save(update_fields=["received_at"])
-            _store_attachments(mail, parsed.attachments, result, stored)
-            why = _try_open_case(mail, parsed)
-            if why:
-                mail.why_unmatched = why[:300]
-                mail.save(update_fields=["why_unmatched"])
-    except BaseException:
-        services.discard_uploads(stored)  # the rows rolled back; remove their files
-        raise
+    with atomic_with_uploads():  # a rollback removes the attachments' files too
+        mail = _claim(parsed, source=source, now=now)
+        if mail is None:
+            result.duplicates += 1
+            return None
+        mail.received_at = _received_at(parsed, now)
+        mail.save(update_fields=["received_at"])
+        _store_attachments(mail, parsed.attachments, result)
+        why = _try_open_case(mail, parsed)
+        if why:
+            mail.why_unmatched = why[:300]
+            mail.save(update_fields=["why_unmatched"])
     result.stored += 1
     if mail.case_id:
         result.cases += 1

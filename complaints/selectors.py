@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import sla_state
 from complaints.models import NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
+from core.models import Decision
 from core.roles import Role, has_role
-from merchants.selectors import merchant_of
+from merchants.selectors import merchant_of, scoped
 
 # --- who may do what ------------------------------------------------------------------------
 
@@ -295,24 +297,52 @@ def proposals_for(case: Case):
 # --- merchant portal ------------------------------------------------------------------------
 
 
+# Who reads cases through the API and the staff pages (the merchant's portal is scoped to
+# its own cases by merchants.selectors.scoped, as every merchant-owned row is).
+CASE_READERS = (Role.CONSUMER_SERVICE, Role.QUALITY_MANAGER, Role.DATA_ANALYSIS)
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Staff readers see every case; a merchant user only their merchant's; others none."""
+    return scoped(Case.objects.all(), user, staff_roles=CASE_READERS)
+
+
 def cases_for_merchant_user(user) -> QuerySet[Case]:
-    """Cases against the user's own merchant; nothing for anyone else."""
-    merchant = merchant_of(user)
-    if merchant is None:
-        return Case.objects.none()
-    return Case.objects.filter(merchant=merchant)
+    """Cases against the user's own merchant; nothing for anyone else (the portal)."""
+    return scoped(Case.objects.all(), user, staff_roles=())
 
 
 def merchant_visible_messages(case: Case):
-    """What the merchant reads: the consumer's account and evidence, and their own answers.
-    Staff notes and staff messages to the consumer stay out; staff questions to the
-    merchant come from the ask_merchant decisions."""
+    """The one answer to "which messages of a case may its merchant read", for the portal
+    and the API alike: the consumer's messages (account and evidence), the merchant's own
+    answers, and the questions Consumer Service put to the merchant (posted as staff notes
+    whose text is an ask_merchant decision's reason). Never Consumer Service's internal
+    notes, never its messages to the consumer."""
+    questions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case),
+        object_id=str(case.pk),
+        action="ask_merchant",
+    ).values("reason")
     return (
         case.messages.filter(
-            author_kind__in=[CaseMessage.Author.CONSUMER, CaseMessage.Author.MERCHANT]
+            Q(author_kind__in=[CaseMessage.Author.CONSUMER, CaseMessage.Author.MERCHANT])
+            | Q(author_kind=CaseMessage.Author.STAFF, text__in=questions)
         )
         .select_related("author")
         .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def messages_visible_to(user, case: Case):
+    """Staff read the whole conversation; a merchant user what merchant_visible_messages
+    allows."""
+    if merchant_of(user) is not None:
+        return merchant_visible_messages(case)
+    return (
+        case.messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
     )
 
 
@@ -344,9 +374,12 @@ def may_read_case_upload(request, upload) -> bool:
 # --- remedies -------------------------------------------------------------------------------
 
 
+REMEDY_READERS = (Role.CONSUMER_SERVICE, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
+
+
 def may_view_remedies(user) -> bool:
     """Consumer Service, Quality Management and the Quality Managers read remedies."""
-    return has_role(user, Role.CONSUMER_SERVICE, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
+    return has_role(user, *REMEDY_READERS)
 
 
 def may_manage_remedies(user) -> bool:
@@ -359,12 +392,7 @@ def remedies_visible_to(user):
     from complaints.models import Remedy
 
     remedies = Remedy.objects.select_related("case", "incident", "merchant", "proof")
-    if may_view_remedies(user):
-        return remedies
-    merchant = merchant_of(user)
-    if merchant is None:
-        return remedies.none()
-    return remedies.filter(merchant=merchant)
+    return scoped(remedies, user, staff_roles=REMEDY_READERS)
 
 
 def may_record_remedy_done(user, remedy) -> bool:

@@ -69,25 +69,9 @@ def render_text(kind: str, payload: dict) -> str:
         return str(spec.label)
 
 
+# The kernel's own kind; every other kind is registered by the app that raises it, in its
+# AppConfig.ready(), so the kernel never lists an upper app's facts.
 register_kind("test", _("Test"), _("Test alert %(n)s"))
-register_kind("sla_at_risk", _("SLA at risk"), _("%(case)s: %(target)s due at %(due)s"))
-register_kind("sla_breached", _("SLA breached"), _("%(case)s: %(target)s was due at %(due)s"))
-register_kind("document_expiring", _("Document expiring"), _("%(document)s expires on %(expires)s"))
-register_kind("document_expired", _("Document expired"), _("%(document)s expired on %(expires)s"))
-register_kind(
-    "rating_below_threshold",
-    _("Rating below threshold"),
-    _("%(subject)s: 90-day rating %(average)s over %(count)s ratings"),
-)
-register_kind(
-    "inspection_rejected", _("Inspection rejected"), _("Inspection %(inspection)s rejected")
-)
-register_kind(
-    "probation_review_due",
-    _("Probation review due"),
-    _("%(merchant)s: probation ends on %(ends)s"),
-)
-register_kind("risk_spike", _("Risk spike"), _("%(subject)s: %(detail)s"))
 
 
 @dataclass

@@ -8,6 +8,8 @@ under a random name in private storage. Nothing is written before validation pas
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import io
 import re
@@ -20,6 +22,7 @@ import puremagic
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -222,8 +225,52 @@ def validate_upload(file) -> CheckedFile:
     )
 
 
+# The files stored inside the innermost `atomic_with_uploads` block (None: outside any).
+_STORED: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "stored_uploads", default=None
+)
+
+
+def discard_uploads(uploads) -> None:
+    """Remove the files of uploads whose rows a rolled-back transaction took away."""
+    for upload in uploads:
+        upload.file.delete(save=False)
+
+
+@contextlib.contextmanager
+def atomic_with_uploads(using=None):
+    """`transaction.atomic()` that also removes the files stored inside it when it rolls
+    back. Files are written when their Upload row is (store_upload), so a rollback would
+    otherwise leave them behind with no row pointing at them. Blocks nest: files stored in
+    an inner block that succeeded are removed too when an outer block rolls back.
+
+    Every path that stores uploads and may still fail afterwards runs inside one (a
+    service's whole step, not only the store)."""
+    outer = _STORED.get()
+    stored: list = []
+    token = _STORED.set(stored)
+    try:
+        with transaction.atomic(using=using):
+            yield stored
+    except BaseException:
+        discard_uploads(stored)
+        raise
+    finally:
+        _STORED.reset(token)
+    if outer is not None:
+        outer.extend(stored)
+
+
+def with_stored_files(files, *, then, by=None):
+    """Store the uploaded `files` (checked here) and run `then(uploads)` in one transaction:
+    when a file is refused or the step fails, neither rows nor files are kept."""
+    with atomic_with_uploads():
+        return then([store_upload(file, uploaded_by=by) for file in files])
+
+
 def store_upload(file, *, uploaded_by=None) -> Upload:
-    """Validate then store; raises ValidationError and writes nothing on a bad file."""
+    """Validate then store; raises ValidationError and writes nothing on a bad file. Inside
+    `atomic_with_uploads` the file is removed again if that block rolls back."""
     checked = validate_upload(file)
     upload = Upload(
         original_name=checked.name,
@@ -234,7 +281,15 @@ def store_upload(file, *, uploaded_by=None) -> Upload:
     )
     file.seek(0)
     upload.file.save("upload", file, save=False)
-    upload.save()
+    stored = _STORED.get()
+    if stored is not None:
+        stored.append(upload)
+    try:
+        upload.save()
+    except BaseException:
+        if stored is None:
+            upload.file.delete(save=False)
+        raise
     return upload
 
 

@@ -33,6 +33,9 @@ class InspectionsConfig(AppConfig):
         from merchants.selectors import merchant_of
 
         register_kind(
+            "inspection_rejected", _("Inspection rejected"), _("Inspection %(inspection)s rejected")
+        )
+        register_kind(
             "inspection_objection",
             _("Inspection objection"),
             _("%(merchant)s objects to inspection %(inspection)s and asks for a re-test"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.audit import decisions_for
 from core.exceptions import DomainError
 from core.roles import Role, has_role
-from core.uploads import store_upload
+from core.uploads import atomic_with_uploads, store_upload
 from core.web import allowed_if
 from inspections import labs, selectors
 from inspections.forms import (
@@ -67,9 +67,10 @@ def staff_lab(request, pk):
             elif "document" in request.POST:
                 form = LabDocumentForm(request.POST, request.FILES)
                 if form.is_valid():
-                    lab.documents.add(
-                        store_upload(form.cleaned_data["file"], uploaded_by=request.user)
-                    )
+                    with atomic_with_uploads():
+                        lab.documents.add(
+                            store_upload(form.cleaned_data["file"], uploaded_by=request.user)
+                        )
                     messages.success(request, _("Document stored."))
                 else:
                     for error in form.errors.get("file", []):

@@ -26,7 +26,7 @@ from core.alerts import raise_alerts_from_select
 from core.audit import Workflow, record_decision
 from core.exceptions import DomainError, NotAllowed
 from core.roles import ExternalRole, Role, has_role
-from core.uploads import PDF, store_upload, validate_upload
+from core.uploads import PDF, atomic_with_uploads, store_upload, validate_upload
 from inspections.models import (
     CustodyEvent,
     CustodyKind,
@@ -614,7 +614,7 @@ def csv_template(samples: Iterable[Sample]) -> str:
     return out.getvalue()
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def submit_report(*, sample: Sample, file, by) -> Sample:
     """The signed test report (a PDF through the validated upload path; its SHA-256 is
     kept on the sample) and a copy among the inspection's lab reports."""

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.web import allowed_if
-from inspections import quality_record
+from inspections import quality_record, selectors
 from merchants.selectors import merchant_of
 from products.models import Lot, Product
 
@@ -66,7 +66,7 @@ def public_lot(request, code):
 @merchant_required
 def merchant_lots(request):
     lots = (
-        Lot.objects.filter(merchant=merchant_of(request.user))
+        selectors.lots_for_merchant_user(request.user)
         .select_related("product", "supplier")
         .order_by("-created_at")[:500]
     )
@@ -75,7 +75,7 @@ def merchant_lots(request):
 
 @merchant_required
 def merchant_lot_qr(request, pk):
-    lot = get_object_or_404(Lot, pk=pk, merchant=merchant_of(request.user))
+    lot = get_object_or_404(selectors.lots_for_merchant_user(request.user), pk=pk)
     url = settings.SITE_URL.rstrip("/") + reverse("inspections:public-lot", args=[lot.code])
     response = HttpResponse(quality_record.qr_svg(url), content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="lot-{lot.code}.svg"'

@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from core.roles import Role, has_role
 from inspections.models import Inspection, InspectionPlan, Objection, SwitchingRecord
-from merchants.selectors import merchant_of
+from merchants.selectors import merchant_of, scoped
 
 INSPECTORS = (Role.QUALITY_MANAGEMENT,)
 STAFF_READERS = (
@@ -23,48 +23,37 @@ def is_staff_reader(user) -> bool:
     return merchant_of(user) is None and has_role(user, *STAFF_READERS)
 
 
+def lots_for_merchant_user(user):
+    """The user's own merchant's lots (the merchant's lot pages); nothing for anyone else."""
+    from products.models import Lot
+
+    return scoped(Lot.objects.all(), user, staff_roles=())
+
+
 def plans_visible_to(user):
     """Staff see every plan. Spot checks are unannounced: a merchant sees only the re-tests
     of their own products (which they asked for or need)."""
     plans = InspectionPlan.objects.select_related("merchant", "category", "product")
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return plans.filter(merchant=merchant, kind=InspectionPlan.Kind.RETEST)
-    if has_role(user, *STAFF_READERS):
-        return plans
-    return plans.none()
+    if merchant_of(user) is not None:
+        plans = plans.filter(kind=InspectionPlan.Kind.RETEST)
+    return scoped(plans, user, staff_roles=STAFF_READERS)
 
 
 def inspections_visible_to(user):
     inspections = Inspection.objects.select_related(
         "product", "merchant", "category", "plan", "standard_version__standard", "inspector"
     )
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return inspections.filter(merchant=merchant)
-    if has_role(user, *STAFF_READERS):
-        return inspections
-    return inspections.none()
+    return scoped(inspections, user, staff_roles=STAFF_READERS)
 
 
 def objections_visible_to(user):
     objections = Objection.objects.select_related("inspection", "merchant", "retest_plan")
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return objections.filter(merchant=merchant)
-    if has_role(user, *STAFF_READERS):
-        return objections
-    return objections.none()
+    return scoped(objections, user, staff_roles=STAFF_READERS)
 
 
 def switching_visible_to(user):
     records = SwitchingRecord.objects.select_related("merchant", "category")
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return records.filter(merchant=merchant)
-    if has_role(user, *STAFF_READERS):
-        return records
-    return records.none()
+    return scoped(records, user, staff_roles=STAFF_READERS)
 
 
 def due_queue():

@@ -24,7 +24,7 @@ from core.audit import Workflow, record_decision
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role
-from core.uploads import store_upload
+from core.uploads import atomic_with_uploads, store_upload
 from inspections import switching
 from inspections.models import (
     Inspection,
@@ -532,7 +532,7 @@ def start_inspection(
     return inspection
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def attach_lab_reports(*, inspection: Inspection, files, by=None) -> list:
     """Store lab reports (validated uploads) on an inspection; a bad file stores nothing."""
     uploads = [store_upload(file, uploaded_by=by) for file in files]

@@ -78,6 +78,18 @@ class MerchantsConfig(AppConfig):
         register_staff_guard(refuse_staff_role_for_member)
 
         register_kind(
+            "document_expiring", _("Document expiring"), _("%(document)s expires on %(expires)s")
+        )
+        register_kind(
+            "document_expired", _("Document expired"), _("%(document)s expired on %(expires)s")
+        )
+        register_kind(
+            "probation_review_due",
+            _("Probation review due"),
+            _("%(merchant)s: probation ends on %(ends)s"),
+        )
+
+        register_kind(
             "team_invitation",
             _("Team invitation"),
             _("%(merchant)s invites you to join their team"),

@@ -15,6 +15,22 @@ def merchant_of(user) -> Merchant | None:
     return membership.merchant if membership is not None else None
 
 
+def scoped(queryset, user, *, staff_roles=None, merchant_field: str = "merchant"):
+    """The one read rule for rows that belong to a merchant: a merchant's users see their
+    merchant's rows (`merchant_field` is the lookup to the merchant), staff of
+    `staff_roles` see all of them (any department when None; nobody when empty), everyone
+    else sees nothing."""
+    from core.roles import Role, has_role
+
+    merchant = merchant_of(user)
+    if merchant is not None:
+        return queryset.filter(**{merchant_field: merchant.pk})
+    roles = Role.values if staff_roles is None else staff_roles
+    if roles and has_role(user, *roles):
+        return queryset
+    return queryset.none()
+
+
 def active_restrictions(*, at=None):
     at = at or timezone.now()
     return Restriction.objects.filter(

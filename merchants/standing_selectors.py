@@ -1,19 +1,13 @@
 """Standing reads, scoped to who is asking: a merchant's users see their merchant only,
 standing staff see every merchant, everyone else sees nothing."""
 
-from core.roles import has_role
 from merchants.models import Appeal, Sanction, ViolationEntry
-from merchants.selectors import merchant_of
+from merchants.selectors import scoped
 from merchants.standing_setup import STANDING_READERS
 
 
 def _scoped(queryset, user):
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return queryset.filter(merchant=merchant)
-    if has_role(user, *STANDING_READERS):
-        return queryset
-    return queryset.none()
+    return scoped(queryset, user, staff_roles=STANDING_READERS)
 
 
 def entries_visible_to(user):

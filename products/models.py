@@ -388,14 +388,6 @@ class StandardVersion(models.Model):
     def __str__(self):
         return f"{self.standard} v{self.number}"
 
-    def save(self, *args, **kwargs):
-        # The trigger is the guarantee; this turns it into a sentence a person can act on.
-        if self.pk:
-            from products.services.standards import ensure_draft
-
-            ensure_draft(self)
-        super().save(*args, **kwargs)
-
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -462,18 +454,6 @@ class Requirement(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.description[:60]}"
-
-    def save(self, *args, **kwargs):
-        if self.pk and type(self).objects.filter(pk=self.pk, locked=True).exists():
-            from products.services.standards import ensure_draft
-
-            ensure_draft(self.version)
-        super().save(*args, **kwargs)
-
-    def clean(self):
-        from products.services.standards import validate_requirement
-
-        validate_requirement(self)
 
 
 # --- suppliers of self-operated goods and lots ---------------------------------------------

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q
 
 from core.roles import Role, has_role
-from merchants.selectors import merchant_of
+from merchants.selectors import merchant_of, scoped
 from products.models import ClaimFlag, Product, StandardVersion
 
 REVIEWERS = (Role.QUALITY_MANAGEMENT, Role.MERCHANT_MANAGEMENT)
@@ -16,13 +16,8 @@ def is_claim_reviewer(user) -> bool:
 
 def products_visible_to(user):
     """A merchant user sees their merchant's products, staff see all, others none."""
-    merchant = merchant_of(user)
     products = Product.objects.select_related("category", "merchant")
-    if merchant is not None:
-        return products.filter(merchant=merchant)
-    if has_role(user, *STAFF_READERS):
-        return products
-    return products.none()
+    return scoped(products, user, staff_roles=STAFF_READERS)
 
 
 def with_open_flag_count(products):
@@ -33,12 +28,7 @@ def with_open_flag_count(products):
 
 def flags_visible_to(user):
     flags = ClaimFlag.objects.select_related("product", "product__merchant", "decided_by")
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return flags.filter(product__merchant=merchant)
-    if has_role(user, *STAFF_READERS):
-        return flags
-    return flags.none()
+    return scoped(flags, user, staff_roles=STAFF_READERS, merchant_field="product__merchant")
 
 
 def review_queue():

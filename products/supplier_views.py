@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import decisions_for
 from core.roles import Role, has_role
-from core.uploads import store_upload
+from core.uploads import atomic_with_uploads, store_upload
 from core.web import allowed_if
 from products import services
 from products.models import Lot, Supplier
@@ -58,9 +58,10 @@ def staff_supplier(request, pk):
             elif action == "rescreen":
                 services.rescreen_supplier(supplier=supplier, by=request.user, note=reason)
             elif action == "document" and request.FILES.get("file"):
-                supplier.documents.add(
-                    store_upload(request.FILES["file"], uploaded_by=request.user)
-                )
+                with atomic_with_uploads():
+                    supplier.documents.add(
+                        store_upload(request.FILES["file"], uploaded_by=request.user)
+                    )
             messages.success(request, _("Saved."))
         except ValidationError as exc:  # a DomainError, or the upload checks
             for message in exc.messages:

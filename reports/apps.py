@@ -44,6 +44,7 @@ class ReportsConfig(AppConfig):
         from core.alerts import register_kind
         from reports.services import assessment
 
+        register_kind("risk_spike", _("Risk spike"), _("%(subject)s: %(detail)s"))
         register_kind(
             "assessment_finding",
             _("Assessment finding"),

@@ -24,6 +24,11 @@ class ReviewsConfig(AppConfig):
         from reviews.services.moderation import can_moderate
 
         register_kind(
+            "rating_below_threshold",
+            _("Rating below threshold"),
+            _("%(subject)s: 90-day rating %(average)s over %(count)s ratings"),
+        )
+        register_kind(
             "rating_restriction",
             _("Sales restricted for the service rating"),
             _(

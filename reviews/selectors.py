@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from core.roles import Role, has_role
-from merchants.selectors import merchant_of
+from core.roles import Role
+from merchants.selectors import scoped
 from reviews.models import (
     IntegritySignal,
     MerchantRatingFigure,
@@ -54,12 +54,9 @@ def _is_storefront(user) -> bool:
 def _scope(queryset: QuerySet, user) -> QuerySet:
     """Staff departments and the storefront see everything, merchant users their own rows,
     anyone else nothing."""
-    if has_role(user, *STAFF_READERS) or _is_storefront(user):
+    if _is_storefront(user):
         return queryset
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return queryset.filter(merchant=merchant)
-    return queryset.none()
+    return scoped(queryset, user, staff_roles=STAFF_READERS)
 
 
 def purchases_visible_to(user) -> QuerySet:

@@ -49,10 +49,6 @@ from complaints.services.eligibility import (
     remedy_options,
     remedy_windows,
 )
-from complaints.services.files import (
-    discard_uploads,
-    with_stored_files,
-)
 from complaints.services.intake import (
     case_for_token,
     check_filing,
@@ -89,7 +85,6 @@ __all__ = [
     "close",
     "consumer_replied",
     "consumer_reply",
-    "discard_uploads",
     "dismiss_mail",
     "escalate",
     "explain",
@@ -117,5 +112,4 @@ __all__ = [
     "resolve",
     "respond",
     "sync_clocks",
-    "with_stored_files",
 ]

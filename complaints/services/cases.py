@@ -30,9 +30,9 @@ from complaints.services.common import (
     _require,
     _target,
 )
-from complaints.services.files import with_stored_files
 from core.audit import record_decision
 from core.exceptions import DomainError, NotAllowed
+from core.uploads import with_stored_files
 from merchants.selectors import merchant_of
 
 

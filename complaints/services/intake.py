@@ -23,11 +23,11 @@ from complaints.services.assignment import assign
 from complaints.services.clocks import sync_clocks
 from complaints.services.common import _Enqueue, _post, _target
 from complaints.services.eligibility import explain, remedy_eligibility
-from complaints.services.files import with_stored_files
 from complaints.services.incidents import open_for_case
 from complaints.services.policies import policy_in_force
 from core.audit import record_decision
 from core.exceptions import DomainError
+from core.uploads import with_stored_files
 
 
 def hash_token(token: str) -> str:

@@ -254,7 +254,7 @@ def mark_done(
     proof_reference = (proof_reference or "").strip()
     if not proof_reference and proof_file is None:
         raise DomainError({"proof_reference": _("Give a proof reference or attach a proof file.")})
-    from complaints.services.files import with_stored_files
+    from core.uploads import with_stored_files
 
     def finish(stored):
         return _mark_done(

@@ -12,9 +12,9 @@ from rest_framework.response import Response
 
 from core.models import Category
 from merchants import services
-from merchants.api.onboarding import ONBOARDING_READERS, TransitionReasonSerializer, scoped
+from merchants.api.onboarding import ONBOARDING_READERS, TransitionReasonSerializer
 from merchants.models import CategoryRequest, Document, Merchant
-from merchants.selectors import merchant_of
+from merchants.selectors import merchant_of, scoped
 
 
 class CategoryRequestSerializer(serializers.ModelSerializer):

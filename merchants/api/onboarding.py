@@ -14,24 +14,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.models import Category
-from core.roles import Role, has_role
+from core.roles import Role
 from merchants import services
 from merchants.models import Application, Document, DocumentType, Merchant
-from merchants.selectors import merchant_of
+from merchants.selectors import merchant_of, scoped
 
 # Onboarding files (applications, documents) are Merchant Management's; quality managers read.
 ONBOARDING_READERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGER)
-
-
-def scoped(queryset, user, field="merchant", staff_roles=None):
-    """Own merchant's rows for merchant users; all rows for staff of `staff_roles` (any
-    department when None); nothing for anyone else."""
-    merchant = merchant_of(user)
-    if merchant is not None:
-        return queryset.filter(**{field: merchant.pk})
-    if has_role(user, *Role.values) if staff_roles is None else has_role(user, *staff_roles):
-        return queryset
-    return queryset.none()
 
 
 # --- serializers ----------------------------------------------------------------------------
@@ -178,7 +167,7 @@ class MerchantViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return scoped(super().get_queryset(), self.request.user, field="pk")
+        return scoped(super().get_queryset(), self.request.user, merchant_field="pk")
 
     @extend_schema(request=SignUpSerializer, responses={201: MerchantSerializer})
     def create(self, request, *args, **kwargs):

@@ -18,6 +18,7 @@ from core.alerts import AlertSpec, raise_alerts
 from core.audit import record_decision
 from core.exceptions import DomainError
 from core.roles import Role
+from core.uploads import atomic_with_uploads
 from merchants.models import CategoryRequest, Document, DocumentType, Merchant
 from merchants.services.onboarding import (
     _notify_owners,
@@ -70,7 +71,7 @@ def _report_errors(*, merchant, category, test_report, fields: dict) -> dict:
     )
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def request_category(
     *,
     merchant: Merchant,

@@ -24,7 +24,7 @@ from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from core.text import validate_single_line
-from core.uploads import store_upload
+from core.uploads import atomic_with_uploads, store_upload
 from merchants import credit_code as credit_codes
 from merchants.models import (
     CATEGORY_SCOPED_TYPES,
@@ -396,7 +396,7 @@ def document_label(document_type: str, category=None) -> str:
     return label
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def upload_document(
     *,
     merchant: Merchant,

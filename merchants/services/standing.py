@@ -30,7 +30,7 @@ from core.audit import SYSTEM, Workflow, record_decision
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
-from core.uploads import store_upload, validate_upload
+from core.uploads import atomic_with_uploads, store_upload, validate_upload
 from merchants import points as ladder_rules
 from merchants.models import (
     Appeal,
@@ -287,7 +287,7 @@ def may_record_violations(user) -> bool:
     return has_role(user, *RECORDERS)
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def record_violation_by_hand(
     *,
     merchant: Merchant,
@@ -953,7 +953,7 @@ def can_appeal(target) -> bool:
     return target.status != target.Status.REVOKED and not target.appeals.exists()
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def submit_appeal(
     *, by, statement: str, entry: ViolationEntry | None = None, sanction=None, files=()
 ) -> Appeal:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import Workflow, record_decision
 from core.exceptions import DomainError, NotAllowed
-from core.uploads import store_upload, validate_upload
+from core.uploads import atomic_with_uploads, store_upload, validate_upload
 from merchants.selectors import merchant_of
 from merchants.services import selling_rights, selling_rights_many
 from products.models import Product
@@ -113,7 +113,7 @@ def _check_images(files, already: int = 0) -> None:
             )
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def create_product(
     *, merchant, category, sku, title, price, description="", images=(), by=None
 ) -> Product:
@@ -140,7 +140,7 @@ def create_product(
     return product
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def update_product(*, product: Product, by=None, add_images=(), remove_images=(), **fields):
     """Edit a product. Changing it requires the right to sell in its (new) category; a
     changed title or description is scanned again."""

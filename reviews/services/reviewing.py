@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import record_decision
 from core.exceptions import DomainError, NotAllowed
-from core.uploads import store_upload, validate_upload
+from core.uploads import atomic_with_uploads, store_upload, validate_upload
 from merchants.models import Merchant
 from merchants.selectors import merchant_of
 from reviews import identity
@@ -87,7 +87,7 @@ def _store_photos(photos, *, by) -> list:
     return [store_upload(photo, uploaded_by=by) for photo in photos]
 
 
-@transaction.atomic
+@atomic_with_uploads()
 def write_review(
     *,
     stars,

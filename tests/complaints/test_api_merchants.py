@@ -79,7 +79,8 @@ def test_the_merchant_view_leaves_out_consumer_contacts_and_internal_handling(
 
 def test_the_merchant_reads_the_conversation_without_internal_notes(api, owner_a, agent, asked_a):
     mine = [row["text"] for row in api(owner_a).get(f"{MINE}{asked_a.pk}/messages/").json()]
-    assert mine == [asked_a.description, "We have asked the shop.", "Which batch was shipped?"]
+    # One rule with the portal: no internal notes, no messages meant for the consumer.
+    assert mine == [asked_a.description, "Which batch was shipped?"]
     everything = api(agent).get(f"/api/v1/cases/{asked_a.pk}/messages/").json()
     assert "Agent-only: repeat complainer?" in [row["text"] for row in everything]
 

@@ -1,9 +1,8 @@
 from importlib import import_module
 from importlib.util import find_spec
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
-
-from config.api import APPS
 
 
 class Command(BaseCommand):
@@ -11,8 +10,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.stdout.write("Demo logins (user / password / who):")
-        # Layer order, so each app's examples can use the ones below it.
-        demos = [import_module(f"{app}.demo") for app in APPS if find_spec(f"{app}.demo")]
+        # INSTALLED_APPS lists the project's apps in layer order, so each app's examples can
+        # use the ones below it. (The kernel asks Django, never the project's config.)
+        names = [c.name for c in apps.get_app_configs() if "site-packages" not in c.path]
+        demos = [import_module(f"{n}.demo") for n in names if find_spec(f"{n}.demo")]
         for demo in demos:
             demo.seed(self.stdout.write)
         # Then whatever must happen once every app has its examples (e.g. sanctions).
