@@ -187,9 +187,7 @@ def remedies(request):
     form = ComplaintForm(request.GET)
     form.is_valid()
     fragment = request.headers.get("X-Requested-With") == "fetch"
-    template = (
-        "complaints/public/_remedies.html" if fragment else "complaints/public/remedies_page.html"
-    )
+    template = "_remedies.html" if fragment else "remedies_page.html"
     response = render(request, f"complaints/public/{template}", {"remedies": form.remedy_options()})
     patch_vary_headers(response, ["X-Requested-With"])
     return response
