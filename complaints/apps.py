@@ -76,7 +76,7 @@ class ComplaintsConfig(AppConfig):
         for rule in (selectors.may_read_case_upload, selectors.may_read_remedy_proof):
             if rule not in ACCESS_RULES:
                 register_access_rule(rule)
-        register_nav(_("Your rights"), "complaints:rights-guide", lambda user: True, 95)
+        register_nav(_("Your rights"), "complaints:rights-guide", intake_hooks.consumers, 95)
         register_portal_link(_("Remedies to pay"), "complaints:portal-remedies", 85)
         intake_hooks.register()
         merchant_alerts.register()

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -179,10 +180,15 @@ def new_report(request):
 @ratelimit(group="complaints-remedies", key="ip", rate="60/m", block=True)
 def remedies(request):
     """The remedy list for what the consumer has typed so far (the form's script asks as
-    the delivery date, type or product change). The server checks again on filing."""
+    the delivery date, type or product change). The server checks again on filing. Opened
+    as a page (a shared or bookmarked address) it is a whole page with a way back."""
     form = ComplaintForm(request.GET)
     form.is_valid()
-    return render(request, "complaints/public/_remedies.html", {"remedies": form.remedy_options()})
+    fragment = request.headers.get("X-Requested-With") == "fetch"
+    template = "_remedies.html" if fragment else "remedies_page.html"
+    response = render(request, f"complaints/public/{template}", {"remedies": form.remedy_options()})
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
 
 
 def _case_or_404(token):

@@ -384,3 +384,12 @@ def test_a_refused_filing_mails_nothing(client, product, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(NEW, complaint(product, description=""))
     assert response.status_code == 200 and mail.outbox == [] and not Case.objects.exists()
+
+
+def test_the_remedy_list_is_a_fragment_for_the_script_and_a_whole_page_when_opened(client, db):
+    fragment = client.get(REMEDIES, HTTP_X_REQUESTED_WITH="fetch").content.decode()
+    assert 'id="remedies"' in fragment and "<html" not in fragment
+    page = client.get(REMEDIES, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="remedies"' in page and '<html lang="en">' in page
+    assert "<title>Remedies for this purchase</title>" in page
+    assert f'href="{reverse("complaints:new-complaint")}" data-testid="back-to-form"' in page

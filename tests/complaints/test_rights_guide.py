@@ -109,3 +109,26 @@ def test_the_guide_fits_a_phone(client):
     page = _get(client)
     assert 'name="viewport"' in page
     assert "<table" not in page.split('data-testid="rights-guide"')[1]
+
+
+def test_the_consumer_links_are_in_the_header_of_consumers_only(db, role_user, owner_a):
+    from django.contrib.auth.models import AnonymousUser
+
+    from core.navigation import items_for
+    from tests.factories.core import UserFactory
+
+    consumer_links = {
+        reverse("complaints:new-complaint"),
+        reverse("complaints:new-report"),
+        reverse("complaints:rights-guide"),
+    }
+
+    def urls(user):
+        return {item["url"] for item in items_for(user)}
+
+    assert consumer_links <= urls(AnonymousUser())
+    assert consumer_links <= urls(UserFactory())
+    agent = role_user("consumer_service")
+    assert not consumer_links & urls(agent)
+    assert reverse("complaints:staff-queue") in urls(agent)
+    assert not consumer_links & urls(owner_a)
