@@ -77,6 +77,11 @@ CASES_BY_MERCHANT_SQL = """
     GROUP BY merchant_id
 """
 
+# One row per complaint (not ad report): its merchant and when it was filed.
+COMPLAINTS_FILED_SQL = """
+    SELECT merchant_id, created_at FROM complaints_case WHERE kind = 'complaint'
+"""
+
 # One row per case whose merchant was asked a question (it has a merchant-answer clock):
 # its merchant, when the case was filed and whether a merchant-answer breach of any cycle
 # is on record before %(now)s (a re-asked merchant keeps its earlier breach).

@@ -6,6 +6,13 @@ SQL fragments the reports' set-based statements embed as sub-selects.
 
 from __future__ import annotations
 
+# One row per lot given a verdict: its merchant, verdict (accepted, rejected, overturned)
+# and when it was decided.
+LOT_VERDICTS_SQL = """
+    SELECT merchant_id, status, decided_at FROM inspections_inspection
+    WHERE decided_at IS NOT NULL
+"""
+
 # Lots given a verdict per merchant in [%(inspection_since)s, %(now)s): how many were
 # rejected (a rejection a re-test later overturned is not counted as rejected) and how many
 # were decided at all.

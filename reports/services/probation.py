@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints.figures import MERCHANT_ANSWERS_SQL
+from complaints.figures import COMPLAINTS_FILED_SQL, MERCHANT_ANSWERS_SQL
 from core import policies
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
+from inspections.figures import LOT_VERDICTS_SQL
 from merchants.models import Probation
 from merchants.services import decide_probation
 from reports.models import ProbationEvaluation
@@ -57,11 +58,13 @@ FIGURE_LABELS = {
 }
 
 # Figures of open probations over their own period (start to now), one row each. The
-# merchant answers asked and breached are complaints' own SQL (complaints.figures).
-_FIGURES = """
+# complaints, merchant answers and lot verdicts are those apps' own SQL (complaints.figures,
+# inspections.figures), composed here.
+_FIGURES = (
+    """
 SELECT p.id, p.merchant_id, p.extensions,
-       (SELECT count(*) FROM complaints_case AS c
-         WHERE c.merchant_id = p.merchant_id AND c.kind = 'complaint'
+       (SELECT count(*) FROM (COMPLAINTS_FILED) AS c
+         WHERE c.merchant_id = p.merchant_id
            AND c.created_at >= p.starts_at AND c.created_at < %(now)s) AS complaints,
        (SELECT count(DISTINCT u.order_number) FROM reviews_purchase AS u
          WHERE u.merchant_id = p.merchant_id
@@ -72,10 +75,10 @@ SELECT p.id, p.merchant_id, p.extensions,
          WHERE v.merchant_id = p.merchant_id AND v.status <> 'withdrawn'
            AND r.severity = ANY(%(serious)s)
            AND v.occurred_at >= p.starts_at AND v.occurred_at < %(now)s) AS serious_violations,
-       (SELECT count(*) FROM inspections_inspection AS i
+       (SELECT count(*) FROM (LOT_VERDICTS) AS i
          WHERE i.merchant_id = p.merchant_id AND i.status = 'accepted'
            AND i.decided_at >= p.starts_at AND i.decided_at < %(now)s) AS passed_inspections,
-       (SELECT count(*) FROM inspections_inspection AS i
+       (SELECT count(*) FROM (LOT_VERDICTS) AS i
          WHERE i.merchant_id = p.merchant_id AND i.status = 'rejected'
            AND i.decided_at >= p.starts_at AND i.decided_at < %(now)s) AS rejected_inspections
 FROM merchants_probation AS p
@@ -88,6 +91,9 @@ CROSS JOIN LATERAL (
 WHERE p.status = 'open' AND {where}
 ORDER BY p.ends_at, p.id
 """.replace("MERCHANT_ANSWERS", MERCHANT_ANSWERS_SQL)
+    .replace("COMPLAINTS_FILED", COMPLAINTS_FILED_SQL)
+    .replace("LOT_VERDICTS", LOT_VERDICTS_SQL)
+)
 
 
 @dataclass
