@@ -1,7 +1,7 @@
 """Template filters for codes shown to people: `{{ decision|action_label }}`,
 `{{ decision|from_label }}`, `{{ decision|to_label }}`, `{{ decision|actor_label }}`,
 `{{ decision|subject_label }}`, `{{ number|version_label }}`, `{{ instance|state_label:code }}`,
-`{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}` and `{{ value|score }}` (at most two
+`{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}` and `{{ value|score }}` (two
 decimals). The words live in core.decision_labels."""
 
 from django import template
@@ -55,10 +55,10 @@ def version_label(number) -> str:
 
 @register.filter
 def score(value):
-    """A rating or score with at most two decimals (3.7126 → 3.71, 4.0 → 4)."""
+    """A rating or score with two decimals (3.7126 → 3.71, 87 → 87.00)."""
     if value in (None, ""):
         return ""
-    return floatformat(value, -2)
+    return floatformat(value, 2)
 
 
 @register.filter

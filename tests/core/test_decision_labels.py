@@ -28,7 +28,7 @@ def test_a_state_transition_reads_as_words_in_both_languages(merchant_a):
     )
     english = _render(decision, "en")
     assert english.startswith("Approved (On probation → Active) · ")
-    assert "version 3 · 3.71 · 4" in english and "automatic" in english
+    assert "version 3 · 3.71 · 4.00" in english and "automatic" in english
     chinese = _render(decision, "zh-hans")
     assert "probation" not in chinese and "active" not in chinese
     assert "v3" not in chinese and "3.71" in chinese
