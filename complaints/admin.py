@@ -18,7 +18,7 @@ from complaints.models import (
     SLAPolicy,
 )
 from complaints.services import remedies as remedy_services
-from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
+from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin, run_per_row
 from core.exceptions import DomainError
 from core.web import add_service_errors
 
@@ -276,17 +276,13 @@ class RemedyAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
     @admin.action(description=_("The platform pays first (the merchant did not pay)"))
     def platform_pays(self, request, queryset):
-        done = 0
-        for remedy in queryset.filter(
-            status=Remedy.Status.PROMISED, payer=Remedy.Payer.MERCHANT
-        ).iterator():
-            try:
-                remedy_services.platform_pays_first(remedy=remedy, by=request.user)
-            except DomainError as exc:
-                self.message_user(request, f"{remedy}: {exc.messages[0]}", messages.ERROR)
-            else:
-                done += 1
-        self.message_user(request, _("%(n)d remedies taken over by the platform.") % {"n": done})
+        run_per_row(
+            self,
+            request,
+            queryset.filter(status=Remedy.Status.PROMISED, payer=Remedy.Payer.MERCHANT),
+            lambda remedy: remedy_services.platform_pays_first(remedy=remedy, by=request.user),
+            _("%(n)d remedies taken over by the platform."),
+        )
 
 
 @admin.register(Recovery)
@@ -346,17 +342,13 @@ class QualityNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def approve(self, request, queryset):
         from complaints.services.quality_notices import approve_and_publish
 
-        for notice in queryset:
-            try:
-                approve_and_publish(notice=notice, by=request.user)
-            except DomainError as exc:
-                self.message_user(
-                    request, f"{notice.incident}: {' '.join(exc.messages)}", messages.ERROR
-                )
-            else:
-                self.message_user(
-                    request, _("%(notice)s is published.") % {"notice": notice.incident}
-                )
+        run_per_row(
+            self,
+            request,
+            queryset.select_related("incident"),
+            lambda notice: approve_and_publish(notice=notice, by=request.user),
+            _("%(n)d quality notices published."),
+        )
 
 
 from complaints import admin_incidents  # noqa: E402, F401 (registers QualityIncidentAdmin)

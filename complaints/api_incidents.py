@@ -199,38 +199,56 @@ class IncidentViewSet(
         )
         return self._read(incident, status.HTTP_201_CREATED)
 
+    def _step(self, request, *, may, serializer_class, run):
+        """One step of the incident: permission first (403 before the body's errors), the
+        body, the service (which checks again), the incident as it now is."""
+        _may(may(request.user))
+        body = _body(serializer_class, request)
+        return self._read(run(incident=self.get_object(), by=request.user, **body))
+
     @extend_schema(request=IncidentReasonSerializer, responses=_STEP)
     @action(detail=True, methods=["post"])
     def contain(self, request, pk=None):
         """Suspend the listing while the incident is investigated."""
-        _may(services.may_contain(request.user))
-        body = _body(IncidentReasonSerializer, request)
-        return self._read(services.contain(incident=self.get_object(), by=request.user, **body))
+        return self._step(
+            request,
+            may=services.may_contain,
+            serializer_class=IncidentReasonSerializer,
+            run=services.contain,
+        )
 
     @extend_schema(request=IncidentReasonSerializer, responses=_STEP)
     @action(detail=True, methods=["post"])
     def lift(self, request, pk=None):
         """Lift the containment: the listing gets its earlier status back."""
-        _may(services.may_contain(request.user))
-        body = _body(IncidentReasonSerializer, request)
-        incident = services.lift_containment(incident=self.get_object(), by=request.user, **body)
-        return self._read(incident)
+        return self._step(
+            request,
+            may=services.may_contain,
+            serializer_class=IncidentReasonSerializer,
+            run=services.lift_containment,
+        )
 
     @extend_schema(request=IncidentConfirmSerializer, responses=_STEP)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Confirmed: the kind's rule, delisting, a risk-triggered inspection."""
-        _may(services.may_decide(request.user))
-        body = _body(IncidentConfirmSerializer, request)
-        return self._read(services.confirm(incident=self.get_object(), by=request.user, **body))
+        return self._step(
+            request,
+            may=services.may_decide,
+            serializer_class=IncidentConfirmSerializer,
+            run=services.confirm,
+        )
 
     @extend_schema(request=IncidentReasonSerializer, responses=_STEP)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         """Not confirmed; a suspended listing gets its status back."""
-        _may(services.may_decide(request.user))
-        body = _body(IncidentReasonSerializer, request)
-        return self._read(services.dismiss(incident=self.get_object(), by=request.user, **body))
+        return self._step(
+            request,
+            may=services.may_decide,
+            serializer_class=IncidentReasonSerializer,
+            run=services.dismiss,
+        )
 
 
 class MerchantIncidentViewSet(

@@ -17,6 +17,25 @@ from core.models import Alert, Category, Decision, PolicyVersion, Upload, User
 from core.roles import Role, check_may_become_staff
 
 
+def run_per_row(modeladmin, request, queryset, call, done_message):
+    """An admin action's body: call a service per selected row; report each refusal (a
+    ValidationError, DomainError included) on its row, then how many were done."""
+    from django.contrib import messages
+
+    done = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except ValidationError as exc:
+            modeladmin.message_user(
+                request, f"{obj}: {' '.join(exc.messages)}", level=messages.ERROR
+            )
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, level=messages.SUCCESS)
+
+
 class ReadOnlyAdminMixin:
     def has_add_permission(self, request, obj=None):
         return False

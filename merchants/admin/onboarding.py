@@ -1,7 +1,7 @@
 """Admin for merchants and onboarding. Actions call services; history is shown inline."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin
+from core.admin import run_per_row as _run
 from merchants import services
 from merchants.models import (
     AgreementAcceptance,
@@ -26,22 +27,6 @@ from merchants.models import (
     TrainingSession,
 )
 from merchants.services.training import record_attendance
-
-
-def _run(modeladmin, request, queryset, call, done_message):
-    """Call a service per selected row; report successes and each refusal."""
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except ValidationError as exc:
-            modeladmin.message_user(
-                request, f"{obj}: {' '.join(exc.messages)}", level=messages.ERROR
-            )
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"n": done}, level=messages.SUCCESS)
 
 
 class ReasonForm(forms.Form):

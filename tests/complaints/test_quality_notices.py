@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from complaints.models import QualityIncident, QualityNotice
 from complaints.services import quality_notices
@@ -273,3 +273,32 @@ def test_the_api_refuses_a_notice_for_an_incident_not_confirmed(api, quality_sta
         401,
         403,
     )
+
+
+def test_the_admin_action_publishes_drafts_and_reports_each_refusal(
+    incident, quality_staff, manager, client
+):
+    draft = quality_notices.draft_notice(incident=incident, by=quality_staff)
+    open_incident = QualityIncidentFactory(status=QualityIncident.Status.OPEN)
+    refused = QualityNotice.objects.create(
+        incident=open_incident,
+        title_en="t",
+        title_zh_hans="t",
+        body_en="b",
+        body_zh_hans="b",
+        drafted_at=timezone.now(),
+    )
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:complaints_qualitynotice_changelist"),
+        {"action": "approve", "_selected_action": [draft.pk, refused.pk]},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    draft.refresh_from_db()
+    refused.refresh_from_db()
+    assert draft.status == QualityNotice.Status.PUBLISHED
+    assert refused.status == QualityNotice.Status.DRAFT
+    assert any(m.startswith(f"{refused}: ") for m in shown), shown
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert translation.gettext("%(n)d quality notices published.") % {"n": 1} in shown

@@ -181,3 +181,27 @@ def test_the_admin_lists_remedies_with_filters(client, agent, case):
     response = client.get("/admin/complaints/remedy/", {"status__exact": "promised"})
     assert response.status_code == 200
     assert "50.00" in response.content.decode()
+
+
+def test_the_admin_action_lets_the_platform_pay_first_and_skips_the_others(client, agent, case):
+    from django.utils import translation
+
+    from complaints.models import Recovery, Remedy
+    from complaints.services import remedies as remedy_services
+    from tests.factories.core import UserFactory
+
+    owed = RemedyFactory(case=case, by=agent)
+    done = RemedyFactory(case=case, by=agent, amount="10.00")
+    remedy_services.mark_done(remedy=done, by=agent, proof_reference="TX-1")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        "/admin/complaints/remedy/",
+        {"action": "platform_pays", "_selected_action": [owed.pk, done.pk]},
+        follow=True,
+    )
+    owed.refresh_from_db()
+    assert owed.payer == Remedy.Payer.PLATFORM and owed.platform_paid_first
+    assert list(Recovery.objects.values_list("remedy_id", flat=True)) == [owed.pk]
+    shown = [str(m) for m in response.context["messages"]]
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert translation.gettext("%(n)d remedies taken over by the platform.") % {"n": 1} in shown
