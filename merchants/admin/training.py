@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin
-from core.uploads import UploadField, store_upload
+from core.uploads import UploadField, atomic_with_uploads, store_upload
 from merchants.admin.onboarding import _run
 from merchants.models import (
     QuizAttempt,
@@ -195,6 +195,13 @@ class MaterialForm(forms.ModelForm):
 @admin.register(TrainingMaterial)
 class TrainingMaterialAdmin(admin.ModelAdmin):
     form = MaterialForm
+
+    def changeform_view(self, *args, **kwargs):
+        # The form stores the file before the row is saved: a refusal after it (a failing
+        # save, a rolled-back request) removes the file again.
+        with atomic_with_uploads():
+            return super().changeform_view(*args, **kwargs)
+
     list_display = ["title", "module", "session", "file", "url"]
     search_fields = ["title"]
     list_select_related = ["module", "session", "file"]
