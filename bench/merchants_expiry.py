@@ -24,33 +24,39 @@ import time
 MARK = "BENCH"
 
 
-def _build(cursor, merchants: int, category_id: int, upload_id: str) -> None:
+def _build(cursor, merchants: int, category_id: int, upload_id: str, now) -> None:
+    """The bench rows, stamped with the application's `now` (and its local date for the
+    expiry dates), never the database clock, like the sweep that reads them."""
+    from django.utils import timezone
+
+    today = timezone.localdate(now)
     cursor.execute("SET LOCAL session_replication_role = replica")
     cursor.execute(
         """
         INSERT INTO merchants_merchant (legal_name, credit_code, contact_name, contact_email,
             contact_phone, status, created_at)
         SELECT 'Bench ' || g, %s || lpad(g::text, 13, '0'), 'x', 'bench' || g || '@example.test',
-               '', 'active', now()
+               '', 'active', %s
         FROM generate_series(1, %s) g
         """,
-        [MARK, merchants],
+        [MARK, now, merchants],
     )
     cursor.execute(
         """
         INSERT INTO core_user (password, is_superuser, username, first_name, last_name, email,
             is_staff, is_active, date_joined, preferred_language)
-        SELECT '!', false, 'bench-owner-' || m.id, '', '', '', false, true, now(), 'zh-hans'
+        SELECT '!', false, 'bench-owner-' || m.id, '', '', '', false, true, %s, 'zh-hans'
         FROM merchants_merchant m WHERE m.credit_code LIKE %s
         """,
-        [MARK + "%"],
+        [now, MARK + "%"],
     )
     cursor.execute(
         """
         INSERT INTO merchants_membership (user_id, merchant_id, role, handles_cases, created_at)
-        SELECT u.id, substring(u.username from 13)::bigint, 'owner', false, now()
+        SELECT u.id, substring(u.username from 13)::bigint, 'owner', false, %s
         FROM core_user u WHERE u.username LIKE 'bench-owner-%%'
-        """
+        """,
+        [now],
     )
     cursor.execute(
         """
@@ -59,13 +65,13 @@ def _build(cursor, merchants: int, category_id: int, upload_id: str) -> None:
             created_at)
         SELECT m.id, t.type, CASE WHEN t.type = 'test_report' THEN %s::bigint END,
                t.type || '-' || m.id, 'AMR', DATE '2020-01-01',
-               current_date + ((m.id %% 60) - 5)::int + t.shift, %s::uuid, 'accepted', '', '',
-               now() - ((m.id %% 240) || ' days')::interval, now()
+               %s::date + ((m.id %% 60) - 5)::int + t.shift, %s::uuid, 'accepted', '', '',
+               %s - ((m.id %% 240) || ' days')::interval, %s
         FROM merchants_merchant m
         CROSS JOIN (VALUES ('business_licence', 0), ('test_report', 3)) t(type, shift)
         WHERE m.credit_code LIKE %s
         """,
-        [category_id, upload_id, MARK + "%"],
+        [category_id, today, upload_id, now, now, MARK + "%"],
     )
     cursor.execute(
         """
@@ -78,12 +84,12 @@ def _build(cursor, merchants: int, category_id: int, upload_id: str) -> None:
         """
         INSERT INTO products_product (sku, title, description, price, status, status_reason,
             status_evidence, status_cause, created_at, updated_at, category_id, merchant_id)
-        SELECT 'BENCH-' || n, 'Bench product ' || n, '', 9.90, 'listed', '', '', '', now(),
-               now(), %s, m.id
+        SELECT 'BENCH-' || n, 'Bench product ' || n, '', 9.90, 'listed', '', '', '', %s,
+               %s, %s, m.id
         FROM merchants_merchant m CROSS JOIN generate_series(1, 2) n
         WHERE m.credit_code LIKE %s
         """,
-        [category_id, MARK + "%"],
+        [now, now, category_id, MARK + "%"],
     )
 
 
@@ -92,24 +98,22 @@ def _clean(cursor) -> None:
     cursor.execute("SET LOCAL session_replication_role = replica")
     bench = "SELECT id FROM merchants_merchant WHERE credit_code LIKE %s"
     like = [MARK + "%"]
-    cursor.execute(
-        f"""DELETE FROM core_decision WHERE content_type_id IN (
-                SELECT id FROM django_content_type WHERE app_label = 'merchants')
-            AND object_id IN (SELECT id::text FROM merchants_restriction
-                              WHERE merchant_id IN ({bench}))""",
-        like,
-    )
+    # The decisions about the bench's restrictions and products: one block per app label.
+    for app_label, table in (
+        ("merchants", "merchants_restriction"),
+        ("products", "products_product"),
+    ):
+        cursor.execute(
+            f"""DELETE FROM core_decision WHERE content_type_id IN (
+                    SELECT id FROM django_content_type WHERE app_label = %s)
+                AND object_id IN (SELECT id::text FROM {table}
+                                  WHERE merchant_id IN ({bench}))""",
+            [app_label, *like],
+        )
     cursor.execute(
         f"""DELETE FROM core_alert WHERE recipient_user_id IN (
                 SELECT user_id FROM merchants_membership WHERE merchant_id IN ({bench}))
             OR payload->>'document' LIKE 'Bench %%'""",
-        like,
-    )
-    cursor.execute(
-        f"""DELETE FROM core_decision WHERE content_type_id IN (
-                SELECT id FROM django_content_type WHERE app_label = 'products')
-            AND object_id IN (SELECT id::text FROM products_product
-                              WHERE merchant_id IN ({bench}))""",
         like,
     )
     for table in (
@@ -152,21 +156,21 @@ def main(merchants: int | None = None) -> None:
     upload = Upload.objects.create(
         original_name="bench.pdf", content_type="application/pdf", size=1, sha256="0" * 64
     )
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
     try:
         started = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:
-            _build(cursor, merchants, category.pk, str(upload.pk))
+            _build(cursor, merchants, category.pk, str(upload.pk), now)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(
             f"built {merchants:,} merchants and {2 * merchants:,} documents "
             f"in {time.perf_counter() - started:.1f}s"
         )
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        now = timezone.now()
         runs = [
             ("catch-up (first run on the whole book)", now),
             ("same day again (nothing new)", now),

@@ -15,6 +15,7 @@ from complaints.models import (
     QualityNotice,
     Recovery,
     Remedy,
+    SLABreach,
     SLAPolicy,
 )
 from complaints.services import remedies as remedy_services
@@ -293,6 +294,26 @@ class RecoveryAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     list_select_related = ["merchant"]
     raw_id_fields = ["remedy", "merchant", "settled_by"]
     inlines = [DecisionsInline]
+
+
+@admin.register(SLABreach)
+class SLABreachAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """The lasting breach facts (written by the sweep and by complaints.services.clocks
+    when a clock stops late between sweeps): staff read them, nobody edits them."""
+
+    list_display = ["case_reference", "target_label", "cycle", "breached_at", "created_at"]
+    list_filter = ["target", "breached_at"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case"]
+    date_hierarchy = "breached_at"
+
+    @admin.display(description=_("case"), ordering="case__reference")
+    def case_reference(self, obj):
+        return obj.case.reference
+
+    @admin.display(description=_("target"), ordering="target")
+    def target_label(self, obj):
+        return obj.get_target_display()
 
 
 # --- buyer notices and public quality notices of incidents ------------------------------------

@@ -11,6 +11,7 @@ class ComplaintsConfig(AppConfig):
             "*_casemessage",
             "*_casepause",
             "view_slapolicy",
+            "view_slabreach",
             # Quality incidents: open one from a case and suspend the listing at once.
             "view_qualityincident",
             "add_qualityincident",
@@ -50,7 +51,12 @@ class ComplaintsConfig(AppConfig):
             "change_buyernotice",
             "approve_qualitynotice",
         ],
-        "data_analysis": ["view_case", "view_slapolicy", "view_qualityincident"],
+        "data_analysis": [
+            "view_case",
+            "view_slapolicy",
+            "view_slabreach",
+            "view_qualityincident",
+        ],
     }
 
     def ready(self):

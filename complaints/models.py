@@ -609,7 +609,9 @@ class SLABreach(models.Model):
 
     The sweep writes it in the same statement that raises the breach alert (complaints.sweep,
     ON CONFLICT DO NOTHING on the unique key), with `breached_at` the clock's due instant,
-    not the sweep's. The cycle is the clock's: 0 for the first response, the reopen count
+    not the sweep's; complaints.services.clocks.sync_clocks writes it the same way when a
+    clock stops already breached (met late, or paused after its deadline) between sweeps.
+    The cycle is the clock's: 0 for the first response, the reopen count
     for the resolution, the request count for the merchant's answer, so a re-asked merchant
     starts a new cycle and the earlier breach stays on record. Violation points, risk,
     probation and dashboards read these rows, never the alerts.

@@ -69,11 +69,9 @@ class MerchantsConfig(AppConfig):
         from merchants import (
             policies,  # noqa: F401 - registers the policies
             portal,
-            standing_setup,
-            training_setup,
         )
         from merchants.models import CategoryRequest
-        from merchants.services import refuse_staff_role_for_member
+        from merchants.services import refuse_staff_role_for_member, standing_setup, training_setup
 
         register_staff_guard(refuse_staff_role_for_member)
 

@@ -58,3 +58,38 @@ def case_handlers(merchant_id: int) -> list[int]:
         .values_list("user_id", flat=True)
         .order_by("user_id")
     )
+
+
+# --- standing reads (violation entries, sanctions, appeals) ------------------------------------
+# A merchant's users see their merchant only, standing staff see every merchant, everyone
+# else sees nothing.
+
+
+def _standing_scoped(queryset, user):
+    from merchants.services.standing_setup import STANDING_READERS
+
+    return scoped(queryset, user, staff_roles=STANDING_READERS)
+
+
+def entries_visible_to(user):
+    from merchants.models import ViolationEntry
+
+    return _standing_scoped(
+        ViolationEntry.objects.select_related("merchant", "rule", "evidence_type"), user
+    )
+
+
+def sanctions_visible_to(user):
+    from merchants.models import Sanction
+
+    return _standing_scoped(
+        Sanction.objects.select_related("merchant", "rule", "restriction", "evidence_type"), user
+    )
+
+
+def appeals_visible_to(user):
+    from merchants.models import Appeal
+
+    return _standing_scoped(
+        Appeal.objects.select_related("merchant", "entry", "sanction", "reviewer"), user
+    )

@@ -1,5 +1,5 @@
-"""Violation points for merchant-answer deadlines the sweep found breached (read from the
-SLABreach records, never from alert keys)."""
+"""Violation points for merchant-answer deadlines on record as breached (read from the
+SLABreach records the sweep and sync_clocks write, never from alert keys)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""The SLA clocks the minute sweep reads, mirrored from the case under its lock."""
+"""The SLA clocks the minute sweep reads, mirrored from the case under its lock, and the
+breach records of clocks that stopped after their deadline between two sweeps."""
 
 from __future__ import annotations
 
 from django.db import connection
+from django.utils import timezone
 
 from complaints.models import (
     RUNNING,
@@ -10,6 +12,7 @@ from complaints.models import (
     CaseStatus,
     Target,
 )
+from complaints.sla_state import BREACHED, target_state
 
 # --- the sweep's clocks -----------------------------------------------------------------------
 
@@ -26,10 +29,29 @@ _SYNC_CLOCKS = """
         cycle = EXCLUDED.cycle
 """
 
+# A clock that stops after its deadline (met late, or paused when already due) before the
+# next sweep reached it is never seen by the sweep (it reads running clocks only), so its
+# breach record is written here, in the same statement, with the sweep's semantics: the
+# clock's due instant, one row per case, target and cycle (ON CONFLICT DO NOTHING, so a
+# breach the sweep already recorded is not written twice).
+_RECORD_BREACHES = """
+    WITH recorded AS (
+        INSERT INTO complaints_slabreach (case_id, target, cycle, breached_at, created_at)
+        VALUES {rows}
+        ON CONFLICT (case_id, target, cycle) DO NOTHING
+    )
+"""
+
 
 def sync_clocks(case: Case) -> None:
     """Mirror the case's deadlines and state into its SLA clocks (one statement). Called
-    by every step that moves a deadline or starts/stops a clock, under the case's lock."""
+    by every step that moves a deadline or starts/stops a clock, under the case's lock.
+
+    A clock that stops here already breached (complaints.sla_state: met after its due
+    instant, or paused at or after it) gets its SLABreach record in the same statement,
+    as the sweep would have written it; violation points then follow from the record
+    (complaints.services.breaches.record_merchant_breaches), as for the sweep's."""
+    now = timezone.now()
     running = case.status in RUNNING
     clocks = [
         (
@@ -57,10 +79,19 @@ def sync_clocks(case: Case) -> None:
                 case.merchant_request_count,
             )
         )
+    breached = [
+        (case.pk, target, cycle, due_at, now)
+        for target, due_at, _at_risk, is_running, cycle in clocks
+        if not is_running and target_state(case, target, now) == BREACHED
+    ]
+    sql, params = "", []
+    if breached:
+        sql = _RECORD_BREACHES.format(rows=", ".join(["(%s, %s, %s, %s, %s)"] * len(breached)))
+        params = [value for row in breached for value in row]
     rows = ", ".join(["(%s, %s, %s, %s, %s, 0, %s)"] * len(clocks))
-    params = [value for clock in clocks for value in (case.pk, *clock)]
+    params += [value for clock in clocks for value in (case.pk, *clock)]
     with connection.cursor() as cursor:
-        cursor.execute(_SYNC_CLOCKS.format(rows=rows), params)
+        cursor.execute(sql + _SYNC_CLOCKS.format(rows=rows), params)
 
 
 # --- opening --------------------------------------------------------------------------------

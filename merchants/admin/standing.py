@@ -15,7 +15,7 @@ from core.admin import LargeTableAdmin, ReadOnlyAdminMixin
 from core.audit import decisions_for
 from core.exceptions import DomainError
 from merchants import services
-from merchants.forms_standing import RecordViolationForm
+from merchants.forms.standing import RecordViolationForm
 from merchants.models import Appeal, Sanction, ViolationEntry, ViolationRule
 
 

@@ -1,6 +1,6 @@
 """Standing API: the points ledger, sanctions and appeals (with their transitions).
 
-Merchant users see their own merchant only (merchants.standing_selectors); standing staff
+Merchant users see their own merchant only (merchants.selectors); standing staff
 see every merchant; writes go through merchants.services.
 """
 
@@ -24,7 +24,7 @@ from core.models import Category
 from core.roles import Role
 from merchants import services
 from merchants.models import Appeal, Merchant, Sanction, ViolationEntry
-from merchants.standing_selectors import (
+from merchants.selectors import (
     appeals_visible_to,
     entries_visible_to,
     sanctions_visible_to,

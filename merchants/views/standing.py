@@ -15,16 +15,16 @@ from core.exceptions import DomainError
 from core.models import Decision
 from core.roles import Role, has_role
 from merchants import services
-from merchants.forms_standing import AppealForm, DecisionForm, RecordViolationForm
+from merchants.forms.standing import AppealForm, DecisionForm, RecordViolationForm
 from merchants.models import Appeal, Merchant, Sanction, ViolationEntry
 from merchants.policies import APPEALS, POINTS
-from merchants.selectors import merchant_of
-from merchants.standing_selectors import (
+from merchants.selectors import (
     appeals_visible_to,
     entries_visible_to,
+    merchant_of,
     sanctions_visible_to,
 )
-from merchants.standing_setup import STANDING_READERS
+from merchants.services.standing_setup import STANDING_READERS
 
 
 def _standing_context(user, merchant: Merchant, *, history: bool) -> dict:

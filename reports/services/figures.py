@@ -10,12 +10,17 @@ Case-level definitions (complaints and false-advertising reports, `complaints_ca
 - filed: a complaint (kind `complaint`) whose `created_at` falls in the quarter.
 - resolved: a complaint whose `resolved_at` falls in the quarter (whenever it was filed;
   a reopened case has no `resolved_at` until it is resolved again).
-- response within target (the C3.5 24 h target): filed in the quarter and first answered
-  (`first_responded_at`) no later than its `response_due_at`. The deadline is the one of
-  the SLA policy version the case pinned, already pushed back by every pause waiting for
-  the consumer, so "24 h" means 24 h of running clock under the default policy.
-- resolution within target (the 72 h target): the same with `resolved_at` and
-  `resolution_due_at`.
+- response within target (the C3.5 24 h target): filed in the quarter, first answered
+  (`first_responded_at`) by `as_of`, and no breach of its response clock on record by
+  `as_of` (`complaints.models.SLABreach` with `breached_at <= as_of`; the sweep writes it
+  when the deadline passes, and the case's own step writes it when the clock stops late
+  between two sweeps). The deadline is the one of the SLA policy version the case pinned,
+  pushed back by every pause waiting for the consumer, so "24 h" means 24 h of running
+  clock under the default policy and a case answered after its first deadline but inside
+  the pushed one is within target.
+- resolution within target (the 72 h target): the same with `resolved_at` and the
+  resolution clock's breach records (any cycle: a reopened case that missed an earlier
+  resolution deadline is a miss).
 - judged: a filed complaint counts in a share's denominator once its outcome against the
   target is known at `as_of`: it was answered (resolved), or its deadline has passed
   unanswered (a miss). A complaint still inside its window is left out, not counted as met.

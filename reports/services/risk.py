@@ -434,7 +434,7 @@ def merchant_related(user, merchant: Merchant, *, limit: int = 10) -> dict:
     from complaints.selectors import may_view_cases
     from inspections.models import Inspection
     from inspections.selectors import is_inspector
-    from merchants.standing_setup import STANDING_READERS
+    from merchants.services.standing_setup import STANDING_READERS
 
     cases = list(
         Case.objects.filter(merchant=merchant)

@@ -109,3 +109,34 @@ def test_a_refused_intake_shows_the_reason_and_stores_nothing(admin_client, merc
     assert response.status_code == 200
     assert "请留下邮箱或电话" in response.content.decode()  # the service's translated refusal
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["consumer_service", "data_analysis"])
+def test_breach_records_are_listed_read_only_for_consumer_service_and_data_analysis(
+    client, role_user, role
+):
+    from complaints.models import SLABreach, Target
+    from complaints.sweep import sweep
+
+    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False):
+        case = CaseFactory()
+    with time_machine.travel(datetime(2026, 3, 9, 9, tzinfo=UTC), tick=False):
+        sweep()
+    breach = SLABreach.objects.get(case=case, target=Target.RESPONSE)
+    user = role_user(role)
+    assert user.has_perm("complaints.view_slabreach")
+    assert not user.has_perm("complaints.add_slabreach")
+    client.force_login(user)
+    listing = client.get(reverse("admin:complaints_slabreach_changelist"), {"q": case.reference})
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert case.reference in body
+    assert str(Target.RESPONSE.label) in body
+    assert client.get(reverse("admin:complaints_slabreach_add")).status_code == 403
+    change = reverse("admin:complaints_slabreach_change", args=[breach.pk])
+    assert client.get(change).status_code == 200  # the view page, read-only
+    assert client.post(change, {"cycle": "5"}).status_code == 403
+    delete = reverse("admin:complaints_slabreach_delete", args=[breach.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    breach.refresh_from_db()
+    assert breach.cycle == 0

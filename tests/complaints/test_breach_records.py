@@ -146,3 +146,59 @@ def test_the_migration_backfills_the_records_from_the_breach_alerts(agent):
     with connection.cursor() as cursor:
         cursor.execute(migration.BACKFILL)
     assert breaches() == expected
+
+
+def test_a_merchant_answer_met_late_between_sweeps_is_recorded_once_with_points_once(agent):
+    (case,) = filed()
+    owner = MembershipFactory(merchant=case.merchant).user
+    ask_merchant(case, agent, 1)
+    due = case.merchant_answer_due_at
+    assert due == at(25)
+    # No sweep runs between the deadline and the late answer.
+    with travel(30):
+        services.merchant_answer(case=case, by=owner, text="Batch 7, sorry for the delay.")
+    assert [b for b in breaches() if b[1] == Target.MERCHANT_ANSWER] == [
+        (case.pk, Target.MERCHANT_ANSWER, 1, due)
+    ]
+    assert SLABreach.objects.get(target=Target.MERCHANT_ANSWER).created_at == at(30)
+    # The points follow the same path as the sweep's breaches, once.
+    with travel(31):
+        assert services.record_merchant_breaches() == 1
+    # The sweep afterwards adds no record, no merchant alert and no second entry.
+    with travel(32):
+        sweep()
+        assert services.record_merchant_breaches() == 0
+    assert [b for b in breaches() if b[1] == Target.MERCHANT_ANSWER] == [
+        (case.pk, Target.MERCHANT_ANSWER, 1, due)
+    ]
+    assert not Alert.objects.filter(key__contains="merchant_answer").exists()
+    entry = ViolationEntry.objects.get(merchant=case.merchant)
+    assert entry.occurred_at == due
+
+
+def test_a_response_and_a_resolution_met_late_between_sweeps_are_recorded(agent):
+    (case,) = filed()
+    with travel(30):  # the first response, 6 h after its deadline, no sweep since filing
+        services.assign(case=case, to=agent)
+        services.respond(case=case, by=agent, text="Looking into it.")
+    case.refresh_from_db()
+    assert breaches() == [(case.pk, Target.RESPONSE, 0, at(24))]
+    with travel(80):  # resolved 8 h after its deadline, still no sweep
+        services.resolve(case=case, by=agent, outcome=case.Outcome.REJECTED, reason="No defect.")
+    case.refresh_from_db()
+    assert breaches() == [
+        (case.pk, Target.RESOLUTION, 0, case.resolution_due_at),
+        (case.pk, Target.RESPONSE, 0, at(24)),
+    ]
+    with travel(81):
+        sweep()
+    assert SLABreach.objects.count() == 2
+
+
+def test_a_clock_met_on_time_records_nothing(agent):
+    (case,) = filed()
+    owner = MembershipFactory(merchant=case.merchant).user
+    ask_merchant(case, agent, 1)
+    with travel(20):
+        services.merchant_answer(case=case, by=owner, text="Batch 7.")
+    assert breaches() == []

@@ -1,7 +1,8 @@
 import pytest
 
 from core import demo as core_demo
-from merchants import demo, demo_standing
+from merchants import demo
+from merchants.demo import standing as demo_standing
 from merchants.models import Appeal, Sanction, ViolationEntry
 from tests.factories.standing import rules_catalogue  # noqa: F401
 

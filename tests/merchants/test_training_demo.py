@@ -4,7 +4,8 @@ merchant, sessions; seeding twice changes nothing."""
 import pytest
 
 from core import demo as core_demo
-from merchants import demo, demo_training
+from merchants import demo
+from merchants.demo import training as demo_training
 from merchants.models import TrainingAssignment, TrainingProgramme, TrainingSession
 
 pytestmark = pytest.mark.django_db

@@ -224,7 +224,7 @@ def seed(log):
 def seed_late(log):
     """Standing last: its sanction restricts merchant A, which must first have listed its
     products (so the demo also shows the restriction cascading to listings)."""
-    from merchants import demo_standing, demo_training
+    from merchants.demo import standing, training
 
-    demo_standing.seed(log)
-    demo_training.seed(log)
+    standing.seed(log)
+    training.seed(log)

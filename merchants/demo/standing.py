@@ -2,7 +2,7 @@
 manual warning. Idempotent: evidence files are found by name, record_violation ignores a
 violation it already has, and the appeal and warning are created once.
 
-Called from merchants.demo.seed after the demo merchants exist.
+Called from merchants.demo.seed_late after the demo merchants exist.
 """
 
 import io
