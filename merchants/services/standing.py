@@ -32,6 +32,7 @@ from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from core.uploads import atomic_with_uploads, store_upload, validate_upload
 from merchants import points as ladder_rules
+from merchants import reason_texts
 from merchants.models import (
     Appeal,
     Membership,
@@ -828,6 +829,19 @@ def revoke_sanction(*, sanction: Sanction, by, reason: str) -> Sanction:
     return sanction
 
 
+def _restriction_reason(sanction: Sanction) -> dict:
+    """A ladder sanction's restriction explains itself from the ladder's numbers, in the
+    reader's language; a manual one carries what staff wrote."""
+    if sanction.origin != Sanction.Origin.LADDER:
+        return {"detail": sanction.reason}
+    return {
+        "reason_code": (
+            reason_texts.LADDER_SHORTENED if sanction.replaces_id else reason_texts.LADDER_STEP
+        ),
+        "reason_params": {"points": sanction.points_at_imposition, "step": sanction.step_points},
+    }
+
+
 def _open_restriction(sanction: Sanction, *, by) -> None:
     restriction_kind = _RESTRICTION_KIND.get(sanction.kind)
     if restriction_kind is None:
@@ -838,8 +852,8 @@ def _open_restriction(sanction: Sanction, *, by) -> None:
         reason=Restriction.Reason.SANCTION,
         source=SANCTION_SOURCE % sanction.pk,
         category=sanction.category,
-        detail=sanction.reason,
         starts_at=sanction.starts_at,
+        **_restriction_reason(sanction),
         ends_at=sanction.ends_at,
         by=by,
     )

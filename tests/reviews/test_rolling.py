@@ -134,7 +134,7 @@ def test_below_three_and_a_half_restricts_sales_once_with_the_figures(day, merch
     restriction = rating_restrictions(merchant_a).get()
     figure = MerchantRatingFigure.objects.get(merchant=merchant_a)
     assert restriction.source == f"reviews.merchantratingfigure:{figure.pk}"
-    assert restriction.kind == "sales_restriction" and "3.4833" in restriction.detail
+    assert restriction.kind == "sales_restriction" and "3.4833" in restriction.detail_text
     assert not can_sell(merchant_a)
     alert = Alert.objects.get(kind="rating_restriction", recipient_user=owner_a)
     assert alert.payload["overall"] == "3.4833" and alert.payload["ratings"] == 20
