@@ -11,6 +11,8 @@ this layer can render every stored code without importing them.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.utils.translation import gettext_lazy as _
 
 from core.decision_labels import version_label
@@ -57,18 +59,28 @@ def _agreement(params: dict) -> dict:
     return {"version": version_label(params.get("version", ""))}
 
 
-def _count(params: dict) -> dict:
+def _two_decimals(value) -> str:
     try:
-        return {"count": int(params.get("count") or 0)}
+        return f"{Decimal(str(value)):.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _rating(params: dict) -> dict:
+    """Scores with two decimals (3.4833 → 3.48), the count as a whole number."""
+    try:
+        count = int(params.get("count") or 0)
     except (TypeError, ValueError):
-        return {"count": 0}
+        count = 0
+    names = ("average", "threshold", "accuracy", "attitude", "logistics")
+    return {"count": count, **{n: _two_decimals(params[n]) for n in names if n in params}}
 
 
 # Parameters that are themselves codes or numbers needing words in the reader's language.
 _WORDS = {
     DOCUMENT_EXPIRED: _document,
     AGREEMENT_NOT_ACCEPTED: _agreement,
-    RATING_BELOW: _count,
+    RATING_BELOW: _rating,
 }
 
 
