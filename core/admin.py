@@ -6,11 +6,12 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core import policies
+from core import decision_labels, policies
 from core.db import estimated_count
 from core.exceptions import DomainError
 from core.models import Alert, Category, Decision, PolicyVersion, Upload, User
@@ -47,13 +48,55 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class DecisionsInline(ReadOnlyAdminMixin, GenericTabularInline):
+class DecisionLabelsMixin:
+    """A decision's codes as words in the reader's language (core.decision_labels)."""
+
+    @admin.display(description=_("action"))
+    def action_label(self, obj):
+        return decision_labels.action_label(obj.action)
+
+    @admin.display(description=_("from"))
+    def from_label(self, obj):
+        return decision_labels.state_label(obj, obj.from_state)
+
+    @admin.display(description=_("to"))
+    def to_label(self, obj):
+        return decision_labels.state_label(obj, obj.to_state)
+
+    @admin.display(description=_("by"))
+    def actor_name(self, obj):
+        return decision_labels.actor_label(obj)
+
+    @admin.display(description=_("reason"))
+    def reason_label(self, obj):
+        return decision_labels.reason_label(obj)
+
+
+def decision_rows(obj) -> list[tuple]:
+    """The object's decisions for an admin history table, in words: (when, what, from, to,
+    by, why), oldest first."""
+    from core.audit import decisions_for
+
+    return [
+        (
+            timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
+            decision_labels.action_label(d.action),
+            decision_labels.state_label(d, d.from_state) or "-",
+            decision_labels.state_label(d, d.to_state) or "-",
+            decision_labels.actor_label(d),
+            decision_labels.reason_label(d),
+        )
+        for d in decisions_for(obj)
+    ]
+
+
+class DecisionsInline(DecisionLabelsMixin, ReadOnlyAdminMixin, GenericTabularInline):
     """The workflow history of any object, for its change page."""
 
     model = Decision
     ct_field = "content_type"
     ct_fk_field = "object_id"
-    fields = ["created_at", "action", "from_state", "to_state", "by", "reason"]
+    fields = ["created_at", "action_label", "from_label", "to_label", "actor_name", "reason_label"]
     readonly_fields = fields
     extra = 0
     verbose_name_plural = _("decisions")
@@ -158,16 +201,16 @@ class AlertAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+class DecisionAdmin(DecisionLabelsMixin, ReadOnlyAdminMixin, LargeTableAdmin):
     list_display = [
         "created_at",
         "content_type",
         "object_id",
-        "action",
-        "from_state",
-        "to_state",
-        "by",
-        "reason",
+        "action_label",
+        "from_label",
+        "to_label",
+        "actor_name",
+        "reason_label",
     ]
     list_filter = ["content_type", "action"]
     search_fields = ["object_id", "reason"]

@@ -7,6 +7,9 @@ language: one place for every page that shows a history.
   for `v3`, or the action words; a code nobody labelled is shown as words, never as code.
 - `version_label(3)` → "version 3" / "第 3 版"
 - `actor_label(decision)` → the person's name, or "automatic" for the system.
+- `reason_label(decision)` → the reason in the reader's language: a reason the system wrote
+  as a code plus parameters (`data["reason_code"]`, `data["reason_params"]`) is rendered by
+  the app that registered the code (`register_reasons`); otherwise what a person typed.
 """
 
 from __future__ import annotations
@@ -182,3 +185,31 @@ def actor_label(decision) -> str:
     if actor is not None and not isinstance(actor, int):
         return actor.get_full_name() or actor.get_username()
     return pgettext("actor", "automatic")
+
+
+# Apps register the sentences of the reason codes they write (merchants.reason_texts), so the
+# kernel can render a history's reasons without knowing the apps: code -> render(code, params).
+REASON_RENDERERS: dict = {}
+
+
+def register_reasons(codes, render) -> None:
+    for code in codes:
+        REASON_RENDERERS[code] = render
+
+
+def reason_text(code: str, params: dict | None = None) -> str:
+    render = REASON_RENDERERS.get(code)
+    return render(code, params or {}) if render is not None else ""
+
+
+def reason_label(decision) -> str:
+    if isinstance(decision, dict):
+        data, reason = decision.get("data") or {}, decision.get("reason", "")
+    else:
+        data, reason = getattr(decision, "data", None) or {}, getattr(decision, "reason", "")
+    code = data.get("reason_code") if isinstance(data, dict) else None
+    if code:
+        text = reason_text(code, data.get("reason_params"))
+        if text:
+            return text
+    return reason or ""

@@ -37,6 +37,7 @@ from inspections.models import (
 from inspections.policies import OBJECTIONS, PLANNING, SAMPLING
 from inspections.sampling import SamplingError, SamplingPlan, single_sampling_plan
 from inspections.verdict import DEFECT_CLASSES, Verdict, lot_verdict
+from merchants import reason_texts
 from merchants.models import Membership, Merchant, Restriction
 from merchants.selectors import merchant_of
 from merchants.services import can_sell, lift, record_violation, restrict, withdraw_violation
@@ -836,7 +837,7 @@ def _update_switching(
             kind=Restriction.Kind.SALES_RESTRICTION,
             reason=Restriction.Reason.INSPECTION,
             source=record.restriction_source,
-            detail=str(SWITCH_REASONS[switching.FIVE_REJECTED_ON_TIGHTENED]),
+            reason_code=reason_texts.INSPECTION_DISCONTINUED,
             by=by,
         )
     return record

@@ -75,6 +75,12 @@ class MerchantsConfig(AppConfig):
 
         register_staff_guard(refuse_staff_role_for_member)
 
+        from core.decision_labels import register_reasons
+        from merchants import reason_texts
+
+        # Histories render the reasons this app writes as codes, in the reader's language.
+        register_reasons(reason_texts.TEXTS, reason_texts.render)
+
         register_kind(
             "document_expiring", _("Document expiring"), _("%(document)s expires on %(expires)s")
         )

@@ -5,12 +5,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import CategoryAdmin, LargeTableAdmin
-from core.audit import decisions_for
+from core.admin import CategoryAdmin, LargeTableAdmin, decision_rows
 from core.exceptions import DomainError
 from core.models import Category
 from products import services
@@ -34,14 +32,8 @@ def decision_history(obj):
     if obj is None or obj.pk is None:
         return "-"
     rows = [
-        (
-            timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
-            d.action,
-            f"{d.from_state} → {d.to_state}",
-            d.by,
-            d.reason,
-        )
-        for d in decisions_for(obj)
+        (when, action, f"{from_label} → {to_label}", by, reason)
+        for when, action, from_label, to_label, by, reason in decision_rows(obj)
     ]
     if not rows:
         return "-"

@@ -7,8 +7,7 @@ from django.contrib.admin import helpers
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import LargeTableAdmin
-from core.audit import decisions_for
+from core.admin import LargeTableAdmin, decision_rows
 from core.exceptions import DomainError
 from reviews.models import (
     IntegritySignal,
@@ -43,10 +42,7 @@ class NeverDeletedAdmin(LargeTableAdmin):
         return format_html_join(
             "",
             "<p>{} · {} · {} → {} · {}: {}</p>",
-            (
-                (d.created_at, d.action, d.from_state, d.to_state, d.by, d.reason)
-                for d in decisions_for(obj)
-            ),
+            decision_rows(obj),
         )
 
     def get_actions(self, request):

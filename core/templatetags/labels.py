@@ -1,8 +1,8 @@
 """Template filters for codes shown to people: `{{ decision|action_label }}`,
 `{{ decision|from_label }}`, `{{ decision|to_label }}`, `{{ decision|actor_label }}`,
-`{{ decision|subject_label }}`, `{{ number|version_label }}`, `{{ instance|state_label:code }}`,
-`{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}` and `{{ value|score }}` (two
-decimals). The words live in core.decision_labels."""
+`{{ decision|subject_label }}`, `{{ decision|reason_label }}`, `{{ number|version_label }}`,
+`{{ instance|state_label:code }}`, `{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}`
+and `{{ value|score }}` (two decimals). The words live in core.decision_labels."""
 
 from django import template
 from django.apps import apps
@@ -46,6 +46,11 @@ def actor_label(decision) -> str:
 @register.filter
 def subject_label(decision) -> str:
     return decision_labels.subject_label(decision)
+
+
+@register.filter
+def reason_label(decision) -> str:
+    return decision_labels.reason_label(decision)
 
 
 @register.filter

@@ -80,9 +80,13 @@ class RestrictionInline(admin.TabularInline):
     model = Restriction
     fk_name = "merchant"
     extra = 0
-    fields = ["kind", "reason", "category", "detail", "starts_at", "ends_at", "lifted_at"]
+    fields = ["kind", "reason", "category", "detail_text", "starts_at", "ends_at", "lifted_at"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, obj):
+        return obj.detail_text
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -164,7 +168,7 @@ class RestrictionAdmin(LargeTableAdmin):
         "category",
         "kind",
         "reason",
-        "detail",
+        "detail_text",
         "source",
         "starts_at",
         "ends_at",
@@ -173,6 +177,10 @@ class RestrictionAdmin(LargeTableAdmin):
         "created_by",
     ]
     inlines = [DecisionsInline]
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, obj):
+        return obj.detail_text
 
     def has_add_permission(self, request):
         return False

@@ -7,12 +7,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import LargeTableAdmin, ReadOnlyAdminMixin
-from core.audit import decisions_for
+from core.admin import LargeTableAdmin, ReadOnlyAdminMixin, decision_rows
 from core.exceptions import DomainError
 from merchants import services
 from merchants.forms.standing import RecordViolationForm
@@ -25,17 +23,7 @@ def decision_history(obj):
     rows = format_html_join(
         "",
         "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
-                d.action,
-                d.from_state or "-",
-                d.to_state or "-",
-                d.by,
-                d.reason,
-            )
-            for d in decisions_for(obj)
-        ),
+        decision_rows(obj),
     )
     return format_html("<table>{}</table>", rows) if rows else "-"
 
@@ -298,10 +286,19 @@ class SanctionAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else super().get_fields(request, obj)
 
+    # The code and parameters are shown as words (`why`), never as codes.
+    exclude = ["reason_code", "reason_params"]
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [f.name for f in Sanction._meta.fields] + ["entries"]
+        hidden = {"reason_code", "reason_params"}
+        fields = [f.name for f in Sanction._meta.fields if f.name not in hidden]
+        return [*fields, "why", "entries"]
+
+    @admin.display(description=_("why"))
+    def why(self, obj):
+        return obj.why
 
     def view_on_site(self, obj):
         return reverse("merchants:staff-standing", args=[obj.merchant_id])

@@ -102,6 +102,9 @@ class SanctionSerializer(serializers.ModelSerializer):
     )
     entries = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     evidence = serializers.SerializerMethodField()
+    why = serializers.CharField(
+        read_only=True, help_text="The reason in the reader's language (Accept-Language)."
+    )
     merchant_status = serializers.CharField(source="merchant.status", read_only=True)
     merchant_status_display = serializers.CharField(
         source="merchant.get_status_display", read_only=True
@@ -126,6 +129,9 @@ class SanctionSerializer(serializers.ModelSerializer):
             "merchant_status",
             "merchant_status_display",
             "reason",
+            "reason_code",
+            "reason_params",
+            "why",
             "starts_at",
             "ends_at",
             "appeal_until",

@@ -211,7 +211,11 @@ class Restriction(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    # Staff write `detail` as text; the system stores a code and its parameters instead
+    # (merchants.reason_texts), rendered in the reader's language by `detail_text`.
     detail = models.TextField(_("detail"), blank=True, default="")
+    reason_code = models.CharField(_("reason code"), max_length=40, blank=True, default="")
+    reason_params = models.JSONField(_("reason parameters"), blank=True, default=dict)
     # What caused it, as "app_label.model:pk", so a lift can find the restriction again.
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
     starts_at = models.DateTimeField(_("starts"))
@@ -258,3 +262,13 @@ class Restriction(models.Model):
     def __str__(self):
         scope = self.category or _("all categories")
         return f"{self.merchant}: {self.get_kind_display()} ({scope})"
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the reader's language: rendered from the code and its parameters
+        when the system wrote it, else what staff typed."""
+        if self.reason_code:
+            from merchants import reason_texts
+
+            return reason_texts.render(self.reason_code, self.reason_params) or self.detail
+        return self.detail

@@ -324,7 +324,11 @@ class Sanction(EvidenceMixin):
         related_name="replaced_by",
         verbose_name=_("shortened from"),
     )
+    # What staff wrote; the ladder stores a code and its numbers too (merchants.reason_texts),
+    # so `why` can say it in the reader's language.
     reason = models.TextField(_("reason"))
+    reason_code = models.CharField(_("reason code"), max_length=40, blank=True, default="")
+    reason_params = models.JSONField(_("reason parameters"), blank=True, default=dict)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     appeal_until = models.DateTimeField(_("appeal until"))
@@ -366,8 +370,15 @@ class Sanction(EvidenceMixin):
 
     @property
     def why(self) -> str:
-        """The reason in the reader's language: a ladder sanction explains itself from its
+        """The reason in the reader's language: rendered from its code and parameters when
+        the system wrote it; a ladder sanction of before the codes explains itself from its
         numbers; a manual one shows what staff wrote."""
+        if self.reason_code:
+            from merchants import reason_texts
+
+            text = reason_texts.render(self.reason_code, self.reason_params)
+            if text:
+                return text
         if self.origin != self.Origin.LADDER:
             return self.reason
         numbers = {"points": self.points_at_imposition, "step": self.step_points}

@@ -26,6 +26,7 @@ from core.roles import Role, has_role
 from core.text import validate_single_line
 from core.uploads import atomic_with_uploads, store_upload
 from merchants import credit_code as credit_codes
+from merchants import reason_texts
 from merchants.models import (
     CATEGORY_SCOPED_TYPES,
     AgreementAcceptance,
@@ -1215,19 +1216,21 @@ _RESTRICT_SQL = """
 WITH due AS ({select}),
 ins AS (
     INSERT INTO merchants_restriction
-        (merchant_id, category_id, kind, reason, detail, source, starts_at, created_at)
-    SELECT merchant_id, category_id, 'sales_restriction', %s::text, detail, source, %s::timestamptz,
-           %s::timestamptz
+        (merchant_id, category_id, kind, reason, detail, reason_code, reason_params, source,
+         starts_at, created_at)
+    SELECT merchant_id, category_id, 'sales_restriction', %s::text, '', %s::text, params, source,
+           %s::timestamptz, %s::timestamptz
     FROM due
     ON CONFLICT (merchant_id, reason, source) WHERE lifted_at IS NULL DO NOTHING
-    RETURNING id, merchant_id, detail
+    RETURNING id, merchant_id, reason_code, reason_params
 ),
 decided AS (
     INSERT INTO core_decision
         (content_type_id, object_id, action, from_state, to_state, actor_label, reason, data,
          created_at)
-    SELECT %s::integer, ins.id::text, 'restrict', '', 'sales_restriction', %s::text, ins.detail,
-           '{{}}'::jsonb, %s::timestamptz
+    SELECT %s::integer, ins.id::text, 'restrict', '', 'sales_restriction', %s::text, '',
+           jsonb_build_object('reason_code', ins.reason_code, 'reason_params', ins.reason_params),
+           %s::timestamptz
     FROM ins
 )
 SELECT DISTINCT merchant_id FROM ins
@@ -1327,18 +1330,19 @@ def run_daily_sweep(*, now: datetime | None = None) -> SweepResult:
             )
         )
         merchant_ids: set[int] = set()
-        detail_expired = _("Required document expired: ")
         merchant_ids |= _restrict_select(
             f"""
             SELECT d.merchant_id, d.category_id,
                    'merchants.document:' || d.document_type || ':'
                      || COALESCE(d.category_id::text, '-') AS source,
-                   %s::text || {label_sql} || ' (' || d.expires_on::text || ')' AS detail
+                   jsonb_build_object('document_type', d.document_type, 'number', d.number,
+                                      'expires', d.expires_on::text) AS params
             FROM merchants_document d JOIN merchants_merchant m ON m.id = d.merchant_id
             WHERE d.status = 'accepted' AND d.expires_on <= %s::date AND m.status IN {_LIVE}
             """,  # noqa: S608
-            [detail_expired, *label_params, today],
+            [today],
             reason=Restriction.Reason.DOCUMENT_EXPIRED,
+            code=reason_texts.DOCUMENT_EXPIRED,
             now=now,
             restriction_ct=restriction_ct,
         )
@@ -1374,13 +1378,14 @@ def run_daily_sweep(*, now: datetime | None = None) -> SweepResult:
             f"""
             SELECT d.merchant_id, NULL::integer AS category_id,
                    'merchants.document:business_licence:-' AS source,
-                   %s::text || d.number AS detail
+                   jsonb_build_object('number', d.number) AS params
             FROM merchants_document d JOIN merchants_merchant m ON m.id = d.merchant_id
             WHERE d.status = 'accepted' AND d.document_type = 'business_licence'
               AND d.verified_at + %s::interval <= %s::timestamptz AND m.status IN {_LIVE}
             """,  # noqa: S608
-            [_("Licence re-verification overdue: "), months, now],
+            [months, now],
             reason=Restriction.Reason.REVERIFICATION_DUE,
+            code=reason_texts.REVERIFICATION_OVERDUE,
             now=now,
             restriction_ct=restriction_ct,
         )
@@ -1390,7 +1395,7 @@ def run_daily_sweep(*, now: datetime | None = None) -> SweepResult:
             f"""
             SELECT m.id AS merchant_id, NULL::integer AS category_id,
                    'merchants.agreementversion:' || v.id AS source,
-                   %s::text || v.version AS detail
+                   jsonb_build_object('version', v.version) AS params
             FROM merchants_merchant m
             CROSS JOIN (
                 SELECT id, version, accept_by FROM merchants_agreementversion
@@ -1401,8 +1406,9 @@ def run_daily_sweep(*, now: datetime | None = None) -> SweepResult:
                 SELECT 1 FROM merchants_agreementacceptance a
                 WHERE a.merchant_id = m.id AND a.version_id = v.id)
             """,  # noqa: S608
-            [_("Merchant agreement not accepted: v"), now, now],
+            [now, now],
             reason=Restriction.Reason.AGREEMENT_NOT_ACCEPTED,
+            code=reason_texts.AGREEMENT_NOT_ACCEPTED,
             now=now,
             restriction_ct=restriction_ct,
         )
@@ -1431,12 +1437,14 @@ def run_daily_sweep(*, now: datetime | None = None) -> SweepResult:
     return result
 
 
-def _restrict_select(select: str, params: list, *, reason, now, restriction_ct) -> set[int]:
+def _restrict_select(select: str, params: list, *, reason, code, now, restriction_ct) -> set[int]:
+    """Open the restrictions of one cause for the rows of `select` (merchant_id,
+    category_id, source, params: the reason's parameters as jsonb), set-based."""
     sql = _RESTRICT_SQL.format(select=select)
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [*params, reason, now, now, restriction_ct, f"{SYSTEM}:{SWEEP_LABEL}", now],
+            [*params, reason, code, now, now, restriction_ct, f"{SYSTEM}:{SWEEP_LABEL}", now],
         )
         return {row[0] for row in cursor.fetchall()}
 

@@ -171,6 +171,12 @@ def refuse_categories_without_report(merchant: Merchant, categories) -> None:
         )
 
 
+def reason_data(code: str, params: dict | None) -> dict:
+    """The decision data that lets a history render a system reason in the reader's
+    language (core.decision_labels.reason_label)."""
+    return {"reason_code": code, "reason_params": params or {}} if code else {}
+
+
 @transaction.atomic
 def restrict(
     *,
@@ -180,11 +186,16 @@ def restrict(
     source: str,
     category=None,
     detail: str = "",
+    reason_code: str = "",
+    reason_params: dict | None = None,
     starts_at=None,
     ends_at=None,
     by=None,
 ) -> Restriction | None:
-    """Open a restriction unless the same cause already has one open (then None)."""
+    """Open a restriction unless the same cause already has one open (then None).
+
+    Staff give `detail` as text; the system gives `reason_code` and `reason_params`
+    (merchants.reason_texts) so the reason is shown in each reader's language."""
     try:
         with transaction.atomic():
             restriction = Restriction.objects.create(
@@ -194,13 +205,22 @@ def restrict(
                 reason=reason,
                 source=source,
                 detail=detail,
+                reason_code=reason_code,
+                reason_params=reason_params or {},
                 starts_at=starts_at or timezone.now(),
                 ends_at=ends_at,
                 created_by=by if getattr(by, "is_authenticated", False) else None,
             )
     except IntegrityError:
         return None
-    record_decision(restriction, action="restrict", to_state=kind, actor=by, reason=detail)
+    record_decision(
+        restriction,
+        action="restrict",
+        to_state=kind,
+        actor=by,
+        reason=detail,
+        data=reason_data(reason_code, reason_params),
+    )
     _after_restriction_change(merchant)
     return restriction
 

@@ -32,6 +32,7 @@ from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from core.uploads import atomic_with_uploads, store_upload, validate_upload
 from merchants import points as ladder_rules
+from merchants import reason_texts
 from merchants.models import (
     Appeal,
     Membership,
@@ -49,6 +50,7 @@ from merchants.services.selling import (
     _after_restriction_change,
     after_restrictions_change,
     lift,
+    reason_data,
     restrict,
 )
 
@@ -499,6 +501,10 @@ def _impose_step(
             "Shortened after a violation was withdrawn: %(points)s points remain for the "
             "%(step)s-point step."
         ) % {"points": total, "step": step.points}
+    # The words above are the record as written; pages and the API say it in the reader's
+    # language from the code and its numbers (Sanction.why).
+    code = reason_texts.LADDER_SHORTENED if replaces is not None else reason_texts.LADDER_STEP
+    params = {"points": total, "step": step.points}
     common = {
         "merchant": merchant,
         "origin": Sanction.Origin.LADDER,
@@ -506,6 +512,8 @@ def _impose_step(
         "points_at_imposition": total,
         "ladder_policy": version,
         "reason": reason,
+        "reason_code": code,
+        "reason_params": params,
         "starts_at": starts_at,
         # A shortened sanction is a new decision: it can be appealed from now.
         "appeal_until": _appeal_until(now),
@@ -548,6 +556,7 @@ def _impose_step(
                 "step": step.points,
                 "entries": [e.pk for e in entries],
                 "ladder_version": version.version,
+                **reason_data(code, params),
             },
         )
         _announce_sanction(sanction)
@@ -828,6 +837,14 @@ def revoke_sanction(*, sanction: Sanction, by, reason: str) -> Sanction:
     return sanction
 
 
+def _restriction_reason(sanction: Sanction) -> dict:
+    """A sanction's restriction carries the sanction's reason: its code and parameters when
+    the system wrote it (the ladder), else what staff wrote."""
+    if sanction.reason_code:
+        return {"reason_code": sanction.reason_code, "reason_params": sanction.reason_params}
+    return {"detail": sanction.reason}
+
+
 def _open_restriction(sanction: Sanction, *, by) -> None:
     restriction_kind = _RESTRICTION_KIND.get(sanction.kind)
     if restriction_kind is None:
@@ -838,8 +855,8 @@ def _open_restriction(sanction: Sanction, *, by) -> None:
         reason=Restriction.Reason.SANCTION,
         source=SANCTION_SOURCE % sanction.pk,
         category=sanction.category,
-        detail=sanction.reason,
         starts_at=sanction.starts_at,
+        **_restriction_reason(sanction),
         ends_at=sanction.ends_at,
         by=by,
     )

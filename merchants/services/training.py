@@ -27,6 +27,7 @@ from core.alerts import AlertSpec, raise_alerts, raise_alerts_from_select
 from core.audit import record_decision
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
+from merchants import reason_texts
 from merchants.models import (
     Audience,
     Membership,
@@ -598,8 +599,8 @@ def categories_concerned(assignment: TrainingAssignment) -> list:
 
 
 def _restrict_for(assignment: TrainingAssignment, *, now) -> None:
-    detail = _("Training %(programme)s overdue since %(due)s") % {
-        "programme": assignment.programme,
+    params = {
+        "programme": str(assignment.programme),
         "due": timezone.localtime(assignment.due_at).strftime("%Y-%m-%d"),
     }
     for category in categories_concerned(assignment):
@@ -609,7 +610,8 @@ def _restrict_for(assignment: TrainingAssignment, *, now) -> None:
             reason=Restriction.Reason.TRAINING_OVERDUE,
             source=restriction_source(assignment.pk, getattr(category, "pk", None)),
             category=category,
-            detail=detail,
+            reason_code=reason_texts.TRAINING_OVERDUE,
+            reason_params=params,
             starts_at=now,
         )
 

@@ -27,6 +27,7 @@ from core.alerts import AlertSpec, raise_alerts
 from core.audit import SYSTEM
 from core.models import Decision
 from core.roles import Role
+from merchants import reason_texts
 from merchants.models import Membership, Restriction
 from merchants.services import lift, record_violation, restrict
 from reviews.models import MerchantRatingStanding
@@ -253,18 +254,14 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
                 kind=Restriction.Kind.SALES_RESTRICTION,
                 reason=Restriction.Reason.RATING,
                 source=figure.source,
-                detail=_(
-                    "90-day service rating %(average)s over %(count)d ratings is below "
-                    "%(threshold)s (description %(accuracy)s, attitude %(attitude)s, "
-                    "logistics %(logistics)s)."
-                )
-                % {
-                    "average": figure.overall,
+                reason_code=reason_texts.RATING_BELOW,
+                reason_params={
+                    "average": str(figure.overall),
                     "count": figure.rating_count,
-                    "threshold": thresholds["restriction_below"],
-                    "accuracy": figure.description_accuracy,
-                    "attitude": figure.service_attitude,
-                    "logistics": figure.logistics,
+                    "threshold": str(thresholds["restriction_below"]),
+                    "accuracy": str(figure.description_accuracy),
+                    "attitude": str(figure.service_attitude),
+                    "logistics": str(figure.logistics),
                 },
             )
             # Only merchants whose standing just changed get here, so this is not a per-row

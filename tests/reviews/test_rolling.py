@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import policies
 from core.models import Alert
@@ -134,7 +134,16 @@ def test_below_three_and_a_half_restricts_sales_once_with_the_figures(day, merch
     restriction = rating_restrictions(merchant_a).get()
     figure = MerchantRatingFigure.objects.get(merchant=merchant_a)
     assert restriction.source == f"reviews.merchantratingfigure:{figure.pk}"
-    assert restriction.kind == "sales_restriction" and "3.4833" in restriction.detail
+    assert restriction.kind == "sales_restriction" and restriction.reason_code == "rating_below"
+    # Stored as numbers, read in each reader's language with two decimals.
+    assert restriction.detail == "" and restriction.reason_params["average"] == "3.4833"
+    with translation.override("en"):
+        assert restriction.detail_text == (
+            "90-day service rating 3.48 over 20 ratings is below 3.50 (description 4.00, "
+            "attitude 3.45, logistics 3.00)."
+        )
+    with translation.override("zh-hans"):
+        assert restriction.detail_text.startswith("90 天服务评分 3.48（共 20 条评分）低于 3.50")  # noqa: RUF001
     assert not can_sell(merchant_a)
     alert = Alert.objects.get(kind="rating_restriction", recipient_user=owner_a)
     assert alert.payload["overall"] == "3.4833" and alert.payload["ratings"] == 20

@@ -710,6 +710,40 @@ def _world(owner_a, owner_b, staff) -> World:
         by=owner_a, statement="Alphaleak appeal statement", sanction=sanction
     )
     assert isinstance(appeal, Appeal) and isinstance(sanction, Sanction)
+    # A restriction and a sanction the system wrote (a code plus parameters), so the pages
+    # that show them are read for raw codes in both languages (tests/security/
+    # test_no_raw_codes.py). The restriction is on a category A does not sell in, so A's
+    # listings and rights are unchanged.
+    from merchants import reason_texts
+
+    merchants.restrict(
+        merchant=merchant_a,
+        kind="sales_restriction",
+        reason="document_expired",
+        source="merchants.document:test_report:alphaleak",
+        category=CategoryFactory(),
+        reason_code=reason_texts.DOCUMENT_EXPIRED,
+        reason_params={
+            "document_type": "test_report",
+            "number": "ALPHALEAK-REPORT-1",
+            "expires": "2026-01-01",
+        },
+    )
+    Sanction.objects.create(
+        merchant=merchant_a,
+        kind="warning",
+        origin="ladder",
+        status="ended",
+        step_points=12,
+        points_at_imposition=12,
+        reason="12 points reached the 12-point step of the sanction ladder.",
+        reason_code=reason_texts.LADDER_STEP,
+        reason_params={"points": 12, "step": 12},
+        starts_at=timezone.now(),
+        ends_at=timezone.now(),
+        ended_at=timezone.now(),
+        appeal_until=timezone.now() + timedelta(days=7),
+    )
     alert = Alert.objects.filter(recipient_user=owner_a).earliest("pk")  # the sanction's
 
     # Complaints: the consumer `c` filed a complaint about their purchase (they hold its
