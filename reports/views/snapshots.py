@@ -110,7 +110,7 @@ def page_figures(snapshot: Snapshot, *, audience: str) -> dict:
         "figures": figures,
         "rows": rendering.platform_rows(figures),
         "charts": [
-            {"title": chart["title"], "svg": rendering.svg_chart(chart)}
+            {**chart, "svg": rendering.svg_chart(chart)}
             for chart in rendering.charts(figures)
         ],
         "sanctions": [
