@@ -109,7 +109,7 @@ def test_dashboard_table_shows_units_and_gaps(client, role_user, world):
     first_row = re.search(r"<tr><th scope=\"row\">2026-03-08</th>(.*?)</tr>", sla, re.S).group(1)
     assert _cells(first_row, "td")[0] == "100.0 %"
     ratings = _table(html, "chart-table-ratings")
-    assert _cells(ratings, "td") == ["–", "4.0 ★", "4.0 ★"]
+    assert _cells(ratings, "td") == ["\u2013", "4.0 \u2605", "4.0 \u2605"]
 
 
 # --- snapshot and transparency pages (inline SVG) -----------------------------------------
