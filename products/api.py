@@ -50,7 +50,9 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- standards ---------------------------------------------------------------------------
 class RequirementSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True, help_text="The description in the language of the request.")
+    label = serializers.CharField(
+        read_only=True, help_text="The description in the language of the request."
+    )
 
     class Meta:
         model = Requirement
