@@ -563,6 +563,12 @@ def _parse_value(raw) -> Decimal | None:
     return value.quantize(Decimal("0.0001"))
 
 
+def _item_name(requirement: Requirement) -> str:
+    """A test item as an error names it: its label in the reader's language and its code
+    (the code is what a pasted CSV row carries)."""
+    return f"{requirement.label} ({requirement.code})"
+
+
 def _check_row(index: int, row: Mapping, requirements: dict, plans: dict):
     """One result row -> (key, fields) or a list of translated errors for it."""
     errors = []
@@ -604,18 +610,18 @@ def _check_row(index: int, row: Mapping, requirements: dict, plans: dict):
         if not isinstance(passed, bool):
             errors.append(
                 _("%(row)s: %(code)s is pass/fail; say whether the sample conforms.")
-                % {"row": prefix, "code": requirement.code}
+                % {"row": prefix, "code": _item_name(requirement)}
             )
         if value not in (None, "") or unit:
             errors.append(
                 _("%(row)s: %(code)s is pass/fail and takes no measured value.")
-                % {"row": prefix, "code": requirement.code}
+                % {"row": prefix, "code": _item_name(requirement)}
             )
         return errors or ((number, requirement.pk), {"passed": passed, "value": None, "unit": ""})
     if value in (None, ""):
         errors.append(
             _("%(row)s: %(code)s needs the measured value.")
-            % {"row": prefix, "code": requirement.code}
+            % {"row": prefix, "code": _item_name(requirement)}
         )
         return errors
     parsed = _parse_value(value)
@@ -624,12 +630,17 @@ def _check_row(index: int, row: Mapping, requirements: dict, plans: dict):
     if not unit:
         errors.append(
             _("%(row)s: the measured value of %(code)s needs its unit (%(unit)s).")
-            % {"row": prefix, "code": requirement.code, "unit": requirement.unit}
+            % {"row": prefix, "code": _item_name(requirement), "unit": requirement.unit}
         )
     elif unit != requirement.unit:
         errors.append(
             _("%(row)s: %(code)s is measured in %(expected)s, not %(unit)s.")
-            % {"row": prefix, "code": requirement.code, "expected": requirement.unit, "unit": unit}
+            % {
+                "row": prefix,
+                "code": _item_name(requirement),
+                "expected": requirement.unit,
+                "unit": unit,
+            }
         )
     if errors:
         return errors

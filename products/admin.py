@@ -223,6 +223,7 @@ class RequirementForm(forms.ModelForm):
             "position",
             "code",
             "description",
+            "description_en",
             "kind",
             "unit",
             "min_value",

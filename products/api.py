@@ -50,11 +50,17 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- standards ---------------------------------------------------------------------------
 class RequirementSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(
+        read_only=True, help_text="The description in the language of the request."
+    )
+
     class Meta:
         model = Requirement
         fields = [
             "code",
+            "label",
             "description",
+            "description_en",
             "kind",
             "unit",
             "min_value",

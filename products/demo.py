@@ -75,6 +75,20 @@ STANDARDS = {
     ),
 }
 
+# (standard code, requirement code): the requirement's description in English
+REQUIREMENTS_EN = {
+    ("food-general", "LABEL"): "Label complete (name, ingredients, producer, date, shelf life)",
+    ("food-general", "NET"): "Net content shortfall",
+    ("food-general", "MOIST"): "Moisture",
+    ("food-general", "PB"): "Lead (as Pb)",
+    ("fresh-produce", "PEST"): "Pesticide residues within the GB 2763 limits",
+    ("fresh-produce", "TEMP"): "Core temperature on arrival",
+    ("fresh-produce", "ROT"): "Share of rotten fruit",
+    ("electronics-safety", "CCC"): "Valid CCC certification mark",
+    ("electronics-safety", "SAFETY"): "Electrical safety",
+    ("electronics-safety", "STANDBY"): "Standby power",
+}
+
 PRODUCTS = {
     "merchant_a": [
         (
@@ -146,6 +160,7 @@ def _seed_standards(qm, log) -> None:
                 version=draft,
                 code=rcode,
                 description=text,
+                description_en=REQUIREMENTS_EN.get((code, rcode), ""),
                 kind=kind,
                 unit=unit,
                 min_value=Decimal(low) if low else None,

@@ -410,7 +410,8 @@ class Requirement(models.Model):
         verbose_name=_("version"),
     )
     code = models.CharField(_("code"), max_length=40)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description (Chinese)"))
+    description_en = models.TextField(_("description (English)"), blank=True, default="")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     unit = models.CharField(_("unit"), max_length=30, blank=True, default="")
     min_value = models.DecimalField(
@@ -453,7 +454,21 @@ class Requirement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code}: {self.description[:60]}"
+        return f"{self.code}: {self.label[:60]}"
+
+    @property
+    def label(self) -> str:
+        """The item's name in the reader's language: the English description on English
+        pages when there is one, the Chinese one otherwise (never the bare code)."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.description_en if english and self.description_en else self.description
+
+    @property
+    def label_with_unit(self) -> str:
+        """The label followed by the unit a measured item is recorded in, e.g. "水分 (g/100g)"."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
 # --- suppliers of self-operated goods and lots ---------------------------------------------

@@ -17,6 +17,7 @@ from products.models import QualityStandard, Requirement, StandardVersion
 REQUIREMENT_FIELDS = (
     "code",
     "description",
+    "description_en",
     "kind",
     "unit",
     "min_value",

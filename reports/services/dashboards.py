@@ -645,3 +645,22 @@ def charts(data: Dashboard) -> dict:
             for chart in CHARTS
         ],
     }
+
+
+def chart_tables(charts_data: dict) -> list[dict]:
+    """Each chart's numbers as a table, its text alternative: one row per day, one column
+    per line, the very values the chart script draws (``charts_data`` is ``charts()``)."""
+    days = charts_data["days"]
+    return [
+        {
+            "code": chart["code"],
+            "title": chart["title"],
+            "unit": chart["unit"],
+            "columns": [line["label"] for line in chart["lines"]],
+            "rows": [
+                {"day": day, "values": [line["data"][index] for line in chart["lines"]]}
+                for index, day in enumerate(days)
+            ],
+        }
+        for chart in charts_data["charts"]
+    ]

@@ -121,6 +121,7 @@ def index(request):
     period, category = form.selection()
     data = figures.dashboard(period=period, category_ids=_scope(category))
     kpis = data.kpis()
+    charts = figures.charts(data)
     for kpi in kpis:
         kpi["url"] = _drill_url(kpi["figure"], period, category)
         kpi["of_url"] = _drill_url(kpi["of"], period, category) if kpi["of"] else None
@@ -133,7 +134,8 @@ def index(request):
             "previous": period.previous(),
             "category": category,
             "kpis": kpis,
-            "charts": figures.charts(data),
+            "charts": charts,
+            "chart_tables": figures.chart_tables(charts),
             "chart_drill": {
                 "url": reverse("reports:dashboard-figure", args=["FIGURE"]),
                 "category": category.pk if category else "",

@@ -110,8 +110,7 @@ def page_figures(snapshot: Snapshot, *, audience: str) -> dict:
         "figures": figures,
         "rows": rendering.platform_rows(figures),
         "charts": [
-            {"title": chart["title"], "svg": rendering.svg_chart(chart)}
-            for chart in rendering.charts(figures)
+            {**chart, "svg": rendering.svg_chart(chart)} for chart in rendering.charts(figures)
         ],
         "sanctions": [
             (sanction_names[kind], count) for kind, count in figures["sanctions_by_kind"].items()

@@ -24,7 +24,8 @@ class PassFailRequirementFactory(RequirementFactory):
 
 class MeasuredRequirementFactory(RequirementFactory):
     kind = Requirement.Kind.MEASURED
-    description = "Net content"
+    description = "净含量"
+    description_en = "Net content"
     unit = "g"
     min_value = Decimal("495")
     max_value = Decimal("505")

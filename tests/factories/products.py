@@ -42,7 +42,8 @@ class RequirementFactory(factory.django.DjangoModelFactory):
 
     version = factory.SubFactory(StandardVersionFactory)
     code = factory.Sequence(lambda n: f"R{n:03d}")
-    description = "Label shows the producer's name and address"
+    description = "标签标明生产者名称和地址"
+    description_en = "Label shows the producer's name and address"
     kind = Requirement.Kind.PASS_FAIL
     severity = Requirement.Severity.MAJOR
 

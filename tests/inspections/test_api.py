@@ -118,7 +118,8 @@ def test_bad_bulk_results_are_a_400_naming_the_row_and_store_nothing(api, qm, pr
     assert response.status_code == 400
     errors = response.json()["results"]
     assert any("Result 2: sample 51 is beyond the sample size of 50" in e for e in errors)
-    assert any("Result 3: the measured value of NET needs its unit (g)" in e for e in errors)
+    unit_missing = "Result 3: the measured value of Net content (NET) needs its unit (g)"
+    assert any(unit_missing in e for e in errors)
     assert not SampleResult.objects.exists()
 
 

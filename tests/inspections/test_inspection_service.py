@@ -183,14 +183,14 @@ def test_a_measured_value_without_a_unit_is_refused(product_a, qm, version):
     inspection = start(product_a, qm)
     net = version.requirements.get(code="NET")
     message = bad(inspection, qm, [{"sample_number": 1, "requirement": net.pk, "value": "500"}])
-    assert "the measured value of NET needs its unit (g)" in message
+    assert "the measured value of Net content (NET) needs its unit (g)" in message
 
 
 def test_a_measured_value_in_another_unit_is_refused(product_a, qm, version):
     inspection = start(product_a, qm)
     net = version.requirements.get(code="NET")
     rows = [{"sample_number": 1, "requirement": net.pk, "value": "0.5", "unit": "kg"}]
-    assert "NET is measured in g, not kg" in bad(inspection, qm, rows)
+    assert "Net content (NET) is measured in g, not kg" in bad(inspection, qm, rows)
 
 
 def test_a_measured_requirement_without_a_value_and_a_pass_fail_with_one_are_refused(
@@ -206,8 +206,11 @@ def test_a_measured_requirement_without_a_value_and_a_pass_fail_with_one_are_ref
             {"sample_number": 1, "requirement": label.pk, "passed": True, "value": "3"},
         ],
     )
-    assert "Result 1: NET needs the measured value" in message
-    assert "Result 2: LABEL is pass/fail and takes no measured value" in message
+    assert "Result 1: Net content (NET) needs the measured value" in message
+    assert (
+        "Result 2: Label shows the producer's name and address (LABEL) is pass/fail"
+        " and takes no measured value"
+    ) in message
 
 
 def test_one_bad_row_among_good_ones_stores_nothing(product_a, qm):
