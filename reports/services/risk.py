@@ -3,7 +3,9 @@ dashboards read.
 
 The recompute is one INSERT ... SELECT ... ON CONFLICT over every live merchant (each factor
 is a grouped sub-select joined to the merchants) plus one DELETE for merchants that are no
-longer live, so it costs the same number of statements at 10 merchants or 100,000. Each
+longer live, plus one INSERT ... SELECT appending a history row for each merchant whose
+score or tier differs from its newest history row (or that has none), so it costs the same
+number of statements at 10 merchants or 100,000. Each
 factor's contribution is rounded before it is summed, so the stored explanation adds up to
 the stored score exactly.
 """
@@ -192,6 +194,22 @@ DELETE FROM reports_riskscore AS r USING merchants_merchant AS m
 WHERE m.id = r.merchant_id AND m.status NOT IN ('probation', 'active', 'suspended')
 """
 
+# The scores just written (computed_at = now) that differ from the merchant's newest
+# history row, or whose merchant has none, become history rows.
+_RECORD_HISTORY = """
+INSERT INTO reports_riskscorehistory
+    (merchant_id, score, tier, policy_version_id, computed_at, factors)
+SELECT r.merchant_id, r.score, r.tier, r.policy_version_id, r.computed_at, r.factors
+FROM reports_riskscore AS r
+LEFT JOIN LATERAL (
+    SELECT h.score, h.tier FROM reports_riskscorehistory AS h
+    WHERE h.merchant_id = r.merchant_id
+    ORDER BY h.computed_at DESC, h.id DESC
+    LIMIT 1
+) AS last ON true
+WHERE r.computed_at = %(now)s
+  AND (last.tier IS NULL OR last.score <> r.score OR last.tier <> r.tier)
+"""
 
 TINY = Decimal("0.000001")
 
@@ -201,6 +219,7 @@ class RecomputeResult:
     scored: int
     removed: int
     policy_version: int
+    recorded: int = 0  # history rows appended: merchants whose score or tier changed
 
 
 def _numeric(value) -> Decimal:
@@ -245,9 +264,13 @@ def recompute_scores(*, at: datetime | None = None) -> RecomputeResult:
         scored = cursor.rowcount
         cursor.execute(_FORGET_NOT_LIVE)
         removed = cursor.rowcount
+        cursor.execute(_RECORD_HISTORY, {"now": now})
+        recorded = cursor.rowcount
     # Merchants that entered a tier get the tier's training programmes (set-based).
     audience_changed("risk_tier", now=now)
-    return RecomputeResult(scored=scored, removed=removed, policy_version=version.version)
+    return RecomputeResult(
+        scored=scored, removed=removed, policy_version=version.version, recorded=recorded
+    )
 
 
 def tier_for(score, policy: dict | None = None) -> str:
