@@ -46,6 +46,24 @@ INPUT_LABELS = {
 }
 
 
+def contributions(factors: dict | None) -> list[dict]:
+    """Stored factor contributions in display order, with their labels."""
+    factors = factors or {}  # an unsaved score (the admin's blank inline) has none
+    return [
+        {
+            "code": code,
+            "label": FACTOR_LABELS[code],
+            **factors[code],
+            "input_rows": [
+                (INPUT_LABELS.get(name, name.replace("_", " ")), value)
+                for name, value in (factors[code].get("inputs") or {}).items()
+            ],
+        }
+        for code in FACTORS
+        if code in factors
+    ]
+
+
 class RiskTier(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
@@ -97,20 +115,7 @@ class RiskScore(models.Model):
 
     def contributions(self) -> list[dict]:
         """The factors in display order, with their labels."""
-        factors = self.factors or {}  # an unsaved score (the admin's blank inline) has none
-        return [
-            {
-                "code": code,
-                "label": FACTOR_LABELS[code],
-                **factors[code],
-                "input_rows": [
-                    (INPUT_LABELS.get(name, name.replace("_", " ")), value)
-                    for name, value in (factors[code].get("inputs") or {}).items()
-                ],
-            }
-            for code in FACTORS
-            if code in factors
-        ]
+        return contributions(self.factors)
 
 
 class RiskScoreHistory(models.Model):
@@ -153,6 +158,16 @@ class RiskScoreHistory(models.Model):
 
     def __str__(self):
         return f"{self.merchant_id}: {self.score} ({self.tier}) at {self.computed_at:%Y-%m-%d}"
+
+    @property
+    def previous_tier_label(self) -> str:
+        """The label of the tier before this score (annotated by the history selector)."""
+        previous = getattr(self, "previous_tier", None)
+        return RiskTier(previous).label if previous in RiskTier.values else ""
+
+    def contributions(self) -> list[dict]:
+        """The factors in display order, with their labels."""
+        return contributions(self.factors)
 
 
 class ProbationEvaluation(models.Model):

@@ -18,6 +18,8 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import F, Window
+from django.db.models.functions import Lag
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +33,7 @@ from core.roles import Role, has_role, role_group
 from inspections.figures import DECIDED_LOTS_BY_MERCHANT_SQL
 from merchants.models import Merchant
 from merchants.services import audience_changed
-from reports.models import RiskScore, RiskTier
+from reports.models import RiskScore, RiskScoreHistory, RiskTier
 from reports.policies import RISK_SCORE, RISK_SPIKES, RISK_WEIGHTS
 
 # Who reads risk scores (pages and API): the departments that act on them.
@@ -432,6 +434,28 @@ def scores(*, tier: str | None = None, category=None):
     if category is not None:
         queryset = queryset.filter(merchant__categories=category)
     return queryset.order_by("-score", "merchant_id")
+
+
+#: How many past scores the risk page shows; the history page has them all, 50 a page.
+HISTORY_ON_PAGE = 50
+
+
+def score_history(merchant_id: int):
+    """One merchant's past scores, newest first, each with the score and tier before it
+    (`previous_score`, `previous_tier`; None on the first) and `change` (score minus the
+    previous score). The window runs over all the merchant's rows before any slice."""
+    older = {"order_by": [F("computed_at").asc(), F("id").asc()]}
+    previous_score = Window(Lag("score"), **older)
+    return (
+        RiskScoreHistory.objects.filter(merchant_id=merchant_id)
+        .select_related("policy_version")
+        .annotate(
+            previous_score=previous_score,
+            previous_tier=Window(Lag("tier"), **older),
+            change=F("score") - Window(Lag("score"), **older),
+        )
+        .order_by("-computed_at", "-id")
+    )
 
 
 def top_risk(*, category=None, limit: int = 10) -> list[dict]:
