@@ -1,5 +1,6 @@
-"""Reports admin, read-only: risk scores and probation evaluations (and the risk score on
-the merchant's admin page, an inline added here so merchants never imports reports);
+"""Reports admin, read-only: risk scores, their history and probation evaluations (and
+the risk score on the merchant's admin page, an inline added here so merchants never
+imports reports);
 quarterly snapshots and reports, which the task computes and the pages publish."""
 
 from django.contrib import admin
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from merchants.models import Merchant
-from reports.models import Finding, ProbationEvaluation, RiskScore
+from reports.models import Finding, ProbationEvaluation, RiskScore, RiskScoreHistory
 from reports.models.snapshots import QuarterlyReport, Snapshot
 
 
@@ -25,6 +26,30 @@ class RiskScoreAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
     # The merchant's add page renders the inline's empty form too: a blank score, no
     # factors and no merchant yet, so nothing to explain or link to.
+    @admin.display(description=_("Factor contributions"))
+    def explanation(self, obj):
+        if obj is None or obj.merchant_id is None:
+            return "-"
+        return render_to_string("reports/risk/_factors.html", {"score": obj})
+
+    @admin.display(description=_("Risk page"))
+    def risk_page(self, obj):
+        if obj is None or obj.merchant_id is None:
+            return "-"
+        return _risk_link(obj.merchant_id)
+
+
+@admin.register(RiskScoreHistory)
+class RiskScoreHistoryAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Past scores, appended by the recompute when a score or tier changed."""
+
+    list_display = ["merchant", "score", "tier", "policy_version", "computed_at"]
+    list_filter = ["tier"]
+    search_fields = ["merchant__legal_name", "merchant__credit_code"]
+    list_select_related = ["merchant", "policy_version"]
+    readonly_fields = ["explanation", "risk_page"]
+    exclude = ["factors"]
+
     @admin.display(description=_("Factor contributions"))
     def explanation(self, obj):
         if obj is None or obj.merchant_id is None:

@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     role_permissions = {
         "data_analysis": [
             "view_riskscore",
+            "view_riskscorehistory",
             "view_probationevaluation",
             "view_dailyfigure",
             "view_snapshot",
@@ -17,6 +18,7 @@ class ReportsConfig(AppConfig):
         ],
         "quality_manager": [
             "view_riskscore",
+            "view_riskscorehistory",
             "view_probationevaluation",
             "view_dailyfigure",
             "view_snapshot",
@@ -25,8 +27,12 @@ class ReportsConfig(AppConfig):
             "view_finding",
             "view_findingresponse",
         ],
-        "quality_management": ["view_riskscore"],
-        "merchant_management": ["view_riskscore", "view_probationevaluation"],
+        "quality_management": ["view_riskscore", "view_riskscorehistory"],
+        "merchant_management": [
+            "view_riskscore",
+            "view_riskscorehistory",
+            "view_probationevaluation",
+        ],
     }
 
     def ready(self):

@@ -67,6 +67,15 @@ def score(value):
 
 
 @register.filter
+def score_change(value):
+    """A change of score with its sign and two decimals (+2.50, -1.00, 0.00)."""
+    if value in (None, ""):
+        return ""
+    shown = floatformat(value, 2)
+    return f"+{shown}" if float(value) > 0 else shown
+
+
+@register.filter
 def state_of(value, model: str) -> str:
     """The label of a state `value` of a model named "app_label.model"."""
     return decision_labels.state_label(apps.get_model(model), value)

@@ -1,16 +1,19 @@
 """Reports API: risk scores with their factor contributions (list with tier and category
-filters, detail per merchant) and probation evaluations. Staff of the departments that act
-on risk only; merchant users get 403."""
+filters, detail per merchant, the merchant's history of scores) and probation evaluations.
+Staff of the departments that act on risk only; merchant users get 403."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema_field
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 
 from core.api import role_permission
 from core.models import Category
 from core.roles import Role
-from reports.models import ProbationEvaluation, RiskScore, RiskTier
-from reports.services.risk import RISK_READERS
+from merchants.models import Merchant
+from reports.models import ProbationEvaluation, RiskScore, RiskScoreHistory, RiskTier
+from reports.services.risk import RISK_READERS, score_history
 
 
 class RiskFactorSerializer(serializers.Serializer):
@@ -49,10 +52,60 @@ class RiskScoreSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RiskFactorSerializer(many=True))
     def get_factors(self, obj):
-        return RiskFactorSerializer(
-            [{**factor, "label": str(factor["label"])} for factor in obj.contributions()],
-            many=True,
-        ).data
+        return _factors(obj)
+
+
+def _factors(obj) -> list:
+    return RiskFactorSerializer(
+        [{**factor, "label": str(factor["label"])} for factor in obj.contributions()],
+        many=True,
+    ).data
+
+
+class RiskScoreHistorySerializer(serializers.ModelSerializer):
+    """One past score: a row is added when a merchant's score or tier changes."""
+
+    tier_label = serializers.CharField(source="get_tier_display", read_only=True)
+    policy_version = serializers.IntegerField(source="policy_version.version", read_only=True)
+    previous_score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+        help_text="The score before this one (null: the merchant's first).",
+    )
+    previous_tier = serializers.ChoiceField(
+        choices=RiskTier.choices, allow_null=True, read_only=True
+    )
+    change = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+        help_text="score - previous_score (null: the merchant's first).",
+    )
+    factors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RiskScoreHistory
+        fields = [
+            "id",
+            "merchant",
+            "score",
+            "tier",
+            "tier_label",
+            "previous_score",
+            "previous_tier",
+            "change",
+            "factors",
+            "policy_version",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RiskFactorSerializer(many=True))
+    def get_factors(self, obj):
+        return _factors(obj)
 
 
 class RiskScoreFilter(django_filters.FilterSet):
@@ -77,6 +130,25 @@ class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = RiskScore.objects.select_related("merchant", "policy_version").order_by(
         "-score", "merchant_id"
     )
+
+    @extend_schema(
+        summary="The merchant's history of scores",
+        description="Past scores of the merchant (the id is the merchant's), newest first; "
+        "a row is added when the score or the tier changes. Also for a merchant no longer "
+        "scored (not live).",
+        responses=RiskScoreHistorySerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="history",
+        serializer_class=RiskScoreHistorySerializer,
+        filter_backends=[],
+    )
+    def history(self, request, pk=None):
+        merchant = get_object_or_404(Merchant, pk=pk)
+        page = self.paginate_queryset(score_history(merchant.pk))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class ProbationEvaluationSerializer(serializers.ModelSerializer):

@@ -2,6 +2,13 @@
 
 from reports.models import assessment, figures, risk, snapshots  # noqa: F401
 from reports.models.assessment import Finding, FindingResponse
-from reports.models.risk import ProbationEvaluation, RiskScore, RiskTier
+from reports.models.risk import ProbationEvaluation, RiskScore, RiskScoreHistory, RiskTier
 
-__all__ = ["Finding", "FindingResponse", "ProbationEvaluation", "RiskScore", "RiskTier"]
+__all__ = [
+    "Finding",
+    "FindingResponse",
+    "ProbationEvaluation",
+    "RiskScore",
+    "RiskScoreHistory",
+    "RiskTier",
+]

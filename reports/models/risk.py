@@ -2,7 +2,9 @@
 
 `RiskScore` is one row per live merchant, rewritten in place by the daily set-based
 recompute; `factors` keeps each factor's figure, severity, weight and contribution, so the
-score explains itself. `ProbationEvaluation` is the evidence of an end-of-probation review,
+score explains itself. `RiskScoreHistory` keeps, per merchant, each score the recompute wrote
+whose score or tier differed from the one before (the newest row is the current score).
+`ProbationEvaluation` is the evidence of an end-of-probation review,
 automatic or a staff override."""
 
 from django.conf import settings
@@ -42,6 +44,24 @@ INPUT_LABELS = {
     "past_due": pgettext_lazy("risk input", "documents past due"),
     "expiring": pgettext_lazy("risk input", "documents expiring"),
 }
+
+
+def contributions(factors: dict | None) -> list[dict]:
+    """Stored factor contributions in display order, with their labels."""
+    factors = factors or {}  # an unsaved score (the admin's blank inline) has none
+    return [
+        {
+            "code": code,
+            "label": FACTOR_LABELS[code],
+            **factors[code],
+            "input_rows": [
+                (INPUT_LABELS.get(name, name.replace("_", " ")), value)
+                for name, value in (factors[code].get("inputs") or {}).items()
+            ],
+        }
+        for code in FACTORS
+        if code in factors
+    ]
 
 
 class RiskTier(models.TextChoices):
@@ -95,20 +115,59 @@ class RiskScore(models.Model):
 
     def contributions(self) -> list[dict]:
         """The factors in display order, with their labels."""
-        factors = self.factors or {}  # an unsaved score (the admin's blank inline) has none
-        return [
-            {
-                "code": code,
-                "label": FACTOR_LABELS[code],
-                **factors[code],
-                "input_rows": [
-                    (INPUT_LABELS.get(name, name.replace("_", " ")), value)
-                    for name, value in (factors[code].get("inputs") or {}).items()
-                ],
-            }
-            for code in FACTORS
-            if code in factors
+        return contributions(self.factors)
+
+
+class RiskScoreHistory(models.Model):
+    """One past score of a merchant, appended by the recompute (set-based, in its
+    transaction) when the score or the tier changed since the merchant's previous one."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        related_name="risk_history",
+        verbose_name=_("merchant"),
+    )
+    score = models.DecimalField(_("risk score"), max_digits=5, decimal_places=2)
+    tier = models.CharField(_("risk tier"), max_length=10, choices=RiskTier.choices)
+    policy_version = models.ForeignKey(
+        "core.PolicyVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy used"),
+    )
+    computed_at = models.DateTimeField(_("computed"))
+    # The factor contributions at that time, as in RiskScore.factors.
+    factors = models.JSONField(_("factor contributions"))
+
+    class Meta:
+        verbose_name = _("past risk score")
+        verbose_name_plural = _("history of risk scores")
+        ordering = ["-computed_at", "-id"]
+        indexes = [
+            # The risk page and the API read one merchant's newest first; the recompute
+            # reads each merchant's newest to decide whether a score changed.
+            models.Index(fields=["merchant", "-computed_at"], name="risk_history_by_merchant"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
+                name="risk_history_score_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.merchant_id}: {self.score} ({self.tier}) at {self.computed_at:%Y-%m-%d}"
+
+    @property
+    def previous_tier_label(self) -> str:
+        """The label of the tier before this score (annotated by the history selector)."""
+        previous = getattr(self, "previous_tier", None)
+        return RiskTier(previous).label if previous in RiskTier.values else ""
+
+    def contributions(self) -> list[dict]:
+        """The factors in display order, with their labels."""
+        return contributions(self.factors)
 
 
 class ProbationEvaluation(models.Model):

@@ -3,7 +3,9 @@ dashboards read.
 
 The recompute is one INSERT ... SELECT ... ON CONFLICT over every live merchant (each factor
 is a grouped sub-select joined to the merchants) plus one DELETE for merchants that are no
-longer live, so it costs the same number of statements at 10 merchants or 100,000. Each
+longer live, plus one INSERT ... SELECT appending a history row for each merchant whose
+score or tier differs from its newest history row (or that has none), so it costs the same
+number of statements at 10 merchants or 100,000. Each
 factor's contribution is rounded before it is summed, so the stored explanation adds up to
 the stored score exactly.
 """
@@ -16,6 +18,8 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import F, Window
+from django.db.models.functions import Lag
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +33,7 @@ from core.roles import Role, has_role, role_group
 from inspections.figures import DECIDED_LOTS_BY_MERCHANT_SQL
 from merchants.models import Merchant
 from merchants.services import audience_changed
-from reports.models import RiskScore, RiskTier
+from reports.models import RiskScore, RiskScoreHistory, RiskTier
 from reports.policies import RISK_SCORE, RISK_SPIKES, RISK_WEIGHTS
 
 # Who reads risk scores (pages and API): the departments that act on them.
@@ -192,6 +196,22 @@ DELETE FROM reports_riskscore AS r USING merchants_merchant AS m
 WHERE m.id = r.merchant_id AND m.status NOT IN ('probation', 'active', 'suspended')
 """
 
+# The scores just written (computed_at = now) that differ from the merchant's newest
+# history row, or whose merchant has none, become history rows.
+_RECORD_HISTORY = """
+INSERT INTO reports_riskscorehistory
+    (merchant_id, score, tier, policy_version_id, computed_at, factors)
+SELECT r.merchant_id, r.score, r.tier, r.policy_version_id, r.computed_at, r.factors
+FROM reports_riskscore AS r
+LEFT JOIN LATERAL (
+    SELECT h.score, h.tier FROM reports_riskscorehistory AS h
+    WHERE h.merchant_id = r.merchant_id
+    ORDER BY h.computed_at DESC, h.id DESC
+    LIMIT 1
+) AS last ON true
+WHERE r.computed_at = %(now)s
+  AND (last.tier IS NULL OR last.score <> r.score OR last.tier <> r.tier)
+"""
 
 TINY = Decimal("0.000001")
 
@@ -201,6 +221,7 @@ class RecomputeResult:
     scored: int
     removed: int
     policy_version: int
+    recorded: int = 0  # history rows appended: merchants whose score or tier changed
 
 
 def _numeric(value) -> Decimal:
@@ -245,9 +266,13 @@ def recompute_scores(*, at: datetime | None = None) -> RecomputeResult:
         scored = cursor.rowcount
         cursor.execute(_FORGET_NOT_LIVE)
         removed = cursor.rowcount
+        cursor.execute(_RECORD_HISTORY, {"now": now})
+        recorded = cursor.rowcount
     # Merchants that entered a tier get the tier's training programmes (set-based).
     audience_changed("risk_tier", now=now)
-    return RecomputeResult(scored=scored, removed=removed, policy_version=version.version)
+    return RecomputeResult(
+        scored=scored, removed=removed, policy_version=version.version, recorded=recorded
+    )
 
 
 def tier_for(score, policy: dict | None = None) -> str:
@@ -409,6 +434,28 @@ def scores(*, tier: str | None = None, category=None):
     if category is not None:
         queryset = queryset.filter(merchant__categories=category)
     return queryset.order_by("-score", "merchant_id")
+
+
+#: How many past scores the risk page shows; the history page has them all, 50 a page.
+HISTORY_ON_PAGE = 50
+
+
+def score_history(merchant_id: int):
+    """One merchant's past scores, newest first, each with the score and tier before it
+    (`previous_score`, `previous_tier`; None on the first) and `change` (score minus the
+    previous score). The window runs over all the merchant's rows before any slice."""
+    older = {"order_by": [F("computed_at").asc(), F("id").asc()]}
+    previous_score = Window(Lag("score"), **older)
+    return (
+        RiskScoreHistory.objects.filter(merchant_id=merchant_id)
+        .select_related("policy_version")
+        .annotate(
+            previous_score=previous_score,
+            previous_tier=Window(Lag("tier"), **older),
+            change=F("score") - Window(Lag("score"), **older),
+        )
+        .order_by("-computed_at", "-id")
+    )
 
 
 def top_risk(*, category=None, limit: int = 10) -> list[dict]:

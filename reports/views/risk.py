@@ -1,5 +1,6 @@
 """Risk pages for staff: merchants by score (tier and category filters), one merchant's
-factor contributions and probation review, and the probation override. Thin: parse,
+factor contributions, latest past scores and probation review, the merchant's whole history
+of scores, and the probation override. Thin: parse,
 authorise, call a service, render."""
 
 from django import forms
@@ -65,11 +66,15 @@ def risk_list(request):
 
 def _merchant_page(request, merchant: Merchant, *, form=None, status=200):
     score = RiskScore.objects.filter(merchant=merchant).select_related("policy_version").first()
+    # One row more than shown tells whether the history page has more.
+    history = list(risk_service.score_history(merchant.pk)[: risk_service.HISTORY_ON_PAGE + 1])
     probation = merchant.probations.filter(status=Probation.Status.OPEN).first()
     context = {
         "merchant": merchant,
         "score": score,
         "contributions": score.contributions() if score else [],
+        "history": history[: risk_service.HISTORY_ON_PAGE],
+        "history_more": len(history) > risk_service.HISTORY_ON_PAGE,
         "probation": probation,
         "preview": probation_service.preview(probation) if probation else {},
         "evaluations": ProbationEvaluation.objects.filter(merchant=merchant).select_related(
@@ -85,6 +90,17 @@ def _merchant_page(request, merchant: Merchant, *, form=None, status=200):
 @risk_reader_required
 def merchant_risk(request, pk):
     return _merchant_page(request, get_object_or_404(Merchant, pk=pk))
+
+
+@risk_reader_required
+def merchant_risk_history(request, pk):
+    merchant = get_object_or_404(Merchant, pk=pk)
+    page = Paginator(risk_service.score_history(merchant.pk), risk_service.HISTORY_ON_PAGE)
+    return render(
+        request,
+        "reports/risk/history.html",
+        {"merchant": merchant, "page": page.get_page(request.GET.get("page"))},
+    )
 
 
 @require_POST

@@ -14,7 +14,7 @@ from inspections.models import Inspection
 from inspections.policies import SAMPLING
 from merchants.models import ViolationRule
 from merchants.services import record_violation
-from reports.models import RiskScore
+from reports.models import RiskScore, RiskScoreHistory
 from reviews.models import MerchantRatingFigure, Purchase
 from tests.factories.complaints import CaseFactory
 from tests.factories.inspections import InspectionPlanFactory
@@ -186,3 +186,17 @@ class RiskScoreFactory(factory.django.DjangoModelFactory):
     policy_version = factory.LazyFunction(lambda: policies.ensure_version("reports.risk_score"))
     computed_at = factory.LazyFunction(timezone.now)
     tier_changed_at = factory.LazyFunction(timezone.now)
+
+
+class RiskScoreHistoryFactory(factory.django.DjangoModelFactory):
+    """A past score (for page and API tests that need no recompute)."""
+
+    class Meta:
+        model = RiskScoreHistory
+
+    merchant = factory.SubFactory(MerchantFactory)
+    score = Decimal("25.33")
+    tier = "low"
+    factors = factory.LazyFunction(lambda: RiskScoreFactory.factors.function())
+    policy_version = factory.LazyFunction(lambda: policies.ensure_version("reports.risk_score"))
+    computed_at = factory.LazyFunction(timezone.now)

@@ -274,6 +274,7 @@ PAGES = {
     # Risk: the departments that act on it; the probation override is a POST.
     "reports:risk-list": ("", "login ok ok 403 ok ok 403 403 login"),
     "reports:risk-merchant": ("pk=merchant", "login ok ok 403 ok ok 403 403 login"),
+    "reports:risk-merchant-history": ("pk=merchant", "login ok ok 403 ok ok 403 403 login"),
     "reports:risk-probation-override": ("pk=probation", "405 405 405 405 405 405 405 405 405"),
     # Dashboards and quarterly reports: Quality Managers and Data Analysis.
     "reports:dashboards": ("", "login 403 403 403 ok ok 403 403 login"),
@@ -484,6 +485,7 @@ PAGES = {
     # reports
     "risk-score-list": ("", "403 ok ok 403 ok ok 403 403 403"),
     "risk-score-detail": ("pk=risk_score", "403 ok ok 403 ok ok 403 403 403"),
+    "risk-score-history": ("pk=risk_score", "403 ok ok 403 ok ok 403 403 403"),
     "probation-evaluation-list": ("", "403 ok 403 403 ok ok 403 403 403"),
     "probation-evaluation-detail": ("pk=evaluation", "403 ok 403 403 ok ok 403 403 403"),
     "quarterly-snapshot-list": ("", "403 403 403 403 ok ok 403 403 403"),
@@ -580,7 +582,7 @@ def _world(owner_a, owner_b, staff) -> World:
     )
     from tests.factories.merchants import ApplicationFactory, DocumentFactory, sells_in
     from tests.factories.products import ClaimFlagFactory, QualityStandardFactory
-    from tests.factories.reports import RiskScoreFactory
+    from tests.factories.reports import RiskScoreFactory, RiskScoreHistoryFactory
     from tests.factories.reviews import ProductReviewFactory, PurchaseFactory, ServiceRatingFactory
     from tests.factories.standing import EvidenceFactory
 
@@ -812,8 +814,10 @@ def _world(owner_a, owner_b, staff) -> World:
         received_at=timezone.now(),
     )
 
-    # Reports: A's risk score, a probation review of A, this quarter's published report.
+    # Reports: A's risk score and its history, a probation review of A, this quarter's
+    # published report.
     risk_score = RiskScoreFactory(merchant=merchant_a)
+    RiskScoreHistoryFactory(merchant=merchant_a)
     probation = start_probation(merchant=merchant_a, actor=staff["mm"])
     evaluation = override_probation(
         probation=probation,

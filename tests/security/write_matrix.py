@@ -251,6 +251,7 @@ WRITES: dict[str, tuple[str, str | None]] = {
         "403 405 405 403 405 405 403 403 403",
         "403 405 405 403 405 405 403 403 403",
     ),
+    "risk-score-history": ("403 405 405 403 405 405 403 403 403", None),
     "probation-evaluation-list": ("403 405 403 403 405 405 403 403 403", None),
     "probation-evaluation-detail": (
         "403 405 403 403 405 405 403 403 403",
@@ -362,6 +363,7 @@ WRITES: dict[str, tuple[str, str | None]] = {
     "complaints:portal-case-action": ("login 403 403 403 403 403 400 404 login", None),
     "reports:risk-list": ("login ok ok 403 ok ok 403 403 login", None),
     "reports:risk-merchant": ("login ok ok 403 ok ok 403 403 login", None),
+    "reports:risk-merchant-history": ("login ok ok 403 ok ok 403 403 login", None),
     "reports:risk-probation-override": ("login 400 403 403 403 403 403 403 login", None),
     "reports:snapshot-list": ("login 403 403 403 ok ok 403 403 login", None),
     "reports:snapshot-generate": ("login 403 403 403 redir redir 403 403 login", None),
