@@ -457,6 +457,7 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
             Q(status=Product.Status.LISTED)
             | Q(status=Product.Status.RESTRICTED, status_cause=Product.Cause.SELLING_RIGHTS)
         )
+        .order_by()  # else the default ordering puts created_at into the DISTINCT
         .values_list("merchant_id", "category_id")
         .distinct()
     )
