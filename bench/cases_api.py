@@ -33,12 +33,14 @@ class _Rollback(Exception):
 
 
 def _build(cursor, *, policy_id, now):
+    # Its own merchant codes and token hashes (not complaints_lists' md5(n)...), so the
+    # benches run in any order on one database (tracking_token_hash is unique).
     cursor.execute("SET LOCAL session_replication_role = replica")
     cursor.execute(
         """
         INSERT INTO merchants_merchant (legal_name, credit_code, contact_name, contact_email,
                                         contact_phone, status, created_at)
-        SELECT 'Bench merchant ' || m, 'BENCH' || lpad(m::text, 13, '0'), 'Bench',
+        SELECT 'Bench merchant ' || m, 'BENCHAPI' || lpad(m::text, 10, '0'), 'Bench',
                'bench@example.test', '', 'active', %(now)s
         FROM generate_series(1, %(merchants)s) AS m
         """,
@@ -64,10 +66,10 @@ def _build(cursor, *, policy_id, now):
             CASE WHEN g.decided OR n %% 3 = 0 THEN g.filed + (n %% 30) * interval '1 hour' END,
             CASE WHEN g.decided THEN g.filed + (n %% 90) * interval '1 hour' END,
             CASE WHEN g.decided THEN g.filed + interval '5 days' END,
-            0, 0, md5(n::text) || md5('t' || n::text), '', 'zh-hans', g.filed
+            0, 0, md5('api' || n) || md5('api-t' || n), '', 'zh-hans', g.filed
         FROM generate_series(1, %(total)s) AS n
         CROSS JOIN (
-            SELECT min(id) AS id FROM merchants_merchant WHERE credit_code LIKE 'BENCH%%'
+            SELECT min(id) AS id FROM merchants_merchant WHERE credit_code LIKE 'BENCHAPI%%'
         ) AS first
         CROSS JOIN LATERAL (
             SELECT %(now)s - (n::float / %(total)s) * interval '365 days' AS filed,
@@ -122,7 +124,7 @@ def main() -> list[Figure]:
             build_s = time.perf_counter() - started
             agent = User.objects.create(username="bench-agent", is_staff=True)
             agent.groups.add(Group.objects.get(name="consumer_service"))
-            merchant = Merchant.objects.filter(credit_code__startswith="BENCH").first()
+            merchant = Merchant.objects.filter(credit_code__startswith="BENCHAPI").first()
             owner = User.objects.create(username="bench-owner")
             Membership.objects.create(user=owner, merchant=merchant, role="owner")
 

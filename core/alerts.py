@@ -210,7 +210,15 @@ def inbox_for(user):
 
 
 def unread_count(user) -> int:
-    return inbox_for(user).filter(read_at__isnull=True).count()
+    """The unread alerts of the user's inbox: one statement, read from the unread rows only
+    (it runs on every staff page). The inbox's OR of "mine" and "my groups'" would make
+    PostgreSQL scan the whole alert table, so the two halves are counted as a UNION of ids,
+    each through its index: `alert_inbox` (recipient_user, read_at) for the user's and the
+    partial `alert_unread_group` for the groups'. An alert addressed to both counts once."""
+    unread = Alert.objects.filter(read_at__isnull=True).order_by()
+    mine = unread.filter(recipient_user=user).values("pk")
+    groups = unread.filter(recipient_group__in=user.groups.values("pk")).values("pk")
+    return mine.union(groups).count()
 
 
 def mark_read(*, user, alert_ids) -> int:

@@ -137,6 +137,13 @@ class Alert(models.Model):
             ),
             models.Index(fields=["content_type", "object_id"], name="alert_object"),
             models.Index(fields=["recipient_user", "read_at"], name="alert_inbox"),
+            # The unread badge on every staff page counts a group's unread alerts
+            # (core.alerts.unread_count); the user's own are an exact range of alert_inbox.
+            models.Index(
+                fields=["recipient_group"],
+                name="alert_unread_group",
+                condition=Q(read_at__isnull=True, recipient_group__isnull=False),
+            ),
             models.Index(fields=["kind"], name="alert_kind"),
         ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -409,8 +410,9 @@ def follow_sanction(sanction) -> None:
 # --- following the merchant's selling rights ---------------------------------------------
 _SYNC = """
     WITH blocked(merchant_id, category_id, reason) AS (
-        SELECT * FROM unnest(%(blocked_merchants)s::bigint[], %(blocked_categories)s::bigint[],
-                             %(reasons)s::text[])
+        -- One JSON parameter, not three ARRAY[...] of 16,000 constants each (0.2 s to parse).
+        SELECT * FROM jsonb_to_recordset(%(blocked)s::jsonb)
+                      AS b(merchant_id bigint, category_id bigint, reason text)
     ), changed AS (
         UPDATE products_product AS p
         SET status = CASE WHEN b.category_id IS NULL THEN 'listed' ELSE 'restricted' END,
@@ -457,6 +459,7 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
             Q(status=Product.Status.LISTED)
             | Q(status=Product.Status.RESTRICTED, status_cause=Product.Cause.SELLING_RIGHTS)
         )
+        .order_by()  # else the default ordering puts created_at into the DISTINCT
         .values_list("merchant_id", "category_id")
         .distinct()
     )
@@ -468,21 +471,21 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
         categories={category for _m, category in pairs},
         at=now,
     )
-    blocked_merchants, blocked_categories, reasons = [], [], []
+    blocked = []
     for merchant_id, category_id in pairs:
         rights = book.of(merchant_id, category_id)
         if not rights:
-            blocked_merchants.append(merchant_id)
-            blocked_categories.append(category_id)
-            reasons.append(" ".join(rights.reasons)[:1000])
+            reason = " ".join(rights.reasons)[:1000]
+            blocked.append(
+                {"merchant_id": merchant_id, "category_id": category_id, "reason": reason}
+            )
     with connection.cursor() as cursor:
         cursor.execute(
             _SYNC,
             {
-                "blocked_merchants": blocked_merchants,
-                "blocked_categories": blocked_categories,
-                "reasons": reasons,
-                "merchants": merchant_ids,
+                "blocked": json.dumps(blocked, ensure_ascii=False),
+                # An array literal string: parsed as one constant.
+                "merchants": "{" + ",".join(map(str, merchant_ids)) + "}",
                 "lifted": _("The restriction on the merchant was lifted."),
                 "content_type": ContentType.objects.get_for_model(Product).pk,
                 "now": now,

@@ -131,3 +131,97 @@ def test_alerts_api_lists_only_my_alerts_and_marks_read(client, db):
     assert client.post(f"/api/v1/alerts/{mine.pk}/read/").json()["read_at"]
     other_alert = Alert.objects.get(key="api:other")
     assert client.post(f"/api/v1/alerts/{other_alert.pk}/read/").status_code == 404
+
+
+def _badge(client, url="/staff/complaints/") -> tuple[bytes, int]:
+    """The staff page's unread badge (b"" when there is none) and the page's statements."""
+    import re
+
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    found = re.search(rb'data-testid="unread-badge">(\d+)<', page.content)
+    return (found.group(1) if found else b""), len(queries)
+
+
+def test_unread_badge_costs_the_same_for_1_or_40_alerts_and_follows_reads(client, role_user):
+    """The badge on every staff page: its statements do not grow with the alerts, an alert to
+    the user and one to their group both count (once), a new alert shows on the next page and
+    a read one leaves the count."""
+    from django.utils import timezone
+
+    from core.roles import Role
+
+    agent = role_user(Role.CONSUMER_SERVICE)
+    both = alerts.raise_alert(
+        kind="test", key="badge:both", user=agent, group=Role.CONSUMER_SERVICE, payload={"n": 0}
+    )
+    client.force_login(agent)
+    _badge(client)  # warm per-process caches
+    assert (count := _badge(client))[0] == b"1"
+    for n in range(20):
+        alerts.raise_alert(kind="test", key=f"badge:u{n}", user=agent, payload={"n": n})
+        alerts.raise_alert(
+            kind="test", key=f"badge:g{n}", group=Role.CONSUMER_SERVICE, payload={"n": n}
+        )
+    # Read alerts and other people's never count.
+    other = UserFactory()
+    for n in range(20):
+        alerts.raise_alert(kind="test", key=f"badge:o{n}", user=other, payload={"n": n})
+    Alert.objects.filter(key__startswith="badge:o").update(read_at=timezone.now())
+    badge, statements = _badge(client)
+    assert badge == b"41"
+    assert statements == count[1]
+
+    alerts.raise_alert(kind="test", key="badge:new", user=agent, payload={"n": 99})
+    assert _badge(client)[0] == b"42"
+    alerts.mark_read(user=agent, alert_ids=[both.pk])
+    assert _badge(client)[0] == b"41"
+    client.post("/inbox/read/", {"all": "1"})
+    assert _badge(client)[0] == b""
+
+
+def _plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+def test_unread_count_reads_only_unread_rows_of_200000_alerts(role_user):
+    """200,000 alerts of which 15 are unread: the count's plan reads the alert table through
+    its indexes, never a sequential scan (it runs on every staff page)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from core.roles import Role
+
+    agent = role_user(Role.CONSUMER_SERVICE)
+    group_id = agent.groups.get().pk
+    with connection.cursor() as cursor:
+        # Alternately to the agent and to their group; all read except the last 15.
+        cursor.execute(
+            """
+            INSERT INTO core_alert (kind, key, recipient_user_id, recipient_group_id, object_id,
+                payload, url, created_at, read_at, delivered_at)
+            SELECT 'test', 'plan:' || n, CASE WHEN n %% 2 = 0 THEN %s END,
+                   CASE WHEN n %% 2 = 1 THEN %s END, '', '{}', '', now(),
+                   CASE WHEN n <= 199985 THEN now() END, now()
+            FROM generate_series(1, 200000) n
+            """,
+            [agent.pk, group_id],
+        )
+        cursor.execute("ANALYZE core_alert")
+    with CaptureQueriesContext(connection) as queries:
+        assert alerts.unread_count(agent) == 15
+    (query,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + query["sql"])
+        plan = cursor.fetchone()[0][0]["Plan"]
+    scans = [
+        (node["Node Type"], node.get("Index Name"))
+        for node in _plan_nodes(plan)
+        if node.get("Relation Name") == "core_alert"
+    ]
+    assert scans and all(kind != "Seq Scan" for kind, _ in scans), scans
+    assert {name for _, name in scans} <= {"alert_inbox", "alert_unread_group"}, scans
