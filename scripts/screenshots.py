@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "demo-pass-2026"  # README "Demo logins"
+PASSWORD = "demo-pass-2026"  # noqa: S105 - the demo logins of README "Demo logins"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
