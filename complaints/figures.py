@@ -95,35 +95,37 @@ MERCHANT_ANSWERS_SQL = """
 """
 
 
-def _no_breach_by_as_of(target: str) -> str:
-    """SQL: no breach of the case's `target` clock (any cycle) is on record by %(as_of)s.
+def _breach_by_as_of(target: str) -> str:
+    """SQL: a breach of the case's `target` clock (any cycle) is on record by %(as_of)s.
     The table and the target's name come from the SLABreach model."""
-    return f"""NOT EXISTS (SELECT 1 FROM {SLABreach._meta.db_table} AS b
-                                WHERE b.case_id = c.id AND b.target = '{Target(target).value}'
-                                  AND b.breached_at <= %(as_of)s)"""  # noqa: S608
+    return f"""EXISTS (SELECT 1 FROM {SLABreach._meta.db_table} AS b
+                            WHERE b.case_id = c.id AND b.target = '{Target(target).value}'
+                              AND b.breached_at <= %(as_of)s)"""  # noqa: S608
 
 
 # The quarterly case figures (reports.services.figures composes them; the definitions are
 # in its docstring): one scan of the cases filed or resolved in [%(start)s, %(end)s), known
 # at %(as_of)s, grouped by the GROUPING SETS `{{sets}}` the caller fills in (platform,
 # merchant, month). Within target = answered by %(as_of)s with no breach of that target on
-# record by then (SLABreach: written by the sweep, or when a clock stops late).
+# record by then (SLABreach: written by the sweep, or when a clock stops late); judged =
+# answered, or breached, by then. A clock paused inside its window is neither (sla_state:
+# paused), so it is left out until it is answered or breaches.
 QUARTERLY_CASES_SQL = f"""
     SELECT GROUPING(c.merchant_id) AS g_merchant, GROUPING(m.month) AS g_extra,
            c.merchant_id, m.month,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed) AS complaints_filed,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.resolved) AS complaints_resolved,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.responded
-                            AND {_no_breach_by_as_of(Target.RESPONSE)})
+                            AND NOT {_breach_by_as_of(Target.RESPONSE)})
                AS response_met,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
-                            AND (f.responded OR c.response_due_at <= %(as_of)s))
+                            AND (f.responded OR {_breach_by_as_of(Target.RESPONSE)}))
                AS response_judged,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed AND f.resolved_by_as_of
-                            AND {_no_breach_by_as_of(Target.RESOLUTION)})
+                            AND NOT {_breach_by_as_of(Target.RESOLUTION)})
                AS resolution_met,
            count(*) FILTER (WHERE c.kind = 'complaint' AND f.filed
-                            AND (f.resolved_by_as_of OR c.resolution_due_at <= %(as_of)s))
+                            AND (f.resolved_by_as_of OR {_breach_by_as_of(Target.RESOLUTION)}))
                AS resolution_judged,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
                WHEN c.kind = 'complaint' AND f.filed AND f.responded

@@ -22,8 +22,10 @@ Case-level definitions (complaints and false-advertising reports, `complaints_ca
   resolution clock's breach records (any cycle: a reopened case that missed an earlier
   resolution deadline is a miss).
 - judged: a filed complaint counts in a share's denominator once its outcome against the
-  target is known at `as_of`: it was answered (resolved), or its deadline has passed
-  unanswered (a miss). A complaint still inside its window is left out, not counted as met.
+  target is known at `as_of`: it was answered (resolved), or a breach of that clock is on
+  record by `as_of` (a miss). A complaint still inside its window, or waiting for the
+  consumer with its clock paused before the deadline (`complaints.sla_state`: paused), is
+  left out, not counted as met or missed.
 - response time: hours from filing to first response, wall clock (what the consumer
   waited); median over the quarter's filed complaints answered by `as_of`.
 - resolution time: hours from filing to resolution, wall clock, pauses included; median

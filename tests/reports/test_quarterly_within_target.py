@@ -68,3 +68,21 @@ def test_a_late_answer_is_a_miss_and_a_paused_case_is_not(agent):
     # yet on record and the late case was still unanswered.
     before = platform(as_of=FILED + timedelta(hours=20))
     assert (before["response_met"], before["response_judged"]) == (1, 1)
+
+
+def test_a_case_paused_past_its_first_deadline_is_not_judged_while_it_waits(agent):
+    """At an instant when the consumer has not replied yet, the paused case's first 72 h
+    are over, but its clock is paused (complaints.sla_state), not breached: the share leaves
+    it out instead of counting it as a miss."""
+    with travel(0):
+        waiting = CaseFactory()
+    with travel(1):
+        services.assign(case=waiting, to=agent)
+        services.respond(case=waiting, by=agent, text="Looking into it.")
+        services.ask_consumer(case=waiting, by=agent, question="A photo of the label?")
+    with travel(80):
+        sweep()
+    assert not SLABreach.objects.filter(case=waiting).exists()
+    figures = platform(as_of=FILED + timedelta(hours=90))
+    assert (figures["resolution_met"], figures["resolution_judged"]) == (0, 0)
+    assert (figures["response_met"], figures["response_judged"]) == (1, 1)
