@@ -123,6 +123,9 @@ class RiskScoreFilter(django_filters.FilterSet):
 class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
     """Merchant risk scores, highest first; the id is the merchant's."""
 
+    # The id is a merchant's: anything else is a 404 from the router, never a 500.
+    lookup_value_regex = r"[0-9]+"
+
     serializer_class = RiskScoreSerializer
     permission_classes = [role_permission(*RISK_READERS)]
     filterset_class = RiskScoreFilter
