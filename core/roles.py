@@ -7,6 +7,7 @@ so a role's permissions are written next to the models they are about.
 
 from fnmatch import fnmatch
 
+from django import forms
 from django.contrib.auth.models import Group, Permission
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,25 @@ def has_role(user, *roles: str) -> bool:
 
 def is_staff_member(user) -> bool:
     return has_role(user, *Role.values)
+
+
+def role_label(name: str) -> str:
+    """A department's name for people: its group's name is a code (`consumer_service`)."""
+    for roles in (Role, ExternalRole):
+        if name in roles.values:
+            return roles(name).label
+    return name
+
+
+class DepartmentField(forms.ModelChoiceField):
+    """Chooses a department's group by the department's name, never by its code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Group.objects.filter(name__in=Role.values).order_by("pk"))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj):
+        return role_label(obj.name)
 
 
 def role_group(role: str) -> Group:

@@ -4,6 +4,8 @@
 `{{ instance|state_label:code }}`, `{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}`
 and `{{ value|score }}` (two decimals). The words live in core.decision_labels."""
 
+from decimal import Decimal
+
 from django import template
 from django.apps import apps
 from django.template.defaultfilters import floatformat
@@ -64,6 +66,14 @@ def score(value):
     if value in (None, ""):
         return ""
     return floatformat(value, 2)
+
+
+@register.filter
+def measured(value):
+    """A measured value as the lab wrote it, without padding zeros (1.5000 → 1.5, 2.0 → 2)."""
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(str(value)).normalize():f}"
 
 
 @register.filter

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin
+from core.roles import DepartmentField
 from core.uploads import UploadField, atomic_with_uploads, store_upload
 from merchants.admin.onboarding import _run
 from merchants.models import (
@@ -51,6 +52,8 @@ class QuestionInline(FrozenInlineMixin, admin.StackedInline):
 
 
 class ProgrammeForm(forms.ModelForm):
+    department = DepartmentField(required=False, label=_("staff department"))
+
     class Meta:
         model = TrainingProgramme
         fields = [

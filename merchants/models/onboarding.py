@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
+from core.decision_labels import version_label
 
 
 class DocumentType(models.TextChoices):
@@ -279,7 +280,7 @@ class AgreementVersion(models.Model):
         ordering = ["-version"]
 
     def __str__(self):
-        return _("Merchant agreement v%(version)s") % {"version": self.version}
+        return _("Merchant agreement, %(version)s") % {"version": version_label(self.version)}
 
     @property
     def title(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
+from core.roles import role_label
 
 
 class Audience(models.TextChoices):
@@ -128,6 +129,10 @@ class TrainingProgramme(models.Model):
     @property
     def is_staff_programme(self) -> bool:
         return self.audience == Audience.STAFF
+
+    @property
+    def department_label(self) -> str:
+        return role_label(self.department.name) if self.department_id else ""
 
 
 class TrainingModule(models.Model):

@@ -170,7 +170,7 @@ def lift_rating_restriction(
                 "The 90-day service rating is still %(average)s over %(count)d ratings, below "
                 "the threshold: the restriction lifts by itself when it recovers."
             )
-            % {"average": figure.overall, "count": figure.ratings},
+            % {"average": f"{figure.overall:.2f}", "count": figure.ratings},
             code="verdict_restricts",
         )
     lift(

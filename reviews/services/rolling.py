@@ -193,15 +193,18 @@ def _alerts(
     key = f"rating_below_threshold:{level}:merchant:{standing.merchant_id}:figure:{figure.pk}"
     payload = {
         "subject": standing.merchant.legal_name,
-        "average": str(figure.overall),
+        "average": f"{figure.overall:.2f}",  # shown to people: 3.48, not 3.4833
         "count": figure.rating_count,
         "threshold": str(threshold),
         "level": level,
         **figure.as_evidence(),
     }
-    recipients = [("user", uid) for uid in owners.get(standing.merchant_id, [])]
-    recipients.append(("group", group_id))
-    url = reverse("reviews:merchant-ratings")
+    # Each reader is sent to a page they may open: owners to their ratings, staff to the
+    # merchant's standing.
+    portal = reverse("reviews:merchant-ratings")
+    staff = reverse("merchants:staff-standing", args=[standing.merchant_id])
+    recipients = [("user", uid, portal) for uid in owners.get(standing.merchant_id, [])]
+    recipients.append(("group", group_id, staff))
     return [
         AlertSpec(
             kind=ALERT_KINDS[level],
@@ -212,7 +215,7 @@ def _alerts(
             payload=payload,
             url=url,
         )
-        for kind, rid in recipients
+        for kind, rid, url in recipients
     ]
 
 
@@ -244,7 +247,7 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
                 reason=Restriction.Reason.RATING,
                 source=standing.restriction_source,
                 note=_("The 90-day service rating recovered to %(average)s over %(count)d ratings.")
-                % {"average": figure.overall, "count": figure.rating_count},
+                % {"average": f"{figure.overall:.2f}", "count": figure.rating_count},
             )
             standing.restriction_source = ""
             result.lifted.append(standing.merchant_id)
@@ -297,7 +300,10 @@ def _record_verdicts(standings: list[MerchantRatingStanding]) -> None:
             to_state=standing.state,
             actor_label=SYSTEM,
             reason=_("90-day service rating %(average)s over %(count)d ratings.")
-            % {"average": standing.figure.overall, "count": standing.figure.rating_count},
+            % {
+                "average": f"{standing.figure.overall:.2f}",
+                "count": standing.figure.rating_count,
+            },
             data=standing.figure.as_evidence(),
         )
         for standing in standings

@@ -1,6 +1,8 @@
 """Codes of the workflow log are shown in words, in the reader's language (one place:
 core.decision_labels and its template filters)."""
 
+from decimal import Decimal
+
 import pytest
 from django.template import Context, Template
 from django.utils import translation
@@ -43,3 +45,19 @@ def test_a_row_of_values_and_an_unlabelled_code_never_show_snake_case(merchant_a
     assert "some new step" in text and "version 2" in text and "_" not in text
     subject = Template("{% load labels %}{{ d|subject_label }}").render(Context({"d": row}))
     assert subject == str(Merchant._meta.verbose_name)
+
+
+def test_measured_values_drop_padding_zeros_and_departments_have_names():
+    from core.roles import role_label
+    from core.templatetags.labels import measured
+
+    assert [measured(v) for v in (Decimal("1.5000"), Decimal("2.0"), Decimal("10"), None)] == [
+        "1.5",
+        "2",
+        "10",
+        "",
+    ]
+    with translation.override("en"):
+        assert role_label("consumer_service") == "Consumer Service"
+        assert role_label("lab") == "Testing lab"
+        assert role_label("not_a_role") == "not_a_role"

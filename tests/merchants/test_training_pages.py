@@ -61,6 +61,8 @@ def test_staff_take_their_training_and_supervisors_see_completion(mm, role_user)
     assert assignment.status == "completed"
     page = _client(role_user("quality_manager")).get("/staff/training/").content.decode()
     assert "Complaint handling" in page and "100%" in page
+    # The audience names the department in words, never its group code.
+    assert "消费者服务部" in page and "consumer_service" not in page
     assert _client(agent).get("/staff/training/").status_code == 403
 
 

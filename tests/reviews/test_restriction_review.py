@@ -188,7 +188,7 @@ def test_lift_ends_it_and_records_who_and_why(restricted, mm, owner_a):
 def test_lift_is_refused_while_the_ratings_still_restrict(restricted, mm):
     with time_machine.travel(at(1), tick=False), pytest.raises(InvalidTransition) as refused:
         lift_rating_restriction(standing=standing(restricted), by=mm, reason="Looks fine")
-    assert "3.0000 over 20 ratings" in str(refused.value.messages[0])
+    assert "3.00 over 20 ratings" in str(refused.value.messages[0])
     assert open_restrictions(restricted).count() == 1
 
 

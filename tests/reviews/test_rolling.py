@@ -111,7 +111,11 @@ def test_just_below_four_is_a_warning_to_the_owner_and_merchant_management(
     assert alerts.filter(recipient_group__name="merchant_management").count() == 1
     payload = alerts.first().payload
     assert payload["ratings"] == 20 and payload["overall"] == "3.9833"
-    assert payload["level"] == "warning"
+    assert payload["level"] == "warning" and payload["average"] == "3.98"
+    # Each reader is sent where they may go: the owner to the portal, staff to the standing.
+    assert alerts.get(recipient_user=owner_a).url == "/merchant/ratings/"
+    staff_url = alerts.get(recipient_group__name="merchant_management").url
+    assert staff_url == f"/staff/merchants/{merchant_a.pk}/standing/"
     assert can_sell(merchant_a)
     # Raised once: the next runs (same day, next day) add nothing while it stays below.
     assert compute_rolling_ratings().warned == []
