@@ -63,7 +63,9 @@ def seed(log):
         services.submit_appeal(
             by=owner_a.user,
             entry=disputed,
-            statement="The courier lost the parcel; the delay was not caused by us.",
+            statement=(
+                "快递丢件, 延误并非我方原因。/ The courier lost the parcel; the delay was not ours."
+            ),
         )
     owner_b = _owner("merchant_b")
     mm = get_user_model().objects.get(username="mm")
@@ -74,7 +76,7 @@ def seed(log):
             rule_code="sla_breach_merchant",
             evidence=_evidence("demo-complaint-sla-0402.pdf"),
             by=mm,
-            reason="Repeated late answers to complaints.",
+            reason="多次超时回复投诉。/ Repeated late answers to complaints.",
         )
     log(
         f"  standing: {owner_a.merchant} {services.current_points(owner_a.merchant)} points "
