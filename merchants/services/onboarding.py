@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -605,6 +607,29 @@ class Requirement:
     detail: str = ""
     # Nothing valid is in place yet (a pending upload still counts as missing).
     missing: bool = False
+
+    @property
+    def action(self) -> tuple[str, str] | None:
+        """(link, words) of the one step that meets this requirement, or None while staff
+        review it. Upload links pick the document's type and category on the form."""
+        if self.state == PENDING_VERIFICATION:
+            return None
+        kind = self.code.split(":", 1)[0]
+        if kind in ("document", "reverification"):
+            query = {"type": self.document_type}
+            if self.category_id:
+                query["category"] = self.category_id
+            link = f"{reverse('merchants:portal-documents')}?{urlencode(query)}#upload"
+            return link, _("Upload")
+        pages = {
+            "agreement": ("merchants:portal-agreement", _("Read and accept")),
+            "training": ("merchants:portal-training", _("Start training")),
+            "categories": ("merchants:portal-categories", _("Choose categories")),
+        }
+        if kind not in pages:
+            return None
+        name, words = pages[kind]
+        return reverse(name), words
 
 
 @dataclass

@@ -210,7 +210,11 @@ def portal_new_application(request):
 @member_page
 def portal_documents(request):
     merchant = request.merchant
-    form = DocumentForm(request.POST or None, request.FILES or None, merchant=merchant)
+    # A requirement's "Upload" link names the document it asks for (?type=…&category=…).
+    initial = {"document_type": request.GET.get("type"), "category": request.GET.get("category")}
+    form = DocumentForm(
+        request.POST or None, request.FILES or None, merchant=merchant, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.upload_document(merchant=merchant, actor=request.user, **form.cleaned_data)

@@ -221,3 +221,19 @@ def test_owner_invites_staff_on_the_team_page_and_staff_cannot(client, merchant_
     response = invitee.post("/merchant/team/", {"identifier": "another"})
     assert "Invite a staff member" not in response.content.decode()
     assert "Only an owner can invite team members." in response.content.decode()
+
+
+def test_the_overview_puts_what_is_due_first_with_one_click_to_meet_it(client):
+    """Requirements come before status and alerts, and each due row links to its step:
+    an upload pre-set to that document, the agreement, the categories."""
+    owner, merchant, category = signed_up()
+    AgreementVersionFactory()
+    page = _in(client, owner).get("/merchant/").content.decode()
+    assert page.index("Due now") < page.index('data-testid="merchant-status"')
+    upload_link = f"/merchant/documents/?type=test_report&amp;category={category.pk}#upload"
+    assert upload_link in page
+    assert "/merchant/documents/?type=business_licence#upload" in page
+    assert 'href="/merchant/agreement/"' in page
+    form = client.get(f"/merchant/documents/?type=test_report&category={category.pk}")
+    assert form.context["form"]["document_type"].value() == "test_report"
+    assert str(form.context["form"]["category"].value()) == str(category.pk)
