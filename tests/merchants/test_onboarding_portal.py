@@ -226,7 +226,7 @@ def test_owner_invites_staff_on_the_team_page_and_staff_cannot(client, merchant_
 def test_the_overview_puts_what_is_due_first_with_one_click_to_meet_it(client):
     """Requirements come before status and alerts, and each due row links to its step:
     an upload pre-set to that document, the agreement, the categories."""
-    owner, merchant, category = signed_up()
+    owner, _merchant, category = signed_up()
     AgreementVersionFactory()
     page = _in(client, owner).get("/merchant/").content.decode()
     assert page.index("Due now") < page.index('data-testid="merchant-status"')
