@@ -120,8 +120,9 @@ def _build(cursor, *, policy_id: int, sampling_id: int, now) -> None:
     cursor.execute(
         f"""
         INSERT INTO merchants_restriction
-            (merchant_id, kind, reason, detail, source, starts_at, created_at)
-        SELECT m.id, 'sales_restriction', 'document_expired', '',
+            (merchant_id, kind, reason, detail, reason_code, reason_params, source, starts_at,
+             created_at)
+        SELECT m.id, 'sales_restriction', 'document_expired', '', '', '{{}}',
                'merchants.document:business_licence:-', now(), now()
         FROM merchants_merchant AS m
         WHERE {_BENCH} AND m.id %% %(twenty)s = 0
