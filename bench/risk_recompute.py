@@ -177,6 +177,7 @@ def main() -> list[Figure]:
                     results[run] = time.perf_counter() - started
                 results[f"{run}_statements"] = len(queries)
                 results[f"{run}_scored"] = outcome.scored
+                results[f"{run}_recorded"] = outcome.recorded
             results["tiers"] = dict(RiskScore.objects.values_list("tier").annotate(n=Count("pk")))
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
@@ -191,7 +192,8 @@ def main() -> list[Figure]:
     for run in ("first", "second"):
         print(
             f"recompute {run}:   {results[run]:.2f} s, {results[f'{run}_statements']} "
-            f"statements, {results[f'{run}_scored']:,} scores"
+            f"statements, {results[f'{run}_scored']:,} scores, "
+            f"{results[f'{run}_recorded']:,} history rows"
         )
     print(f"tiers:             {results['tiers']}")
     print(f"spike check:       {results['spikes']:.2f} s, {results['spike_statements']} statements")
