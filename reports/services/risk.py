@@ -5,9 +5,8 @@ The recompute is one statement: an INSERT ... SELECT ... ON CONFLICT over every 
 (each factor is a grouped sub-select joined to the merchants) whose RETURNING, joined to the
 scores as they were before it, appends a history row for each merchant that is new or whose
 score or tier changed; plus one DELETE for merchants that are no longer live. So it costs the
-same number of statements at 10 merchants or 100,000. Each
-factor's contribution is rounded before it is summed, so the stored explanation adds up to
-the stored score exactly.
+same number of statements at 10 merchants or 100,000. Each factor's contribution is rounded
+before it is summed, so the stored explanation adds up to the stored score exactly.
 """
 
 from __future__ import annotations
