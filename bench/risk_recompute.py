@@ -120,8 +120,9 @@ def _build(cursor, *, policy_id: int, sampling_id: int, now) -> None:
     cursor.execute(
         f"""
         INSERT INTO merchants_restriction
-            (merchant_id, kind, reason, detail, source, starts_at, created_at)
-        SELECT m.id, 'sales_restriction', 'document_expired', '',
+            (merchant_id, kind, reason, detail, reason_code, reason_params, source, starts_at,
+             created_at)
+        SELECT m.id, 'sales_restriction', 'document_expired', '', '', '{{}}',
                'merchants.document:business_licence:-', now(), now()
         FROM merchants_merchant AS m
         WHERE {_BENCH} AND m.id %% %(twenty)s = 0
@@ -176,6 +177,7 @@ def main() -> list[Figure]:
                     results[run] = time.perf_counter() - started
                 results[f"{run}_statements"] = len(queries)
                 results[f"{run}_scored"] = outcome.scored
+                results[f"{run}_recorded"] = outcome.recorded
             results["tiers"] = dict(RiskScore.objects.values_list("tier").annotate(n=Count("pk")))
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
@@ -190,7 +192,8 @@ def main() -> list[Figure]:
     for run in ("first", "second"):
         print(
             f"recompute {run}:   {results[run]:.2f} s, {results[f'{run}_statements']} "
-            f"statements, {results[f'{run}_scored']:,} scores"
+            f"statements, {results[f'{run}_scored']:,} scores, "
+            f"{results[f'{run}_recorded']:,} history rows"
         )
     print(f"tiers:             {results['tiers']}")
     print(f"spike check:       {results['spikes']:.2f} s, {results['spike_statements']} statements")

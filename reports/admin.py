@@ -15,14 +15,9 @@ from reports.models import Finding, ProbationEvaluation, RiskScore, RiskScoreHis
 from reports.models.snapshots import QuarterlyReport, Snapshot
 
 
-@admin.register(RiskScore)
-class RiskScoreAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
-    list_display = ["merchant", "score", "tier", "previous_tier", "computed_at"]
-    list_filter = ["tier"]
-    search_fields = ["merchant__legal_name", "merchant__credit_code"]
-    list_select_related = ["merchant"]
-    readonly_fields = ["explanation", "risk_page"]
-    exclude = ["factors"]
+class ScoreExplainedMixin:
+    """A score's factor contributions and a link to its merchant's risk page, for the
+    current scores, their history and the inline on the merchant's page."""
 
     # The merchant's add page renders the inline's empty form too: a blank score, no
     # factors and no merchant yet, so nothing to explain or link to.
@@ -37,38 +32,6 @@ class RiskScoreAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         if obj is None or obj.merchant_id is None:
             return "-"
         return _risk_link(obj.merchant_id)
-
-
-@admin.register(RiskScoreHistory)
-class RiskScoreHistoryAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
-    """Past scores, appended by the recompute when a score or tier changed."""
-
-    list_display = ["merchant", "score", "tier", "policy_version", "computed_at"]
-    list_filter = ["tier"]
-    search_fields = ["merchant__legal_name", "merchant__credit_code"]
-    list_select_related = ["merchant", "policy_version"]
-    readonly_fields = ["explanation", "risk_page"]
-    exclude = ["factors"]
-
-    @admin.display(description=_("Factor contributions"))
-    def explanation(self, obj):
-        if obj is None or obj.merchant_id is None:
-            return "-"
-        return render_to_string("reports/risk/_factors.html", {"score": obj})
-
-    @admin.display(description=_("Risk page"))
-    def risk_page(self, obj):
-        if obj is None or obj.merchant_id is None:
-            return "-"
-        return _risk_link(obj.merchant_id)
-
-
-@admin.register(ProbationEvaluation)
-class ProbationEvaluationAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
-    list_display = ["probation", "merchant", "mode", "recommended", "outcome", "created_at"]
-    list_filter = ["mode", "outcome", "recommended"]
-    search_fields = ["merchant__legal_name", "reason"]
-    list_select_related = ["merchant", "probation"]
 
 
 def _risk_link(merchant_id):
@@ -79,7 +42,37 @@ def _risk_link(merchant_id):
     )
 
 
-class RiskScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
+@admin.register(RiskScore)
+class RiskScoreAdmin(ScoreExplainedMixin, ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ["merchant", "score", "tier", "previous_tier", "computed_at"]
+    list_filter = ["tier"]
+    search_fields = ["merchant__legal_name", "merchant__credit_code"]
+    list_select_related = ["merchant"]
+    readonly_fields = ["explanation", "risk_page"]
+    exclude = ["factors"]
+
+
+@admin.register(RiskScoreHistory)
+class RiskScoreHistoryAdmin(ScoreExplainedMixin, ReadOnlyAdminMixin, LargeTableAdmin):
+    """Past scores, appended by the recompute when a score or tier changed."""
+
+    list_display = ["merchant", "score", "tier", "policy_version", "computed_at"]
+    list_filter = ["tier"]
+    search_fields = ["merchant__legal_name", "merchant__credit_code"]
+    list_select_related = ["merchant", "policy_version"]
+    readonly_fields = ["explanation", "risk_page"]
+    exclude = ["factors"]
+
+
+@admin.register(ProbationEvaluation)
+class ProbationEvaluationAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ["probation", "merchant", "mode", "recommended", "outcome", "created_at"]
+    list_filter = ["mode", "outcome", "recommended"]
+    search_fields = ["merchant__legal_name", "reason"]
+    list_select_related = ["merchant", "probation"]
+
+
+class RiskScoreInline(ScoreExplainedMixin, ReadOnlyAdminMixin, admin.StackedInline):
     """The merchant's current risk score, its explanation and a link to the risk page."""
 
     model = RiskScore
@@ -87,20 +80,6 @@ class RiskScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
     fields = ["score", "tier", "computed_at", "explanation", "risk_page"]
     readonly_fields = fields
     verbose_name_plural = _("risk score")
-
-    # The merchant's add page renders the inline's empty form too: a blank score, no
-    # factors and no merchant yet, so nothing to explain or link to.
-    @admin.display(description=_("Factor contributions"))
-    def explanation(self, obj):
-        if obj is None or obj.merchant_id is None:
-            return "-"
-        return render_to_string("reports/risk/_factors.html", {"score": obj})
-
-    @admin.display(description=_("Risk page"))
-    def risk_page(self, obj):
-        if obj is None or obj.merchant_id is None:
-            return "-"
-        return _risk_link(obj.merchant_id)
 
 
 _merchant_admin = admin.site._registry.get(Merchant)

@@ -65,26 +65,24 @@ def contributions(factors: dict | None) -> list[dict]:
 
 
 class RiskTier(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+    LOW = "low", pgettext_lazy("risk tier", "Low")
+    MEDIUM = "medium", pgettext_lazy("risk tier", "Medium")
+    HIGH = "high", pgettext_lazy("risk tier", "High")
 
 
-class RiskScore(models.Model):
-    merchant = models.OneToOneField(
-        "merchants.Merchant",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="risk_score",
-        verbose_name=_("merchant"),
+def score_in_range(name: str) -> models.CheckConstraint:
+    """A score is 0-100 (each table keeps its constraint's own name)."""
+    return models.CheckConstraint(
+        condition=models.Q(score__gte=0) & models.Q(score__lte=100), name=name
     )
+
+
+class ScoreFields(models.Model):
+    """What a score is, current or past: the score, its tier, the policy it was computed
+    under, when, and each factor's contribution (so it explains itself)."""
+
     score = models.DecimalField(_("risk score"), max_digits=5, decimal_places=2)
     tier = models.CharField(_("risk tier"), max_length=10, choices=RiskTier.choices)
-    previous_tier = models.CharField(
-        _("previous tier"), max_length=10, choices=RiskTier.choices, blank=True, default=""
-    )
-    # {factor: {"value", "severity", "weight", "points", "inputs": {...}}}
-    factors = models.JSONField(_("factor contributions"))
     policy_version = models.ForeignKey(
         "core.PolicyVersion",
         on_delete=models.PROTECT,
@@ -92,6 +90,28 @@ class RiskScore(models.Model):
         verbose_name=_("policy used"),
     )
     computed_at = models.DateTimeField(_("computed"))
+    # {factor: {"value", "severity", "weight", "points", "inputs": {...}}}
+    factors = models.JSONField(_("factor contributions"))
+
+    class Meta:
+        abstract = True
+
+    def contributions(self) -> list[dict]:
+        """The factors in display order, with their labels."""
+        return contributions(self.factors)
+
+
+class RiskScore(ScoreFields):
+    merchant = models.OneToOneField(
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="risk_score",
+        verbose_name=_("merchant"),
+    )
+    previous_tier = models.CharField(
+        _("previous tier"), max_length=10, choices=RiskTier.choices, blank=True, default=""
+    )
     tier_changed_at = models.DateTimeField(_("tier changed"))
 
     class Meta:
@@ -103,22 +123,13 @@ class RiskScore(models.Model):
             models.Index(fields=["-score"], name="risk_by_score"),
             models.Index(fields=["tier", "-score"], name="risk_by_tier_score"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
-                name="risk_score_range",
-            )
-        ]
+        constraints = [score_in_range("risk_score_range")]
 
     def __str__(self):
         return f"{self.merchant_id}: {self.score} ({self.tier})"
 
-    def contributions(self) -> list[dict]:
-        """The factors in display order, with their labels."""
-        return contributions(self.factors)
 
-
-class RiskScoreHistory(models.Model):
+class RiskScoreHistory(ScoreFields):
     """One past score of a merchant, appended by the recompute (set-based, in its
     transaction) when the score or the tier changed since the merchant's previous one."""
 
@@ -128,33 +139,16 @@ class RiskScoreHistory(models.Model):
         related_name="risk_history",
         verbose_name=_("merchant"),
     )
-    score = models.DecimalField(_("risk score"), max_digits=5, decimal_places=2)
-    tier = models.CharField(_("risk tier"), max_length=10, choices=RiskTier.choices)
-    policy_version = models.ForeignKey(
-        "core.PolicyVersion",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("policy used"),
-    )
-    computed_at = models.DateTimeField(_("computed"))
-    # The factor contributions at that time, as in RiskScore.factors.
-    factors = models.JSONField(_("factor contributions"))
 
     class Meta:
         verbose_name = _("past risk score")
         verbose_name_plural = _("history of risk scores")
         ordering = ["-computed_at", "-id"]
         indexes = [
-            # The risk page and the API read one merchant's newest first; the recompute
-            # reads each merchant's newest to decide whether a score changed.
+            # The risk page and the API read one merchant's newest first.
             models.Index(fields=["merchant", "-computed_at"], name="risk_history_by_merchant"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
-                name="risk_history_score_range",
-            )
-        ]
+        constraints = [score_in_range("risk_history_score_range")]
 
     def __str__(self):
         return f"{self.merchant_id}: {self.score} ({self.tier}) at {self.computed_at:%Y-%m-%d}"
@@ -164,10 +158,6 @@ class RiskScoreHistory(models.Model):
         """The label of the tier before this score (annotated by the history selector)."""
         previous = getattr(self, "previous_tier", None)
         return RiskTier(previous).label if previous in RiskTier.values else ""
-
-    def contributions(self) -> list[dict]:
-        """The factors in display order, with their labels."""
-        return contributions(self.factors)
 
 
 class ProbationEvaluation(models.Model):

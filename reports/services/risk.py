@@ -1,13 +1,12 @@
 """Merchant risk: the daily score, complaint spikes, and the selectors the pages and the
 dashboards read.
 
-The recompute is one INSERT ... SELECT ... ON CONFLICT over every live merchant (each factor
-is a grouped sub-select joined to the merchants) plus one DELETE for merchants that are no
-longer live, plus one INSERT ... SELECT appending a history row for each merchant whose
-score or tier differs from its newest history row (or that has none), so it costs the same
-number of statements at 10 merchants or 100,000. Each
-factor's contribution is rounded before it is summed, so the stored explanation adds up to
-the stored score exactly.
+The recompute is one statement: an INSERT ... SELECT ... ON CONFLICT over every live merchant
+(each factor is a grouped sub-select joined to the merchants) whose RETURNING, joined to the
+scores as they were before it, appends a history row for each merchant that is new or whose
+score or tier changed; plus one DELETE for merchants that are no longer live. So it costs the
+same number of statements at 10 merchants or 100,000. Each factor's contribution is rounded
+before it is summed, so the stored explanation adds up to the stored score exactly.
 """
 
 from __future__ import annotations
@@ -141,7 +140,11 @@ scored AS (
     SELECT p.*, p.p_complaint + p.p_sla + p.p_rating + p.p_ad + p.p_inspection
                 + p.p_documents AS total
     FROM points AS p
-)
+),
+-- The scores before this statement: every CTE reads the same snapshot, so the upsert's
+-- writes are not seen here.
+old AS (SELECT merchant_id, score, tier FROM reports_riskscore),
+upsert AS (
 INSERT INTO reports_riskscore
     (merchant_id, score, tier, previous_tier, factors, policy_version_id, computed_at,
      tier_changed_at)
@@ -189,28 +192,24 @@ ON CONFLICT (merchant_id) DO UPDATE SET
     factors = EXCLUDED.factors,
     policy_version_id = EXCLUDED.policy_version_id,
     computed_at = EXCLUDED.computed_at
+RETURNING merchant_id, score, tier, policy_version_id, computed_at, factors
+),
+-- A new merchant, or one whose score or tier changed, gets a history row.
+history AS (
+    INSERT INTO reports_riskscorehistory
+        (merchant_id, score, tier, policy_version_id, computed_at, factors)
+    SELECT u.merchant_id, u.score, u.tier, u.policy_version_id, u.computed_at, u.factors
+    FROM upsert AS u
+    LEFT JOIN old AS o ON o.merchant_id = u.merchant_id
+    WHERE o.merchant_id IS NULL OR o.score <> u.score OR o.tier <> u.tier
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM upsert), (SELECT count(*) FROM history)
 """  # noqa: S608 - the fragments are code of ours, values go through params
 
 _FORGET_NOT_LIVE = """
 DELETE FROM reports_riskscore AS r USING merchants_merchant AS m
 WHERE m.id = r.merchant_id AND m.status NOT IN ('probation', 'active', 'suspended')
-"""
-
-# The scores just written (computed_at = now) that differ from the merchant's newest
-# history row, or whose merchant has none, become history rows.
-_RECORD_HISTORY = """
-INSERT INTO reports_riskscorehistory
-    (merchant_id, score, tier, policy_version_id, computed_at, factors)
-SELECT r.merchant_id, r.score, r.tier, r.policy_version_id, r.computed_at, r.factors
-FROM reports_riskscore AS r
-LEFT JOIN LATERAL (
-    SELECT h.score, h.tier FROM reports_riskscorehistory AS h
-    WHERE h.merchant_id = r.merchant_id
-    ORDER BY h.computed_at DESC, h.id DESC
-    LIMIT 1
-) AS last ON true
-WHERE r.computed_at = %(now)s
-  AND (last.tier IS NULL OR last.score <> r.score OR last.tier <> r.tier)
 """
 
 TINY = Decimal("0.000001")
@@ -263,11 +262,9 @@ def recompute_scores(*, at: datetime | None = None) -> RecomputeResult:
         params["rating_bad"] = params["rating_good"] - TINY
     with connection.cursor() as cursor:
         cursor.execute(_RECOMPUTE, params)
-        scored = cursor.rowcount
+        scored, recorded = cursor.fetchone()
         cursor.execute(_FORGET_NOT_LIVE)
         removed = cursor.rowcount
-        cursor.execute(_RECORD_HISTORY, {"now": now})
-        recorded = cursor.rowcount
     # Merchants that entered a tier get the tier's training programmes (set-based).
     audience_changed("risk_tier", now=now)
     return RecomputeResult(

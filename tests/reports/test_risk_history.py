@@ -11,7 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import policies
 from reports.models import RiskScore, RiskScoreHistory
+from reports.policies import RISK_SCORE
 from reports.services.risk import recompute_scores
 from tests.factories import reports as data
 from tests.factories.merchants import MerchantFactory
@@ -55,6 +57,18 @@ def test_a_changed_score_adds_a_row_an_unchanged_one_does_not(merchant_a, mercha
     assert newest.computed_at < current.computed_at
 
 
+def test_a_tier_changed_at_the_same_score_adds_one_row(merchant_a, merchant_b):
+    data.purchases(merchant_a, 400)
+    data.complaints(merchant_a, 10)  # 15.00, low
+    recompute_scores()
+    version = policies.publish(RISK_SCORE, value={"medium_from": 15.0}, note="test")
+    result = recompute_scores(at=timezone.now() + timedelta(minutes=1))
+    assert result.recorded == 1  # merchant B: 0.00, still low
+    assert history(merchant_a) == [(Decimal("15.00"), "low"), (Decimal("15.00"), "medium")]
+    assert RiskScoreHistory.objects.filter(merchant=merchant_a).first().policy_version == version
+    assert history(merchant_b) == [(Decimal("0.00"), "low")]
+
+
 def test_a_merchant_back_to_live_starts_again_from_its_history(merchant_a):
     recompute_scores()
     merchant_a.status = "suspended"  # still live: still scored, same score, no new row
@@ -86,7 +100,9 @@ def test_the_statements_are_the_same_for_3_and_30_merchants():
     large = _recompute_statements(now + timedelta(minutes=2))
     assert RiskScore.objects.count() == 30
     assert RiskScoreHistory.objects.count() == 6 + 24 + 3
-    assert large == small
+    # Scores and their history in one statement, the not-live ones removed in another,
+    # plus the policy, the lock and the training audience.
+    assert large == small <= 7
 
 
 def test_the_backfill_gives_each_current_score_one_row(merchant_a, merchant_b):
@@ -154,8 +170,15 @@ def test_the_risk_page_shows_the_history_newest_first_with_labels(client, role_u
 
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     section = _section(page)
-    # Tier and version labels in Chinese; the new headings' Chinese is in /work/tx/h19d.json
-    # until the catalogues are compiled.
+    assert 'href="#score-history">评分历史<' in page
+    assert '<h2 id="score-history-title">评分历史</h2>' in section
+    assert "按时间由新到旧；评分或风险等级变化时新增一行。" in section  # noqa: RUF001
+    for heading in ("计算时间", "风险分", "风险等级", "所用策略", "较上次变化"):
+        assert f'<th scope="col">{heading}</th>' in section
+    assert "首次评分" in section
+    assert "（此前为中）" in section and "（此前为低）" in section  # noqa: RUF001
+    assert "History of scores" not in page and "First score" not in section
+    # Tier and version labels in Chinese.
     assert ">高<" in section and ">中<" in section and ">低<" in section
     assert "第 1 版" in section
     assert "High" not in section and "Medium" not in section
