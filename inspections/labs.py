@@ -24,9 +24,11 @@ from django.utils.translation import gettext as _
 
 from core.alerts import raise_alerts_from_select
 from core.audit import Workflow, record_decision
+from core.decision_labels import reason_data
 from core.exceptions import DomainError, NotAllowed
 from core.roles import ExternalRole, Role, has_role
 from core.uploads import PDF, atomic_with_uploads, store_upload, validate_upload
+from inspections import reason_texts as inspection_reasons
 from inspections.models import (
     CustodyEvent,
     CustodyKind,
@@ -230,7 +232,7 @@ def sweep_accreditations(*, today: date | None = None) -> dict[str, int]:
                 action="suspend",
                 from_state="active",
                 to_state="suspended",
-                reason=reason,
+                data=reason_data(inspection_reasons.ACCREDITATION_EXPIRED),
             )
     return {"reminded": reminded, "suspended": len(suspended)}
 
