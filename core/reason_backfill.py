@@ -78,3 +78,22 @@ def from_id_sentence(
 def content_type_id(apps, app_label: str, model: str) -> int:
     ContentType = apps.get_model("contenttypes", "ContentType")
     return ContentType.objects.get_or_create(app_label=app_label, model=model)[0].pk
+
+
+def convert(cursor, apps, app_label: str, *, texts=(), sentences=()) -> int:
+    """Run `from_texts` for each (model, action, code, texts) and `from_id_sentence` for each
+    (model, action, code, template) of one app's models."""
+    updated = 0
+    for function, key, steps in (
+        (from_texts, "texts", texts),
+        (from_id_sentence, "template", sentences),
+    ):
+        for model, action, code, value in steps:
+            updated += function(
+                cursor,
+                content_type_id=content_type_id(apps, app_label, model),
+                action=action,
+                code=code,
+                **{key: value},
+            )
+    return updated

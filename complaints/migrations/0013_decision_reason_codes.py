@@ -7,7 +7,7 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     from complaints import reason_texts
     from complaints.models import Remedy, Target
-    from core.reason_backfill import content_type_id, from_texts, in_every_language
+    from core.reason_backfill import convert, in_every_language
 
     code = reason_texts.DEADLINE_BREACHED
     breached = {
@@ -21,30 +21,15 @@ def forwards(apps, schema_editor):
         for reason in Remedy.PlatformReason.values
         for text in in_every_language(lambda r=reason: reason_texts.render(code, {"reason": r}))
     }
+    # Recoveries were opened with the raw code as their reason.
+    raw = {reason: {"reason": reason} for reason in Remedy.PlatformReason.values}
+    steps = [
+        ("case", "escalate", reason_texts.DEADLINE_BREACHED, breached),
+        ("remedy", "platform_pays_first", code, paying),
+        ("recovery", "open", code, {**paying, **raw}),
+    ]
     with schema_editor.connection.cursor() as cursor:
-        from_texts(
-            cursor,
-            content_type_id=content_type_id(apps, "complaints", "case"),
-            action="escalate",
-            code=reason_texts.DEADLINE_BREACHED,
-            texts=breached,
-        )
-        from_texts(
-            cursor,
-            content_type_id=content_type_id(apps, "complaints", "remedy"),
-            action="platform_pays_first",
-            code=code,
-            texts=paying,
-        )
-        # Recoveries were opened with the raw code as their reason.
-        from_texts(
-            cursor,
-            content_type_id=content_type_id(apps, "complaints", "recovery"),
-            action="open",
-            code=code,
-            texts={**paying, **{r: {"reason": r} for r in Remedy.PlatformReason.values}},
-        )
-
+        convert(cursor, apps, "complaints", texts=steps)
 
 class Migration(migrations.Migration):
     dependencies = [

@@ -6,12 +6,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from core.reason_backfill import (
-        content_type_id,
-        from_id_sentence,
-        from_texts,
-        in_every_language,
-    )
+    from core.reason_backfill import convert, in_every_language
     from inspections import reason_texts as r
 
     rules = {
@@ -20,36 +15,16 @@ def forwards(apps, schema_editor):
         for text in in_every_language(lambda rule=rule: r.render(r.SWITCH_RULE, {"rule": rule}))
     }
     expired = {text: {} for text in in_every_language(lambda: r.render(r.ACCREDITATION_EXPIRED))}
+    texts = [
+        ("switchingrecord", "switch", r.SWITCH_RULE, rules),
+        ("lab", "suspend", r.ACCREDITATION_EXPIRED, expired),
+    ]
+    sentences = [
+        ("inspection", "overturn", r.RETEST_ACCEPTED, r.TEXTS[r.RETEST_ACCEPTED]),
+        ("inspectionplan", "plan", r.RETEST_REQUESTED, r.TEXTS[r.RETEST_REQUESTED]),
+    ]
     with schema_editor.connection.cursor() as cursor:
-        from_texts(
-            cursor,
-            content_type_id=content_type_id(apps, "inspections", "switchingrecord"),
-            action="switch",
-            code=r.SWITCH_RULE,
-            texts=rules,
-        )
-        from_texts(
-            cursor,
-            content_type_id=content_type_id(apps, "inspections", "lab"),
-            action="suspend",
-            code=r.ACCREDITATION_EXPIRED,
-            texts=expired,
-        )
-        from_id_sentence(
-            cursor,
-            content_type_id=content_type_id(apps, "inspections", "inspection"),
-            action="overturn",
-            code=r.RETEST_ACCEPTED,
-            template=r.TEXTS[r.RETEST_ACCEPTED],
-        )
-        from_id_sentence(
-            cursor,
-            content_type_id=content_type_id(apps, "inspections", "inspectionplan"),
-            action="plan",
-            code=r.RETEST_REQUESTED,
-            template=r.TEXTS[r.RETEST_REQUESTED],
-        )
-
+        convert(cursor, apps, "inspections", texts=texts, sentences=sentences)
 
 class Migration(migrations.Migration):
     dependencies = [

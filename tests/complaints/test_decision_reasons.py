@@ -38,12 +38,21 @@ def in_both(decision):
     return en, zh
 
 
-def test_the_sweep_stores_the_breach_reason_as_a_code_read_in_each_language(agent, client):
+@pytest.fixture
+def breached(agent):
+    """A case whose first-response clock the sweep found breached (and escalated)."""
     with time_machine.travel(FILED, tick=False):
         case = CaseFactory()
     services.assign(case=case, to=agent)
     with time_machine.travel(FILED + timedelta(hours=24), tick=False):
         sweep()
+    return case
+
+
+def test_the_sweep_stores_the_breach_reason_as_a_code_read_in_each_language(
+    breached, agent, client
+):
+    case = breached
     (escalation,) = [d for d in decisions_for(case) if d.action == "escalate"]
     assert escalation.reason == ""
     assert escalation.data["reason_code"] == reason_texts.DEADLINE_BREACHED
@@ -118,13 +127,8 @@ def test_old_rows_stored_as_text_get_the_code_in_a_fixed_number_of_statements():
     assert "reason_code" not in typed.data
 
 
-def test_the_api_history_gives_the_reason_in_the_requests_language(agent, api):
-    with time_machine.travel(FILED, tick=False):
-        case = CaseFactory()
-    services.assign(case=case, to=agent)
-    with time_machine.travel(FILED + timedelta(hours=24), tick=False):
-        sweep()
-    history = api(agent).get(f"/api/v1/cases/{case.pk}/history/").json()
+def test_the_api_history_gives_the_reason_in_the_requests_language(breached, agent, api):
+    history = api(agent).get(f"/api/v1/cases/{breached.pk}/history/").json()
     (escalation,) = [d for d in history if d["action"] == "escalate"]
     assert escalation["reason"] == "First response deadline breached"
     assert escalation["data"]["reason_code"] == reason_texts.DEADLINE_BREACHED

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from core.decision_labels import reason_label
 from core.models import Decision
 from inspections import reason_texts, switching
 from inspections.models import Inspection, InspectionPlan, Lab, SwitchingRecord
+from tests.complaints.test_decision_reasons import in_both
 
 pytestmark = pytest.mark.django_db
 backfill = importlib.import_module("inspections.migrations.0004_decision_reason_codes").forwards
@@ -28,14 +28,6 @@ def _row(model, action, reason):
         action=action,
         reason=reason,
     )
-
-
-def in_both(decision):
-    with translation.override("en"):
-        en = reason_label(decision)
-    with translation.override("zh-hans"):
-        zh = reason_label(decision)
-    return en, zh
 
 
 def test_old_text_reasons_become_codes_and_read_in_each_language():
