@@ -80,12 +80,16 @@ def _copy_cases(cursor, case) -> None:
 
 def _csv(sample, labs) -> bytes:
     """The lab's template filled in: every cell passes."""
-    lines = labs.csv_template([sample]).splitlines()
-    out = [lines[0]]
-    for line in lines[1:]:
-        code, n, item, _result, _value, unit = line.split(",")
-        out.append(f"{code},{n},{item},,500,{unit}" if unit else f"{code},{n},{item},pass,,")
-    return "\n".join(out).encode()
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=labs.TEMPLATE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in csv.DictReader(io.StringIO(labs.csv_template([sample]))):
+        row.update({"value": "500"} if row["unit"] else {"result": "pass"})
+        writer.writerow(row)
+    return out.getvalue().encode()
 
 
 def main() -> list[Figure]:

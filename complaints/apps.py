@@ -65,9 +65,14 @@ class ComplaintsConfig(AppConfig):
             intake_hooks,
             merchant_alerts,
             policies,
+            reason_texts,
             selectors,
         )
         from complaints.services import remedies  # noqa: F401 (registers alert kinds)
+        from core.decision_labels import register_reasons
+
+        # Histories render the reasons this app writes as codes, in the reader's language.
+        register_reasons(reason_texts.TEXTS, reason_texts.render)
         from core.alerts import register_kind
         from core.navigation import register_nav
         from core.uploads import ACCESS_RULES, register_access_rule

@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.conf import settings
@@ -36,12 +37,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import override
 
+from complaints import reason_texts
 from complaints.models import MONEY_KINDS, Recovery, Remedy
 from complaints.services.remedies import OVERDUE, PLATFORM_PAID
 from complaints.sweep import _sweep_session
 from core.audit import system_context
+from core.decision_labels import reason_data
 from core.roles import Role
 from merchants.selectors import CASE_HANDLERS_SQL
 
@@ -87,11 +89,11 @@ decided AS (
       FROM marked
     UNION ALL
     SELECT %(remedy_type)s, marked.id::text, 'platform_pays_first', 'merchant', 'platform',
-           NULL::bigint, %(actor)s, %(reason)s, '{{}}'::jsonb, %(now)s
+           NULL::bigint, %(actor)s, '', %(reason)s::jsonb, %(now)s
       FROM marked WHERE marked.takes_over
     UNION ALL
     SELECT %(recovery_type)s, recovered.id::text, 'open', '', 'open', NULL::bigint, %(actor)s,
-           'merchant_did_not_pay', '{{}}'::jsonb, %(now)s
+           '', %(reason)s::jsonb, %(now)s
       FROM recovered
 )
 INSERT INTO core_alert (kind, key, recipient_user_id, recipient_group_id, content_type_id,
@@ -137,8 +139,12 @@ def sweep_remedies(*, now: datetime | None = None) -> int:
     from core.alerts import schedule_delivery
 
     now = now or timezone.now()
-    with override(settings.LANGUAGE_CODE):
-        reason = str(Remedy.PlatformReason.MERCHANT_DID_NOT_PAY.label)
+    # The reason is a code, rendered in each reader's language (complaints.reason_texts).
+    reason = json.dumps(
+        reason_data(
+            reason_texts.PLATFORM_PAYS, {"reason": Remedy.PlatformReason.MERCHANT_DID_NOT_PAY}
+        )
+    )
     params = {
         "now": now,
         "remedy_type": ContentType.objects.get_for_model(Remedy).pk,

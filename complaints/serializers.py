@@ -19,6 +19,7 @@ from complaints.models import (
     Priority,
     SLAPolicy,
 )
+from core.decision_labels import reason_label
 from core.models import Decision
 from merchants.models import Merchant
 from products.models import Product
@@ -332,6 +333,12 @@ class CaseAnswerSerializer(serializers.Serializer):
 
 class CaseDecisionSerializer(serializers.ModelSerializer):
     by = serializers.CharField(read_only=True, help_text=_("The person, or the system step."))
+    reason = serializers.SerializerMethodField(
+        help_text=_(
+            "Why, in the request's language: what a person wrote, or the sentence of the "
+            "system's reason code (data.reason_code and data.reason_params)."
+        )
+    )
 
     class Meta:
         model = Decision
@@ -347,6 +354,9 @@ class CaseDecisionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_reason(self, decision) -> str:
+        return reason_label(decision)
 
 
 # --- SLA policies -----------------------------------------------------------------------

@@ -44,9 +44,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from complaints import reason_texts
 from complaints.models import Case, Priority, SweepStage, Target
 from core.alerts import raise_alerts_from_select
 from core.audit import system_context
@@ -111,8 +111,10 @@ _ESCALATE = [
         INSERT INTO core_decision (content_type_id, object_id, action, from_state, to_state,
                                    actor_id, actor_label, reason, data, created_at)
         SELECT %(content_type)s, crossed.id::text, 'escalate', '', '', NULL, %(actor)s,
-               %(reason)s,
+               '',
                jsonb_build_object('target', %(target)s, 'due', crossed.due,
+                                  'reason_code', %(reason_code)s,
+                                  'reason_params', jsonb_build_object('target', %(target)s),
                                   'priority_from', crossed.priority,
                                   'priority_to', LEAST(crossed.priority + 1,
                                                        {int(Priority.URGENT)})),
@@ -200,14 +202,14 @@ def _params(t: Threshold, now: datetime, content_type_id: int, url_prefix: str) 
     label = Target(t.target).label
     with override(settings.LANGUAGE_CODE):
         target_label = str(label)
-        reason = str(_("%(target)s deadline breached") % {"target": label}).capitalize()
     return {
         "now": now,
         "group": Role.CONSUMER_SERVICE.value,
         "content_type": content_type_id,
         "target": t.target,
         "target_label": target_label,
-        "reason": reason,
+        # The reason is a code, rendered in each reader's language (complaints.reason_texts).
+        "reason_code": reason_texts.DEADLINE_BREACHED,
         "actor": SWEEP_ACTOR,
         "tz": settings.TIME_ZONE,
         "url_prefix": url_prefix,

@@ -197,6 +197,37 @@ def register_reasons(codes, render) -> None:
         REASON_RENDERERS[code] = render
 
 
+class _Params(dict):
+    """A missing parameter renders empty rather than failing the whole page."""
+
+    def __missing__(self, key):
+        return ""
+
+
+def sentences(texts: dict, words: dict | None = None):
+    """A renderer for `register_reasons`: the code's sentence (`texts[code]`, lazy gettext)
+    filled with its parameters; `words[code](params)` first turns parameters that are codes
+    or numbers into words of the reader's language."""
+
+    def render(code: str, params: dict | None = None) -> str:
+        template = texts.get(code)
+        if template is None:
+            return ""
+        values = _Params(params or {})
+        convert = (words or {}).get(code)
+        if convert is not None:
+            values.update(convert(values))
+        return str(template) % values
+
+    return render
+
+
+def reason_data(code: str, params: dict | None = None) -> dict:
+    """The decision data that lets a history render a system reason in the reader's
+    language (`reason_label`)."""
+    return {"reason_code": code, "reason_params": params or {}} if code else {}
+
+
 def reason_text(code: str, params: dict | None = None) -> str:
     render = REASON_RENDERERS.get(code)
     return render(code, params or {}) if render is not None else ""

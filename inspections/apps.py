@@ -40,6 +40,11 @@ class InspectionsConfig(AppConfig):
             _("Inspection objection"),
             _("%(merchant)s objects to inspection %(inspection)s and asks for a re-test"),
         )
+        from core.decision_labels import register_reasons
+        from inspections import reason_texts
+
+        # Histories render the reasons this app writes as codes, in the reader's language.
+        register_reasons(reason_texts.TEXTS, reason_texts.render)
         register_access_rule(selectors.may_see_lab_report)
         register_access_rule(selectors.may_see_sample_report)
         from merchants.portal import register_portal_link

@@ -24,9 +24,11 @@ from django.utils.translation import gettext as _
 
 from core.alerts import raise_alerts_from_select
 from core.audit import Workflow, record_decision
+from core.decision_labels import reason_data
 from core.exceptions import DomainError, NotAllowed
 from core.roles import ExternalRole, Role, has_role
 from core.uploads import PDF, atomic_with_uploads, store_upload, validate_upload
+from inspections import reason_texts as inspection_reasons
 from inspections.models import (
     CustodyEvent,
     CustodyKind,
@@ -41,6 +43,10 @@ from products.models import Requirement
 REMINDER_DAYS = (60, 30, 7)
 MAX_CSV_ROWS = 20_000
 CSV_COLUMNS = ["sample_code", "sample", "test_item", "result", "value", "unit"]
+# Shown to the lab beside the code in the template (the item's name and unit in the reader's
+# language); the import reads the code and ignores this column, and files without it.
+CSV_LABEL_COLUMN = "test_item_label"
+TEMPLATE_COLUMNS = [*CSV_COLUMNS[:3], CSV_LABEL_COLUMN, *CSV_COLUMNS[3:]]
 SAMPLE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 CUSTODY_FLOW = Workflow(
@@ -230,7 +236,7 @@ def sweep_accreditations(*, today: date | None = None) -> dict[str, int]:
                 action="suspend",
                 from_state="active",
                 to_state="suspended",
-                reason=reason,
+                data=reason_data(inspection_reasons.ACCREDITATION_EXPIRED),
             )
     return {"reminded": reminded, "suspended": len(suspended)}
 
@@ -577,7 +583,7 @@ def parse_csv(data: bytes) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in ("sample_code", "sample", "test_item") if c not in header]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
+    unknown = [c for c in header if c not in TEMPLATE_COLUMNS]
     if missing or unknown:
         raise LabResultsRejected(
             [
@@ -592,7 +598,7 @@ def parse_csv(data: bytes) -> list[dict]:
             ]
         )
     reader.fieldnames = header
-    return [dict(row) for row in reader]
+    return [{k: v for k, v in row.items() if k != CSV_LABEL_COLUMN} for row in reader]
 
 
 def import_csv(*, lab: Lab, data: bytes, by) -> dict[str, int]:
@@ -601,16 +607,18 @@ def import_csv(*, lab: Lab, data: bytes, by) -> dict[str, int]:
 
 
 def csv_template(samples: Iterable[Sample]) -> str:
-    """The template to fill in: a row per sample, item and test item, values empty."""
+    """The template to fill in: a row per sample, item and test item, values empty; beside
+    the test item's code (what the import reads) its name and unit in the reader's language."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(TEMPLATE_COLUMNS)
     for sample in samples:
         inspection = sample.inspection
         for requirement in inspection.standard_version.requirements.all():
             size = inspection.sampling_plans[requirement.severity]["sample_size"]
+            label = requirement.label_with_unit
             for n in range(1, size + 1):
-                writer.writerow([sample.code, n, requirement.code, "", "", requirement.unit])
+                writer.writerow([sample.code, n, requirement.code, label, "", "", requirement.unit])
     return out.getvalue()
 
 

@@ -16,15 +16,16 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core import policies
 from core.alerts import AlertSpec, raise_alerts
 from core.audit import Workflow, record_decision
 from core.db import advisory_xact_lock
+from core.decision_labels import reason_data
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role
 from core.uploads import atomic_with_uploads, store_upload
+from inspections import reason_texts as inspection_reasons
 from inspections import switching
 from inspections.models import (
     Inspection,
@@ -81,20 +82,6 @@ OBJECTION_FLOW = Workflow(
     labels=dict(Objection.Status.choices),
 )
 OPEN_RESULTS = (Inspection.Status.DRAFT, Inspection.Status.RECORDED)
-SWITCH_REASONS = {
-    switching.TWO_REJECTED_IN_FIVE: gettext_lazy("2 of 5 or fewer consecutive lots rejected"),
-    switching.FIVE_CONSECUTIVE_ACCEPTED: gettext_lazy(
-        "5 consecutive lots accepted on tightened inspection"
-    ),
-    switching.SWITCHING_SCORE_REACHED: gettext_lazy("Switching score reached 30"),
-    switching.LOT_NOT_ACCEPTED_ON_REDUCED: gettext_lazy("A lot rejected on reduced inspection"),
-    switching.PRODUCTION_IRREGULAR: gettext_lazy("Production irregular"),
-    switching.NORMAL_INSPECTION_WARRANTED: gettext_lazy("Normal inspection warranted"),
-    switching.FIVE_REJECTED_ON_TIGHTENED: gettext_lazy(
-        "5 lots rejected on tightened inspection: acceptance stopped"
-    ),
-    switching.CORRECTIVE_ACTION_ACCEPTED: gettext_lazy("Corrective action accepted"),
-}
 
 
 # --- errors from the pure modules, translated ---------------------------------------------
@@ -160,6 +147,8 @@ def create_plan(
     tightened: bool = False,
     retest_of: Inspection | None = None,
     by=None,
+    reason_code: str = "",
+    reason_params: dict | None = None,
 ) -> InspectionPlan:
     """Plan one inspection. `period` identifies it within the merchant and kind; a manual
     plan gets a unique one. Planning the same period twice is refused."""
@@ -191,7 +180,15 @@ def create_plan(
             % {"merchant": merchant, "period": period},
             code="already_planned",
         ) from None
-    record_decision(plan, action="plan", to_state=plan.status, actor=by, reason=reason)
+    # A reason the system words (reason_code) is rendered in each reader's language.
+    record_decision(
+        plan,
+        action="plan",
+        to_state=plan.status,
+        actor=by,
+        reason="" if reason_code else reason,
+        data=reason_data(reason_code, reason_params),
+    )
     return plan
 
 
@@ -810,8 +807,11 @@ def _save_state(record: SwitchingRecord, state: switching.SwitchingState, *, by)
             from_state=transition.from_state,
             to_state=transition.to_state,
             actor=by,
-            reason=str(SWITCH_REASONS.get(transition.reason, transition.reason)),
-            data={"inspection": transition.lot_ref, "lot": transition.lot},
+            data={
+                "inspection": transition.lot_ref,
+                "lot": transition.lot,
+                **reason_data(inspection_reasons.SWITCH_RULE, {"rule": transition.reason}),
+            },
         )
     record.severity = state.severity
     record.lots = state.lots
@@ -959,7 +959,7 @@ def _conclude_retest(retest: Inspection, verdict: Verdict, *, by) -> None:
                     Inspection.Status.OVERTURNED,
                     actor=by,
                     action="overturn",
-                    reason=_("Re-test #%(id)d accepted the lot.") % {"id": retest.pk},
+                    data=reason_data(inspection_reasons.RETEST_ACCEPTED, {"id": retest.pk}),
                     update_fields=["overturned_by"],
                 )
                 withdraw_violation(
@@ -1066,6 +1066,8 @@ def submit_objection(*, inspection: Inspection, reason: str, by) -> Objection:
         source=f"inspections.objection:{objection.pk}",
         reason=_("Re-test asked for in the objection to inspection #%(id)d.")
         % {"id": inspection.pk},
+        reason_code=inspection_reasons.RETEST_REQUESTED,
+        reason_params={"id": inspection.pk},
         retest_of=inspection,
         by=by,
     )

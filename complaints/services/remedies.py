@@ -20,9 +20,11 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import reason_texts
 from complaints.models import MONEY_KINDS, Case, QualityIncident, Recovery, Remedy
 from core.alerts import AlertSpec, choice_label, raise_alerts, register_kind
 from core.audit import Workflow, record_decision
+from core.decision_labels import reason_data
 from core.exceptions import DomainError
 
 SUPERVISOR_PERMISSION = "complaints.grant_remedy_above_order"
@@ -337,7 +339,7 @@ def platform_pays_first(
         from_state=Remedy.Payer.MERCHANT,
         to_state=Remedy.Payer.PLATFORM,
         actor=by,
-        reason=Remedy.PlatformReason(reason).label,
+        data=reason_data(reason_texts.PLATFORM_PAYS, {"reason": reason}),
     )
     _open_recovery(remedy, reason=reason, by=by, now=now)
     return remedy
@@ -352,7 +354,13 @@ def _open_recovery(remedy: Remedy, *, reason: str, by, now: datetime) -> Recover
         reason=reason,
         opened_at=now,
     )
-    record_decision(recovery, action="open", to_state=recovery.status, actor=by, reason=reason)
+    record_decision(
+        recovery,
+        action="open",
+        to_state=recovery.status,
+        actor=by,
+        data=reason_data(reason_texts.PLATFORM_PAYS, {"reason": reason}),
+    )
     return recovery
 
 

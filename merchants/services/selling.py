@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_decision
+from core.decision_labels import reason_data
 from core.exceptions import DomainError
 from core.models import Category
 from merchants.models import Document, DocumentType, Merchant, Restriction
@@ -178,12 +179,6 @@ def refuse_categories_without_report(merchant: Merchant, categories) -> None:
             },
             code="test_report_missing",
         )
-
-
-def reason_data(code: str, params: dict | None) -> dict:
-    """The decision data that lets a history render a system reason in the reader's
-    language (core.decision_labels.reason_label)."""
-    return {"reason_code": code, "reason_params": params or {}} if code else {}
 
 
 @transaction.atomic

@@ -15,6 +15,31 @@
       }
     });
   }
+  // Phone widths: a list table with one row of column headings reflows into cards; each
+  // cell gets its column's heading as data-label (site.css shows it). Tables with merged
+  // cells, and data-entry grids (class "no-stack"), keep scrolling instead.
+  function stack() {
+    document.querySelectorAll("table.list:not(.no-stack)").forEach(function (table) {
+      var rows = table.tHead ? table.tHead.rows : [];
+      if (rows.length !== 1 || table.querySelector("tbody [colspan], tbody [rowspan]")) {
+        return;
+      }
+      var headings = Array.prototype.map.call(rows[0].cells, function (cell) {
+        return cell.textContent.replace(/\s+/g, " ").trim();
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          Array.prototype.forEach.call(row.cells, function (cell, i) {
+            if (!cell.hasAttribute("data-label")) {
+              cell.setAttribute("data-label", headings[i] || "");
+            }
+          });
+        });
+      });
+      table.setAttribute("data-stack", "");
+    });
+  }
+  stack();
   mark();
   window.addEventListener("resize", mark);
 })();

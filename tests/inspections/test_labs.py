@@ -1,6 +1,8 @@
 """Third-party labs: accreditation, samples with chain of custody, results by CSV/grid/API
 (all or nothing, row and column errors), the signed report, and the lab user's scope."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -53,16 +55,18 @@ def received(inspection, lab, qm):
 
 def csv_rows(sample, *, fail_first=0):
     """The template filled in: every cell passes (the first `fail_first` items fail)."""
-    lines = labs.csv_template([sample]).splitlines()
-    out = [lines[0]]
-    for line in lines[1:]:
-        code, n, item, _result, _value, unit = line.split(",")
-        fails = int(n) <= fail_first
-        if unit:
-            out.append(f"{code},{n},{item},,{'480' if fails else '500'},{unit}")
+    rows = list(csv.DictReader(io.StringIO(labs.csv_template([sample]))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=labs.TEMPLATE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        fails = int(row["sample"]) <= fail_first
+        if row["unit"]:
+            row["value"] = "480" if fails else "500"
         else:
-            out.append(f"{code},{n},{item},{'fail' if fails else 'pass'},,")
-    return "\n".join(out).encode()
+            row["result"] = "fail" if fails else "pass"
+        writer.writerow(row)
+    return out.getvalue().encode()
 
 
 def test_a_sample_gets_a_code_and_its_custody_is_recorded_in_order(inspection, lab, qm):
@@ -244,10 +248,7 @@ def test_results_by_api_come_back_with_row_and_column_errors(inspection, lab, qm
     assert response.status_code == 400
     assert response.json()["errors"][0]["row"] == 1
     assert response.json()["errors"][0]["column"] == "test_item"
-    rows = [
-        dict(zip(labs.CSV_COLUMNS, line.split(","), strict=True))
-        for line in csv_rows(sample).decode().splitlines()[1:]
-    ]
+    rows = labs.parse_csv(csv_rows(sample))
     response = api.post("/api/v1/lab-results/", {"results": rows}, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["stored"] == len(rows)
@@ -269,6 +270,55 @@ def test_the_lab_portal_takes_a_csv_and_a_report(client, inspection, lab, qm):
     assert response.status_code == 302
     sample.refresh_from_db()
     assert sample.report_sha256 and sample.results_submitted_at
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_template_names_each_test_item_in_the_readers_language_and_uploads_back(
+    client, inspection, lab, qm, language
+):
+    """Download, fill, upload: the label column is for people, the code is what is read."""
+    sample = received(inspection, lab, qm)
+    client.force_login(lab_user(lab))
+    template = client.get(
+        reverse("inspections:lab-template", args=[sample.code]), HTTP_ACCEPT_LANGUAGE=language
+    )
+    rows = list(csv.DictReader(io.StringIO(template.content.decode("utf-8-sig"))))
+    requirements = {r.code: r for r in inspection.standard_version.requirements.all()}
+    assert rows and set(rows[0]) == set(labs.TEMPLATE_COLUMNS)
+    for row in rows:
+        requirement = requirements[row["test_item"]]
+        description = requirement.description_en if language == "en" else requirement.description
+        assert row["test_item_label"].startswith(description or requirement.description)
+        if requirement.unit:
+            assert row["test_item_label"].endswith(f"({requirement.unit})")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        row.update({"value": "500"} if row["unit"] else {"result": "pass"})
+        writer.writerow(row)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    filled = SimpleUploadedFile("r.csv", ("\ufeff" + out.getvalue()).encode(), "text/csv")
+    response = client.post(
+        reverse("inspections:lab-sample", args=[sample.code]),
+        {"csv": "1", "file": filled},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 302
+    assert SampleResult.objects.filter(inspection=inspection).count() == len(rows)
+
+
+def test_a_file_without_the_label_column_is_still_read(inspection, lab, qm):
+    sample = received(inspection, lab, qm)
+    rows = list(csv.DictReader(io.StringIO(csv_rows(sample).decode())))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=labs.CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row[k] for k in labs.CSV_COLUMNS})
+    outcome = labs.import_csv(lab=lab, data=out.getvalue().encode(), by=lab_user(lab))
+    assert outcome["stored"] == len(rows)
 
 
 def test_the_pages_link_the_stored_report_and_documents(client, inspection, lab, qm, owner_a):
