@@ -11,6 +11,7 @@ from django.apps import apps
 from django.template.defaultfilters import floatformat
 
 from core import alerts, decision_labels
+from core.roles import role_label
 
 register = template.Library()
 
@@ -66,6 +67,12 @@ def score(value):
     if value in (None, ""):
         return ""
     return floatformat(value, 2)
+
+
+@register.filter
+def department(group_name: str) -> str:
+    """A department's name in the reader's language (its group's name is a code)."""
+    return role_label(group_name)
 
 
 @register.filter

@@ -61,3 +61,11 @@ def test_measured_values_drop_padding_zeros_and_departments_have_names():
         assert role_label("consumer_service") == "Consumer Service"
         assert role_label("lab") == "Testing lab"
         assert role_label("not_a_role") == "not_a_role"
+
+
+def test_a_department_is_named_in_the_readers_language_on_pages():
+    page = Template("{% load labels %}→ {{ name|department }}")
+    with translation.override("en"):
+        assert page.render(Context({"name": "consumer_service"})) == "→ Consumer Service"
+    with translation.override("zh-hans"):
+        assert page.render(Context({"name": "consumer_service"})) == "→ 消费者服务部"
