@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_standing_teeth)
 """Ledger notes, sanction end reasons and listing status reasons the system writes are stored
 as a code plus parameters and read in each reader's language; what staff typed stays as typed;
 the sentences stored as text before the codes are given their code by one statement (issue 19).
@@ -16,25 +17,17 @@ from rest_framework.test import APIClient
 from merchants import reason_texts, services
 from merchants.models import Sanction, ViolationEntry
 from products.models import Product
-from tests.factories.core import CategoryFactory
-from tests.factories.merchants import sells_in
-from tests.factories.products import ProductFactory
 from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F401
 from tests.merchants.test_reason_texts import in_both
+from tests.merchants.test_standing_teeth import (  # noqa: F401  (fixtures)
+    colleague,
+    food,
+    manager,
+    product_a,
+    suspend,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(role_user):
-    return role_user("merchant_management")
-
-
-@pytest.fixture
-def product_a(merchant_a):
-    food = CategoryFactory(code="t-food", name_en="Food", name_zh="食品")
-    sells_in(merchant_a, food)
-    return ProductFactory(merchant=merchant_a, category=food)
 
 
 def breach(merchant, reference="C-2026-0001"):
@@ -93,15 +86,7 @@ def test_a_staff_note_stays_as_typed(merchant_a):
 
 # --- sanction end reasons -----------------------------------------------------------------
 def test_a_sanction_ended_by_the_sweep_reads_in_the_readers_language(merchant_a, manager):
-    sanction = services.impose_sanction(
-        merchant=merchant_a,
-        kind="suspension",
-        rule_code="counterfeit",
-        evidence=EvidenceFactory(),
-        by=manager,
-        reason="Counterfeit phones found.",
-        days=21,
-    )
+    sanction = suspend(merchant_a, manager, days=21)
     with time_machine.travel(timezone.now() + timedelta(days=22)):
         services.sweep_standing()
     sanction = Sanction.objects.get(pk=sanction.pk)
@@ -114,7 +99,7 @@ def test_a_sanction_ended_by_the_sweep_reads_in_the_readers_language(merchant_a,
 
 
 def test_an_upheld_appeal_ends_a_delisting_and_relists_in_the_readers_language(
-    merchant_a, owner_a, product_a, manager, role_user
+    merchant_a, owner_a, product_a, manager, colleague
 ):
     sanction = services.impose_sanction(
         merchant=merchant_a,
@@ -143,7 +128,6 @@ def test_an_upheld_appeal_ends_a_delisting_and_relists_in_the_readers_language(
     assert body["status_reason_code"] == "delisted_by_sanction"
     assert body["status_reason_text"] == "Delisted by a sanction: Counterfeit charger."
 
-    colleague = role_user("merchant_management")
     appeal = services.submit_appeal(by=owner_a, statement="Genuine.", sanction=sanction)
     services.start_appeal_review(appeal=appeal, by=colleague)
     services.decide_appeal(appeal=appeal, by=colleague, upheld=True, reason="Brand confirmed.")
