@@ -129,12 +129,7 @@ def _lot(params: dict) -> dict:
 
 
 def _quoted(params: dict) -> dict:
-    """A reason quoted inside another: its own code rendered, else the words a person wrote."""
-    return {
-        "reason": text(
-            params.get("reason_code", ""), params.get("reason_params"), params.get("reason", "")
-        )
-    }
+    return {"reason": unquote(params)}
 
 
 def _agreement(params: dict) -> dict:
@@ -202,6 +197,14 @@ def quoted(code: str, params: dict | None, words: str = "") -> dict:
     if code:
         return {"reason_code": code, "reason_params": params or {}}
     return {"reason": words}
+
+
+def unquote(value) -> str:
+    """The words of a reason kept by `quoted` (a code rendered in the active language, else
+    what a person wrote); a plain string (stored before the codes) as it is."""
+    if not isinstance(value, dict):
+        return str(value or "")
+    return text(value.get("reason_code", ""), value.get("reason_params"), value.get("reason", ""))
 
 
 def is_known(code: str) -> bool:

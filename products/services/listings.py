@@ -244,7 +244,12 @@ def _tell_merchant(product: Product, decision) -> None:
                 payload={
                     "product": product.title,
                     "status": product.status,  # a code: the reader's language at reading
-                    "reason": product.status_reason_text,
+                    # Words or a code, read in the reader's language (products.apps).
+                    "reason": reason_texts.quoted(
+                        product.status_reason_code,
+                        product.status_reason_params,
+                        product.status_reason,
+                    ),
                 },
                 url=url,
             )

@@ -14,6 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.alerts import render_text
+from core.models import Alert
 from merchants import reason_texts, services
 from merchants.models import Sanction, ViolationEntry
 from products.models import Product
@@ -118,7 +120,11 @@ def test_an_upheld_appeal_ends_a_delisting_and_relists_in_the_readers_language(
         "Delisted by a sanction: Counterfeit charger.",
         "因处罚下架：Counterfeit charger.",  # noqa: RUF001
     )
-    # The merchant's product list and the API say it in the reader's language.
+    # So do the merchant's alert, its product list and the API.
+    alert = Alert.objects.get(kind="listing_status", recipient_user=owner_a)
+    en, zh = in_both(lambda: render_text(alert.kind, alert.payload))
+    assert en.endswith("is now Delisted: Delisted by a sanction: Counterfeit charger.")
+    assert "因处罚下架" in zh
     client = Client()
     client.force_login(owner_a)
     assert "因处罚下架" in read(client, "/merchant/products/", "zh-hans")
