@@ -907,12 +907,14 @@ def _end_sanction(
         reason=sanction.end_reason,
         data=reason_data(reason_code, reason_params),
     )
-    reason = sanction.end_text
     if status == Sanction.Status.REVOKED:
         payload = {
             "merchant": sanction.merchant.legal_name,
             "kind": sanction.kind,
-            "reason": reason,
+            # Words or a code, read in the reader's language (standing_setup).
+            "reason": reason_texts.quoted(
+                sanction.end_reason_code, sanction.end_reason_params, sanction.end_reason
+            ),
         }
         _notify_owners(
             sanction.merchant,
