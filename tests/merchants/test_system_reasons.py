@@ -23,6 +23,7 @@ from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F
 from tests.merchants.test_reason_texts import in_both
 from tests.merchants.test_standing_teeth import (  # noqa: F401  (fixtures)
     colleague,
+    delist,
     food,
     manager,
     product_a,
@@ -103,15 +104,7 @@ def test_a_sanction_ended_by_the_sweep_reads_in_the_readers_language(merchant_a,
 def test_an_upheld_appeal_ends_a_delisting_and_relists_in_the_readers_language(
     merchant_a, owner_a, product_a, manager, colleague
 ):
-    sanction = services.impose_sanction(
-        merchant=merchant_a,
-        kind="product_delisting",
-        rule_code="counterfeit",
-        evidence=EvidenceFactory(),
-        by=manager,
-        reason="Counterfeit charger.",
-        product=product_a,
-    )
+    sanction = delist(product_a, manager)
     product = Product.objects.get(pk=product_a.pk)
     assert product.status == "delisted" and product.status_reason == ""
     assert product.status_reason_code == reason_texts.DELISTED_BY_SANCTION
