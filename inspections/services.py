@@ -881,11 +881,11 @@ def _act_on_rejection(inspection: Inspection, *, by) -> None:
         delist_listing(
             product=product,
             by=by,
-            reason=_("Inspection #%(id)d rejected lot %(batch)s (%(class)s nonconformities).")
-            % {
+            reason_code=reason_texts.LOT_REJECTED_DELISTED,
+            reason_params={
                 "id": inspection.pk,
                 "batch": inspection.batch,
-                "class": inspection.get_decided_by_class_display(),
+                "class": inspection.decided_by_class,
             },
             evidence=f"inspections.inspection:{inspection.pk}",
             cause=Product.Cause.QUALITY,
@@ -896,8 +896,8 @@ def _act_on_rejection(inspection: Inspection, *, by) -> None:
         evidence=inspection,
         recorded_by=by,
         occurred_at=inspection.decided_at,
-        note=_("Inspection #%(id)d rejected lot %(batch)s.")
-        % {"id": inspection.pk, "batch": inspection.batch},
+        note_code=reason_texts.LOT_REJECTED,
+        note_params={"id": inspection.pk, "batch": inspection.batch},
     )
     _alert_rejected(inspection)
     transaction.on_commit(lambda: _after_lot_rejected(inspection.pk))

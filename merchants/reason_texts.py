@@ -27,6 +27,22 @@ TRAINING_OVERDUE = "training_overdue"
 # Sanction reasons written by the points ladder (restrictions opened by them carry them too).
 LADDER_STEP = "ladder_step"
 LADDER_SHORTENED = "ladder_shortened"
+# Notes the system writes on ledger entries (ViolationEntry.note_code).
+EXPIRED_DOCUMENT_SOLD = "expired_document_sold"
+CASE_NOT_ANSWERED = "case_not_answered"
+LOT_REJECTED = "lot_rejected"
+FALSE_AD_SUBSTANTIATED = "false_ad_substantiated"
+INCIDENT_CONFIRMED = "incident_confirmed"
+# Why a sanction ended (Sanction.end_reason_code).
+TIME_RAN_OUT = "time_ran_out"
+SERVED_WHEN_SHORTENED = "served_when_shortened"
+APPEAL_UPHELD = "appeal_upheld"
+# Why a listing changed status (products.Product.status_reason_code).
+DELISTED_BY_SANCTION = "delisted_by_sanction"
+DELISTING_REVOKED = "delisting_revoked"
+REINSPECTION_PASSED = "reinspection_passed"
+RESTRICTION_LIFTED = "restriction_lifted"
+LOT_REJECTED_DELISTED = "lot_rejected_delisted"
 
 TEXTS = {
     DOCUMENT_EXPIRED: _("Required document expired: %(document)s (%(expires)s)"),
@@ -44,6 +60,24 @@ TEXTS = {
         "Shortened after a violation was withdrawn: %(points)s points remain for the "
         "%(step)s-point step."
     ),
+    EXPIRED_DOCUMENT_SOLD: _(
+        "%(document)s %(number)s expired on %(expires)s; order lines paid after it: "
+        "%(lines)s, the first at %(first)s."
+    ),
+    CASE_NOT_ANSWERED: _("The merchant did not answer case %(reference)s in time."),
+    LOT_REJECTED: _("Inspection #%(id)d rejected lot %(batch)s."),
+    FALSE_AD_SUBSTANTIATED: _("False advertising report %(reference)s substantiated."),
+    INCIDENT_CONFIRMED: _("Quality incident %(reference)s confirmed (%(kind)s): %(findings)s"),
+    TIME_RAN_OUT: _("The sanction's time ran out."),
+    SERVED_WHEN_SHORTENED: _("Already served when it was shortened."),
+    APPEAL_UPHELD: _("Appeal upheld: %(reason)s"),
+    DELISTED_BY_SANCTION: _("Delisted by a sanction: %(reason)s"),
+    DELISTING_REVOKED: _("The delisting sanction was revoked: %(reason)s"),
+    REINSPECTION_PASSED: _("Re-inspection %(ref)s passed."),
+    RESTRICTION_LIFTED: _("The restriction on the merchant was lifted."),
+    LOT_REJECTED_DELISTED: _(
+        "Inspection #%(id)d rejected lot %(batch)s (%(class)s nonconformities)."
+    ),
 }
 
 
@@ -53,6 +87,49 @@ def _document(params: dict) -> dict:
     code = params.get("document_type", "")
     label = DocumentType(code).label if code in DocumentType.values else code
     return {"document": " ".join(str(p) for p in (label, params.get("number", "")) if p)}
+
+
+def _sold(params: dict) -> dict:
+    """The document's type in words, its number apart (the sentence names both)."""
+    return {
+        **_document({"document_type": params.get("document_type", "")}),
+        "number": params.get("number", ""),
+    }
+
+
+def _label(model: str, field: str, value) -> str:
+    """The label of a choice of a higher app's model ("app_label.model": looked up by name,
+    never imported), in the active language; the value itself when unknown."""
+    from django.apps import apps
+
+    try:
+        choices = apps.get_model(model)._meta.get_field(field).flatchoices
+    except LookupError:
+        choices = ()
+    return str(dict(choices).get(value, value))
+
+
+def _incident(params: dict) -> dict:
+    return {"kind": _label("complaints.qualityincident", "kind", params.get("kind", ""))}
+
+
+def _lot_class(params: dict) -> dict:
+    return {
+        **_lot(params),
+        "class": _label("inspections.inspection", "decided_by_class", params.get("class", "")),
+    }
+
+
+def _lot(params: dict) -> dict:
+    """The inspection's number as a number (a backfilled one was read from text)."""
+    try:
+        return {"id": int(params.get("id") or 0)}
+    except (TypeError, ValueError):
+        return {"id": 0}
+
+
+def _quoted(params: dict) -> dict:
+    return {"reason": unquote(params)}
 
 
 def _agreement(params: dict) -> dict:
@@ -81,6 +158,12 @@ _WORDS = {
     DOCUMENT_EXPIRED: _document,
     AGREEMENT_NOT_ACCEPTED: _agreement,
     RATING_BELOW: _rating,
+    EXPIRED_DOCUMENT_SOLD: _sold,
+    INCIDENT_CONFIRMED: _incident,
+    LOT_REJECTED: _lot,
+    LOT_REJECTED_DELISTED: _lot_class,
+    DELISTED_BY_SANCTION: _quoted,
+    DELISTING_REVOKED: _quoted,
 }
 
 
@@ -103,5 +186,49 @@ def render(code: str, params: dict | None = None) -> str:
     return str(template) % values
 
 
+def text(code: str, params: dict | None, fallback: str = "") -> str:
+    """What a reader sees of a stored reason: the sentence of its code in the active language,
+    else the text stored with it (a person's words, or a sentence of before the codes)."""
+    return (render(code, params) if code else "") or fallback
+
+
+def quoted(code: str, params: dict | None, words: str = "") -> dict:
+    """The parameters by which one reason quotes another (`_quoted` renders them)."""
+    if code:
+        return {"reason_code": code, "reason_params": params or {}}
+    return {"reason": words}
+
+
+def unquote(value) -> str:
+    """The words of a reason kept by `quoted` (a code rendered in the active language, else
+    what a person wrote); a plain string (stored before the codes) as it is."""
+    if not isinstance(value, dict):
+        return str(value or "")
+    return text(value.get("reason_code", ""), value.get("reason_params"), value.get("reason", ""))
+
+
 def is_known(code: str) -> bool:
     return code in TEXTS
+
+
+def backfill_sql(table: str, column: str, patterns) -> str:
+    """One UPDATE giving a code and parameters to the rows of `table` whose text `column`
+    (with `column`_code and `column`_params beside it) is a known sentence, in English or
+    Chinese; the text is emptied, as a writer of codes leaves it. Other rows keep their text.
+
+    `patterns`: (code, regular expression, names of its groups) per sentence."""
+    rows = ",\n".join(
+        "('{}', '{}', ARRAY[{}]::text[])".format(
+            code, pattern.replace("'", "''"), ", ".join(f"'{n}'" for n in names)
+        )
+        for code, pattern, names in patterns
+    )
+    return f"""
+        UPDATE {table} AS t
+        SET {column}_code = p.code,
+            {column}_params = CASE WHEN cardinality(p.names) = 0 THEN '{{}}'::jsonb
+                ELSE jsonb_object(p.names, regexp_match(t.{column}, p.pattern)) END,
+            {column} = ''
+        FROM (VALUES {rows}) AS p(code, pattern, names)
+        WHERE t.{column}_code = '' AND t.{column} ~ p.pattern
+    """  # noqa: S608 (constants of the migrations, no input)

@@ -425,18 +425,23 @@ class ProductAdmin(LargeTableAdmin):
         "price",
         "status",
         "status_cause",
-        "status_reason",
+        "status_reason_text",
         "status_evidence",
         "status_changed_by",
         "status_changed_at",
         decision_history,
     ]
-    exclude = ["images"]
+    # The reason is shown as words in the reader's language, never as a code.
+    exclude = ["images", "status_reason", "status_reason_code", "status_reason_params"]
     actions = ["rescan", "restrict", "delist", "relist"]
     action_form = ProductActionForm
 
     def has_add_permission(self, request):
         return False  # merchants list products in the portal or through the API
+
+    @admin.display(description=_("status reason"))
+    def status_reason_text(self, obj):
+        return obj.status_reason_text
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -158,6 +158,12 @@ class StandardVersionViewSet(viewsets.ReadOnlyModelViewSet):
 class ProductSerializer(serializers.ModelSerializer):
     open_flags = serializers.SerializerMethodField()
     images = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    status_reason_text = serializers.CharField(
+        read_only=True,
+        help_text="Why the listing has its status, in the reader's language "
+        "(Accept-Language): rendered from status_reason_code and status_reason_params when "
+        "the system wrote it, else staff's reason as typed.",
+    )
 
     class Meta:
         model = Product
@@ -173,6 +179,9 @@ class ProductSerializer(serializers.ModelSerializer):
             "status",
             "status_cause",
             "status_reason",
+            "status_reason_code",
+            "status_reason_params",
+            "status_reason_text",
             "status_evidence",
             "status_changed_at",
             "open_flags",
@@ -184,6 +193,8 @@ class ProductSerializer(serializers.ModelSerializer):
             "status",
             "status_cause",
             "status_reason",
+            "status_reason_code",
+            "status_reason_params",
             "status_evidence",
             "status_changed_at",
         ]

@@ -43,6 +43,7 @@ class ProductsConfig(AppConfig):
         from core.navigation import register_nav
         from core.roles import Role, has_role
         from core.uploads import register_access_rule
+        from merchants import reason_texts
         from merchants.selectors import merchant_of
         from merchants.services import on_restriction_change, on_sanction_change
         from products import selectors
@@ -55,7 +56,7 @@ class ProductsConfig(AppConfig):
             "listing_status",
             _("Listing status changed"),
             _("%(product)s is now %(status)s: %(reason)s"),
-            labels={"status": choice_label(Product.Status)},
+            labels={"status": choice_label(Product.Status), "reason": reason_texts.unquote},
         )
         register_access_rule(selectors.may_see_product_image)
         register_kind(

@@ -67,7 +67,13 @@ class Product(models.Model):
     status_cause = models.CharField(
         _("status cause"), max_length=20, choices=Cause.choices, blank=True, default=""
     )
+    # What staff wrote; a reason the system writes is a code and its parameters
+    # (merchants.reason_texts), read by `status_reason_text` in the reader's language.
     status_reason = models.TextField(_("status reason"), blank=True, default="")
+    status_reason_code = models.CharField(
+        _("status reason code"), max_length=40, blank=True, default=""
+    )
+    status_reason_params = models.JSONField(_("status reason parameters"), blank=True, default=dict)
     status_evidence = models.CharField(_("status evidence"), max_length=200, blank=True, default="")
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -92,6 +98,14 @@ class Product(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def status_reason_text(self) -> str:
+        from merchants import reason_texts
+
+        return reason_texts.text(
+            self.status_reason_code, self.status_reason_params, self.status_reason
+        )
 
 
 # --- advertising claims ------------------------------------------------------------------

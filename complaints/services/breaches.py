@@ -4,7 +4,6 @@ SLABreach records the sweep and sync_clocks write, never from alert keys)."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from complaints.models import Case, SLABreach, Target
 
@@ -24,6 +23,7 @@ def record_merchant_breaches() -> int:
     from django.db.models import CharField, Min
     from django.db.models.functions import Cast
 
+    from merchants import reason_texts
     from merchants.models import ViolationEntry
     from merchants.services import record_violation
 
@@ -48,8 +48,8 @@ def record_merchant_breaches() -> int:
                 rule_code=MERCHANT_BREACH_RULE,
                 evidence=case,
                 occurred_at=first_breach[case.pk],
-                note=_("The merchant did not answer case %(reference)s in time.")
-                % {"reference": case.reference},
+                note_code=reason_texts.CASE_NOT_ANSWERED,
+                note_params={"reference": case.reference},
             )
         count += entry is not None
     return count

@@ -248,29 +248,38 @@ def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
     the rule's violation points, and a risk-triggered inspection is scheduled."""
     from complaints.services.incidents import open_for_report
     from inspections.services import schedule_risk_inspection
+    from merchants import reason_texts
     from merchants.services import record_violation
     from products.models import Product
     from products.services import restrict_listing
 
-    why = reason.strip() or _("False advertising report %(reference)s substantiated.") % {
-        "reference": case.reference
-    }
+    # Staff's words, else the system's sentence as a code (read in each reader's language).
+    coded = {}
+    if not reason.strip():
+        coded = {
+            "reason_code": reason_texts.FALSE_AD_SUBSTANTIATED,
+            "reason_params": {"reference": case.reference},
+        }
+    why = reason.strip() or reason_texts.render(coded["reason_code"], coded["reason_params"])
     if case.product_id:
         product = Product.objects.get(pk=case.product_id)
         if product.status == Product.Status.LISTED:
             restrict_listing(
                 product=product,
                 by=by,
-                reason=why,
+                reason=reason.strip(),
                 evidence=case.reference,
                 cause=Product.Cause.AD_CLAIM,
+                **coded,
             )
     record_violation(
         merchant=case.merchant,
         rule_code="false_advertising_substantiated",
         evidence=case,
         recorded_by=by,
-        note=why,
+        note=reason.strip(),
+        note_code=coded.get("reason_code", ""),
+        note_params=coded.get("reason_params"),
     )
     schedule_risk_inspection(
         merchant=case.merchant,

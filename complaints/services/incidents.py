@@ -489,6 +489,7 @@ def confirm(
     default; idempotent per incident), the listing is delisted for quality and a
     risk-triggered inspection may be scheduled."""
     from inspections.services import schedule_risk_inspection
+    from merchants import reason_texts
     from merchants.services import record_violation
     from products.models import Product
     from products.services import delist_listing
@@ -498,17 +499,20 @@ def confirm(
     incident = _locked(incident)
     _require_open(incident)
     product = Product.objects.select_for_update().get(pk=incident.product_id)
-    why = _("Quality incident %(reference)s confirmed (%(kind)s): %(findings)s") % {
+    # The system's sentence as a code and its parameters (read in each reader's language).
+    confirmed = {
         "reference": incident.reference,
-        "kind": incident.get_kind_display(),
+        "kind": incident.kind,
         "findings": findings,
     }
+    why = reason_texts.render(reason_texts.INCIDENT_CONFIRMED, confirmed)
     was_contained = incident.status == Status.CONTAINED
     if delist and product.status != Product.Status.DELISTED:
         delist_listing(
             product=product,
             by=by,
-            reason=why,
+            reason_code=reason_texts.INCIDENT_CONFIRMED,
+            reason_params=confirmed,
             evidence=incident.reference,
             cause=Product.Cause.QUALITY,
         )
@@ -522,7 +526,8 @@ def confirm(
             rule_code=rule,
             evidence=incident,
             recorded_by=by,
-            note=why,
+            note_code=reason_texts.INCIDENT_CONFIRMED,
+            note_params=confirmed,
         )
     plan = None
     if schedule_inspection:

@@ -198,10 +198,22 @@ class ViolationEntryAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else super().get_fields(request, obj)
 
+    # A note is shown as words in the reader's language (`note_text`), never as a code.
+    exclude = ["note_code", "note_params"]
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [f.name for f in ViolationEntry._meta.fields] + ["evidence_link", "merchant_status"]
+        shown = [
+            "note_text" if f.name == "note" else f.name
+            for f in ViolationEntry._meta.fields
+            if f.name not in self.exclude
+        ]
+        return [*shown, "evidence_link", "merchant_status"]
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        return obj.note_text
 
     @admin.display(description=_("evidence"))
     def evidence_link(self, obj):
@@ -286,19 +298,26 @@ class SanctionAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else super().get_fields(request, obj)
 
-    # The code and parameters are shown as words (`why`), never as codes.
-    exclude = ["reason_code", "reason_params"]
+    # The codes and parameters are shown as words (`why`, `end_text`), never as codes.
+    exclude = ["reason_code", "reason_params", "end_reason_code", "end_reason_params"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        hidden = {"reason_code", "reason_params"}
-        fields = [f.name for f in Sanction._meta.fields if f.name not in hidden]
+        fields = [
+            "end_text" if f.name == "end_reason" else f.name
+            for f in Sanction._meta.fields
+            if f.name not in self.exclude
+        ]
         return [*fields, "why", "entries"]
 
     @admin.display(description=_("why"))
     def why(self, obj):
         return obj.why
+
+    @admin.display(description=_("why it ended"))
+    def end_text(self, obj):
+        return obj.end_text
 
     def view_on_site(self, obj):
         return reverse("merchants:staff-standing", args=[obj.merchant_id])

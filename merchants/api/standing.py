@@ -59,6 +59,11 @@ class EntrySerializer(serializers.ModelSerializer):
     rule_title = serializers.CharField(source="rule.title", read_only=True)
     evidence = serializers.SerializerMethodField()
     evidence_file = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    note_text = serializers.CharField(
+        read_only=True,
+        help_text="The note in the reader's language (Accept-Language): rendered from "
+        "note_code and note_params when the system wrote it, else staff's note as typed.",
+    )
     merchant_status = serializers.CharField(source="merchant.status", read_only=True)
     merchant_status_display = serializers.CharField(
         source="merchant.get_status_display", read_only=True
@@ -78,6 +83,9 @@ class EntrySerializer(serializers.ModelSerializer):
             "expires_at",
             "status",
             "note",
+            "note_code",
+            "note_params",
+            "note_text",
             "evidence",
             "evidence_file",
             "merchant_status",
@@ -104,6 +112,9 @@ class SanctionSerializer(serializers.ModelSerializer):
     evidence = serializers.SerializerMethodField()
     why = serializers.CharField(
         read_only=True, help_text="The reason in the reader's language (Accept-Language)."
+    )
+    end_text = serializers.CharField(
+        read_only=True, help_text="Why it ended, in the reader's language (Accept-Language)."
     )
     merchant_status = serializers.CharField(source="merchant.status", read_only=True)
     merchant_status_display = serializers.CharField(
@@ -137,6 +148,9 @@ class SanctionSerializer(serializers.ModelSerializer):
             "appeal_until",
             "ended_at",
             "end_reason",
+            "end_reason_code",
+            "end_reason_params",
+            "end_text",
             "replaces",
         ]
 

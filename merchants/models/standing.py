@@ -159,7 +159,11 @@ class ViolationEntry(EvidenceMixin):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    # What staff wrote; a note the system writes is a code and its parameters
+    # (merchants.reason_texts), read by `note_text` in the reader's language.
     note = models.TextField(_("note"), blank=True, default="")
+    note_code = models.CharField(_("note code"), max_length=40, blank=True, default="")
+    note_params = models.JSONField(_("note parameters"), blank=True, default=dict)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -224,6 +228,12 @@ class ViolationEntry(EvidenceMixin):
 
     def __str__(self):
         return f"{self.merchant}: {self.rule_code} ({self.points})"
+
+    @property
+    def note_text(self) -> str:
+        from merchants import reason_texts
+
+        return reason_texts.text(self.note_code, self.note_params, self.note)
 
 
 @governed
@@ -342,6 +352,8 @@ class Sanction(EvidenceMixin):
     )
     ended_at = models.DateTimeField(_("ended or revoked"), null=True, blank=True)
     end_reason = models.TextField(_("why it ended"), blank=True, default="")
+    end_reason_code = models.CharField(_("end reason code"), max_length=40, blank=True, default="")
+    end_reason_params = models.JSONField(_("end reason parameters"), blank=True, default=dict)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -367,6 +379,13 @@ class Sanction(EvidenceMixin):
 
     def __str__(self):
         return f"{self.merchant}: {self.get_kind_display()}"
+
+    @property
+    def end_text(self) -> str:
+        """Why it ended, in the reader's language (staff's words as written)."""
+        from merchants import reason_texts
+
+        return reason_texts.text(self.end_reason_code, self.end_reason_params, self.end_reason)
 
     @property
     def why(self) -> str:

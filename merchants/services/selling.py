@@ -230,8 +230,18 @@ def restrict(
 
 
 @transaction.atomic
-def lift(*, merchant: Merchant, reason: str, source: str, by=None, note: str = "") -> int:
-    """Lift the open restrictions of one cause. Returns how many were lifted."""
+def lift(
+    *,
+    merchant: Merchant,
+    reason: str,
+    source: str,
+    by=None,
+    note: str = "",
+    reason_code: str = "",
+    reason_params: dict | None = None,
+) -> int:
+    """Lift the open restrictions of one cause. Returns how many were lifted. `note`:
+    staff's words; the system gives a code and its parameters instead."""
     open_ones = list(
         Restriction.objects.select_for_update().filter(
             merchant=merchant, reason=reason, source=source, lifted_at__isnull=True
@@ -248,7 +258,8 @@ def lift(*, merchant: Merchant, reason: str, source: str, by=None, note: str = "
             from_state=restriction.kind,
             to_state="lifted",
             actor=by,
-            reason=note,
+            reason="" if reason_code else note,
+            data=reason_data(reason_code, reason_params),
         )
     if open_ones:
         _after_restriction_change(merchant)

@@ -9,6 +9,7 @@ applied once per crossing.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -168,9 +169,13 @@ def record_violation(
     recorded_by=None,
     occurred_at=None,
     note="",
+    note_code="",
+    note_params=None,
     evidence_file=None,
 ) -> ViolationEntry | None:
-    """Add a violation to the merchant's ledger and apply the sanction ladder.
+    """Add a violation to the merchant's ledger and apply the sanction ladder. A note the
+    system writes is a code of merchants.reason_texts and its parameters (`note_code`,
+    `note_params`), read in each reader's language; staff's `note` is kept as typed.
 
     Idempotent per (evidence object, rule code): a second call returns None and changes
     nothing. Refuses when no version of the rule was in force when it happened.
@@ -204,7 +209,9 @@ def record_violation(
                 recorded_by=_user(recorded_by),
                 recorded_at=now,
                 appeal_until=_appeal_until(now),
-                note=note or "",
+                note="" if note_code else note or "",
+                note_code=note_code,
+                note_params=note_params or {},
                 evidence_file=evidence_file,
             )
     except IntegrityError as exc:
@@ -216,8 +223,13 @@ def record_violation(
         action="record",
         to_state=entry.status,
         actor=recorded_by,
-        reason=note or "",
-        data={"rule": rule.code, "version": rule.version, "points": rule.points},
+        reason=entry.note,
+        data={
+            "rule": rule.code,
+            "version": rule.version,
+            "points": rule.points,
+            **reason_data(entry.note_code, entry.note_params),
+        },
     )
     _notify_owners(
         merchant,
@@ -538,7 +550,7 @@ def _impose_step(
             replaces=replaces,
             status=Sanction.Status.ENDED if served else Sanction.Status.ACTIVE,
             ended_at=now if served else None,
-            end_reason=_("Already served when it was shortened.") if served else "",
+            end_reason_code=reason_texts.SERVED_WHEN_SHORTENED if served else "",
             **common,
         )
         sanctions.append(restriction)
@@ -863,28 +875,46 @@ def _open_restriction(sanction: Sanction, *, by) -> None:
     sanction.save(update_fields=["restriction"])
 
 
-def _end_sanction(sanction: Sanction, *, status: str, by, reason: str) -> None:
+def _end_sanction(
+    sanction: Sanction, *, status: str, by, reason: str = "", reason_code="", reason_params=None
+) -> None:
+    """`reason`: staff's words; the system gives a code and its parameters instead."""
     previous = sanction.status
     sanction.status = status
     sanction.ended_at = timezone.now()
-    sanction.end_reason = reason
-    sanction.save(update_fields=["status", "ended_at", "end_reason"])
+    sanction.end_reason = "" if reason_code else reason
+    sanction.end_reason_code = reason_code
+    sanction.end_reason_params = reason_params or {}
+    sanction.save(
+        update_fields=["status", "ended_at", "end_reason", "end_reason_code", "end_reason_params"]
+    )
+    coded = {"reason_code": reason_code, "reason_params": reason_params}
     if sanction.restriction_id:
         lift(
             merchant=sanction.merchant,
             reason=Restriction.Reason.SANCTION,
             source=SANCTION_SOURCE % sanction.pk,
             by=by,
-            note=reason,
+            note=sanction.end_reason,
+            **coded,
         )
     record_decision(
-        sanction, action=status, from_state=previous, to_state=status, actor=by, reason=reason
+        sanction,
+        action=status,
+        from_state=previous,
+        to_state=status,
+        actor=by,
+        reason=sanction.end_reason,
+        data=reason_data(reason_code, reason_params),
     )
     if status == Sanction.Status.REVOKED:
         payload = {
             "merchant": sanction.merchant.legal_name,
             "kind": sanction.kind,
-            "reason": reason,
+            # Words or a code, read in the reader's language (standing_setup).
+            "reason": reason_texts.quoted(
+                sanction.end_reason_code, sanction.end_reason_params, sanction.end_reason
+            ),
         }
         _notify_owners(
             sanction.merchant,
@@ -1082,7 +1112,8 @@ def decide_appeal(*, appeal: Appeal, by, upheld: bool, reason: str) -> Appeal:
                 sanction,
                 status=Sanction.Status.REVOKED,
                 by=by,
-                reason=_("Appeal upheld: %(reason)s") % {"reason": reason},
+                reason_code=reason_texts.APPEAL_UPHELD,
+                reason_params={"reason": reason.strip()},
             )
             _sync_status(appeal.merchant, by=by, reason=reason)
     _notify_owners(
@@ -1135,7 +1166,8 @@ _LOWER_STEPS = """
 _END_SANCTIONS = """
     WITH ended AS (
         UPDATE merchants_sanction
-        SET status = 'ended', ended_at = %(now)s, end_reason = %(why)s
+        SET status = 'ended', ended_at = %(now)s, end_reason = '',
+            end_reason_code = %(why)s, end_reason_params = '{}'::jsonb
         WHERE status = 'active' AND ends_at IS NOT NULL AND ends_at <= %(now)s
         RETURNING id, merchant_id, restriction_id
     ), lifted AS (
@@ -1147,10 +1179,10 @@ _END_SANCTIONS = """
             (content_type_id, object_id, action, from_state, to_state, actor_label, reason,
              data, created_at)
         SELECT %(sanction_ct)s, ended.id::text, 'ended', 'active', 'ended', %(label)s,
-               %(why)s, '{}'::jsonb, %(now)s FROM ended
+               '', %(why_data)s::jsonb, %(now)s FROM ended
         UNION ALL
         SELECT %(restriction_ct)s, lifted.id::text, 'lift', lifted.kind, 'lifted', %(label)s,
-               %(why)s, '{}'::jsonb, %(now)s FROM lifted
+               '', %(why_data)s::jsonb, %(now)s FROM lifted
     )
     SELECT DISTINCT merchant_id FROM ended
 """
@@ -1204,7 +1236,8 @@ def sweep_standing(*, now=None) -> SweepResult:
     params = {
         "now": now,
         "steps": ladder_rules.thresholds(ladder),
-        "why": str(gettext_lazy("The sanction's time ran out.")),
+        "why": reason_texts.TIME_RAN_OUT,
+        "why_data": json.dumps(reason_data(reason_texts.TIME_RAN_OUT, {})),
         "label": SWEEP_LABEL,
         "sanction_ct": ContentType.objects.get_for_model(Sanction).pk,
         "restriction_ct": ContentType.objects.get_for_model(Restriction).pk,

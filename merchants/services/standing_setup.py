@@ -20,6 +20,7 @@ def rule_title(code: str) -> str:
 
 
 def ready() -> None:
+    from merchants import reason_texts
     from merchants.models import Appeal, Sanction
 
     register_kind(
@@ -38,7 +39,7 @@ def ready() -> None:
         "sanction_revoked",
         _("Sanction revoked"),
         _("%(merchant)s: sanction “%(kind)s” revoked: %(reason)s"),
-        labels={"kind": choice_label(Sanction.Kind)},
+        labels={"kind": choice_label(Sanction.Kind), "reason": reason_texts.unquote},
     )
     from merchants.models import Merchant
 

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from core.audit import Workflow, record_decision
 from core.exceptions import DomainError, NotAllowed
 from core.uploads import atomic_with_uploads, store_upload, validate_upload
+from merchants import reason_texts
 from merchants.selectors import merchant_of
-from merchants.services import selling_rights, selling_rights_many
+from merchants.services import reason_data, selling_rights, selling_rights_many
 from products.models import Product
 from products.services.claim_review import scan_product
 
@@ -174,11 +175,27 @@ def update_product(*, product: Product, by=None, add_images=(), remove_images=()
     return product
 
 
-def _move(product, to, *, by, reason, evidence="", cause="", action, data=None):
-    reason = (reason or "").strip()
-    if not reason:
+def _move(
+    product,
+    to,
+    *,
+    by,
+    reason="",
+    reason_code="",
+    reason_params=None,
+    evidence="",
+    cause="",
+    action,
+    data=None,
+):
+    """`reason`: staff's words; the system gives a code of merchants.reason_texts and its
+    parameters instead, so the reason reads in each reader's language."""
+    reason = "" if reason_code else (reason or "").strip()
+    if not reason and not reason_code:
         raise DomainError({"reason": _("Give the reason for this decision.")})
     product.status_reason = reason
+    product.status_reason_code = reason_code
+    product.status_reason_params = reason_params or {}
     product.status_evidence = (evidence or "")[:200]
     product.status_cause = cause
     product.status_changed_by = by if getattr(by, "is_authenticated", False) else None
@@ -189,9 +206,16 @@ def _move(product, to, *, by, reason, evidence="", cause="", action, data=None):
         actor=by,
         reason=reason,
         action=action,
-        data={"cause": cause, "evidence": product.status_evidence, **(data or {})},
+        data={
+            "cause": cause,
+            "evidence": product.status_evidence,
+            **reason_data(reason_code, reason_params),
+            **(data or {}),
+        },
         update_fields=[
             "status_reason",
+            "status_reason_code",
+            "status_reason_params",
             "status_evidence",
             "status_cause",
             "status_changed_by",
@@ -220,7 +244,12 @@ def _tell_merchant(product: Product, decision) -> None:
                 payload={
                     "product": product.title,
                     "status": product.status,  # a code: the reader's language at reading
-                    "reason": product.status_reason,
+                    # Words or a code, read in the reader's language (products.apps).
+                    "reason": reason_texts.quoted(
+                        product.status_reason_code,
+                        product.status_reason_params,
+                        product.status_reason,
+                    ),
                 },
                 url=url,
             )
@@ -235,8 +264,15 @@ def _locked(product) -> Product:
 
 @transaction.atomic
 def restrict_listing(
-    *, product: Product, by, reason: str, evidence: str = "", cause=Product.Cause.MANUAL
+    *,
+    product: Product,
+    by,
+    reason: str = "",
+    evidence: str = "",
+    cause=Product.Cause.MANUAL,
+    **coded,
 ) -> Product:
+    """`coded`: the reason_code and reason_params of a reason the system writes."""
     product = _locked(product)
     _move(
         product,
@@ -246,13 +282,20 @@ def restrict_listing(
         evidence=evidence,
         cause=cause,
         action="restrict",
+        **coded,
     )
     return product
 
 
 @transaction.atomic
 def delist_listing(
-    *, product: Product, by, reason: str, evidence: str = "", cause=Product.Cause.MANUAL
+    *,
+    product: Product,
+    by,
+    reason: str = "",
+    evidence: str = "",
+    cause=Product.Cause.MANUAL,
+    **coded,
 ) -> Product:
     """Take a product off sale. The inspections app delists with cause `quality`; such a
     product only comes back through `relist_after_reinspection`."""
@@ -265,6 +308,7 @@ def delist_listing(
         evidence=evidence,
         cause=cause,
         action="delist",
+        **coded,
     )
     return product
 
@@ -356,7 +400,8 @@ def relist_after_reinspection(*, product: Product, inspection_ref: str, by=None)
         product,
         Product.Status.LISTED,
         by=by,
-        reason=_("Re-inspection %(ref)s passed.") % {"ref": inspection_ref},
+        reason_code=reason_texts.REINSPECTION_PASSED,
+        reason_params={"ref": inspection_ref},
         evidence=inspection_ref,
         action="relist_after_reinspection",
         data={"inspection": inspection_ref},
@@ -381,7 +426,10 @@ def follow_sanction(sanction) -> None:
             product,
             Product.Status.DELISTED,
             by=sanction.imposed_by,
-            reason=_("Delisted by a sanction: %(reason)s") % {"reason": sanction.reason},
+            reason_code=reason_texts.DELISTED_BY_SANCTION,
+            reason_params=reason_texts.quoted(
+                sanction.reason_code, sanction.reason_params, sanction.reason
+            ),
             evidence=source,
             cause=Product.Cause.SANCTION,
             action="delist",
@@ -398,8 +446,10 @@ def follow_sanction(sanction) -> None:
             product,
             Product.Status.LISTED,
             by=None,
-            reason=_("The delisting sanction was revoked: %(reason)s")
-            % {"reason": sanction.end_reason},
+            reason_code=reason_texts.DELISTING_REVOKED,
+            reason_params=reason_texts.quoted(
+                sanction.end_reason_code, sanction.end_reason_params, sanction.end_reason
+            ),
             evidence=source,
             action="relist",
             data={"sanction": sanction.pk},
@@ -417,7 +467,9 @@ _SYNC = """
         UPDATE products_product AS p
         SET status = CASE WHEN b.category_id IS NULL THEN 'listed' ELSE 'restricted' END,
             status_cause = CASE WHEN b.category_id IS NULL THEN '' ELSE 'selling_rights' END,
-            status_reason = COALESCE(b.reason, %(lifted)s),
+            status_reason = COALESCE(b.reason, ''),
+            status_reason_code = CASE WHEN b.category_id IS NULL THEN %(lifted)s ELSE '' END,
+            status_reason_params = '{}'::jsonb,
             status_evidence = '',
             status_changed_by_id = NULL,
             status_changed_at = %(now)s,
@@ -429,7 +481,7 @@ _SYNC = """
           AND ((q.status = 'listed' AND b.category_id IS NOT NULL)
                OR (q.status = 'restricted' AND q.status_cause = 'selling_rights'
                    AND b.category_id IS NULL))
-        RETURNING p.id, p.status, p.status_reason
+        RETURNING p.id, p.status, p.status_reason, p.status_reason_code
     )
     INSERT INTO core_decision
         (content_type_id, object_id, action, from_state, to_state, actor_id, actor_label,
@@ -437,7 +489,11 @@ _SYNC = """
     SELECT %(content_type)s, id::text,
            CASE status WHEN 'restricted' THEN 'restrict' ELSE 'relist' END,
            CASE status WHEN 'restricted' THEN 'listed' ELSE 'restricted' END,
-           status, NULL, 'system', status_reason, '{"cause": "selling_rights"}'::jsonb, %(now)s
+           status, NULL, 'system', status_reason,
+           CASE status_reason_code WHEN '' THEN '{"cause": "selling_rights"}'::jsonb
+           ELSE jsonb_build_object('cause', 'selling_rights', 'reason_code', status_reason_code,
+                                   'reason_params', '{}'::jsonb) END,
+           %(now)s
     FROM changed
 """
 
@@ -486,7 +542,7 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
                 "blocked": json.dumps(blocked, ensure_ascii=False),
                 # An array literal string: parsed as one constant.
                 "merchants": "{" + ",".join(map(str, merchant_ids)) + "}",
-                "lifted": _("The restriction on the merchant was lifted."),
+                "lifted": reason_texts.RESTRICTION_LIFTED,
                 "content_type": ContentType.objects.get_for_model(Product).pk,
                 "now": now,
             },

@@ -25,11 +25,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import formats, timezone
 
 from core import policies
 from core.exceptions import DomainError
+from merchants import reason_texts
 from merchants.models import CategoryDocumentRule, Document, DocumentType, ViolationEntry
 from merchants.policies import POINTS
 from merchants.services.standing import record_violation
@@ -82,20 +82,6 @@ class ExpiredSellingResult:
     refused: int = 0  # found, but the rule was not in force when the first line was paid
 
 
-def _note(document: Document, first_sale: datetime, lines: int) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(
-            "%(document)s %(number)s expired on %(expires)s; order lines paid after it: "
-            "%(lines)s, the first at %(first)s."
-        ) % {
-            "document": document.get_document_type_display(),
-            "number": document.number,
-            "expires": formats.date_format(document.expires_on, "Y-m-d"),
-            "lines": lines,
-            "first": formats.date_format(timezone.localtime(first_sale), "Y-m-d H:i"),
-        }
-
-
 def record_expired_document_selling(*, now: datetime | None = None) -> ExpiredSellingResult:
     """Record `expired_document_selling` once per expired required document sold under;
     safe to run again (a document already recorded is not found again)."""
@@ -126,7 +112,14 @@ def record_expired_document_selling(*, now: datetime | None = None) -> ExpiredSe
                 rule_code=RULE,
                 evidence=document,
                 occurred_at=first_sale,
-                note=_note(document, first_sale, lines),
+                note_code=reason_texts.EXPIRED_DOCUMENT_SOLD,
+                note_params={
+                    "document_type": document.document_type,
+                    "number": document.number,
+                    "expires": document.expires_on.isoformat(),
+                    "lines": lines,
+                    "first": formats.date_format(timezone.localtime(first_sale), "Y-m-d H:i"),
+                },
             )
         except DomainError as error:
             result.refused += 1

@@ -252,20 +252,21 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
             standing.restriction_source = ""
             result.lifted.append(standing.merchant_id)
         if standing.state == State.RESTRICTED:
+            below = {
+                "average": str(figure.overall),
+                "count": figure.rating_count,
+                "threshold": str(thresholds["restriction_below"]),
+                "accuracy": str(figure.description_accuracy),
+                "attitude": str(figure.service_attitude),
+                "logistics": str(figure.logistics),
+            }
             restrict(
                 merchant=standing.merchant,
                 kind=Restriction.Kind.SALES_RESTRICTION,
                 reason=Restriction.Reason.RATING,
                 source=figure.source,
                 reason_code=reason_texts.RATING_BELOW,
-                reason_params={
-                    "average": str(figure.overall),
-                    "count": figure.rating_count,
-                    "threshold": str(thresholds["restriction_below"]),
-                    "accuracy": str(figure.description_accuracy),
-                    "attitude": str(figure.service_attitude),
-                    "logistics": str(figure.logistics),
-                },
+                reason_params=below,
             )
             # Only merchants whose standing just changed get here, so this is not a per-row
             # loop over the whole book; record_violation is idempotent per figure and rule.
@@ -273,7 +274,8 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
                 merchant=standing.merchant,
                 rule_code="rating_below_restriction",
                 evidence=figure,
-                note=str(figure.as_evidence()),
+                note_code=reason_texts.RATING_BELOW,
+                note_params=below,
             )
             standing.restriction_source = figure.source
             result.restricted.append(standing.merchant_id)

@@ -88,6 +88,18 @@ def suspend(merchant, by, days=21):
     )
 
 
+def delist(product, by):
+    return services.impose_sanction(
+        merchant=product.merchant,
+        kind="product_delisting",
+        rule_code="counterfeit",
+        evidence=EvidenceFactory(),
+        by=by,
+        reason="Counterfeit charger.",
+        product=product,
+    )
+
+
 # --- recording by hand: the service ------------------------------------------------------
 def test_staff_record_a_counterfeit_with_a_linked_product_and_a_file(
     merchant_a, owner_a, product_a, quality
@@ -291,15 +303,7 @@ def test_api_records_a_violation_403_for_other_roles_409_on_a_repeat(
 def test_a_product_delisting_delists_and_an_upheld_appeal_relists(
     merchant_a, owner_a, product_a, manager, colleague
 ):
-    sanction = services.impose_sanction(
-        merchant=merchant_a,
-        kind="product_delisting",
-        rule_code="counterfeit",
-        evidence=EvidenceFactory(),
-        by=manager,
-        reason="Counterfeit charger.",
-        product=product_a,
-    )
+    sanction = delist(product_a, manager)
     product_a.refresh_from_db()
     assert product_a.status == Product.Status.DELISTED
     assert product_a.status_cause == Product.Cause.SANCTION

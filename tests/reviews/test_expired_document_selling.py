@@ -4,7 +4,7 @@ points), found daily from the order lines, once per document (issue 18)."""
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from merchants.models import CategoryDocumentRule, ViolationEntry
 from merchants.services import current_points
@@ -50,7 +50,10 @@ def test_a_sale_after_the_licence_expired_records_the_violation_once(shop):
     assert (entry.rule_code, entry.points) == (RULE, 6)
     assert entry.evidence == licence
     assert entry.occurred_at == first.paid_at
-    assert licence.number in entry.note and "2" in entry.note
+    assert entry.note == "" and entry.note_code == "expired_document_sold"
+    assert entry.note_params["number"] == licence.number and entry.note_params["lines"] == 2
+    with translation.override("en"):
+        assert entry.note_text.startswith(f"{licence.get_document_type_display()} {licence.number}")
     assert current_points(merchant) == 6
     # The next day, and a later sale, add nothing: one violation per document.
     _sale(product, NOW - timedelta(hours=1))

@@ -744,7 +744,38 @@ def _world(owner_a, owner_b, staff) -> World:
         starts_at=timezone.now(),
         ends_at=timezone.now(),
         ended_at=timezone.now(),
+        end_reason_code=reason_texts.TIME_RAN_OUT,
         appeal_until=timezone.now() + timedelta(days=7),
+    )
+    # A ledger note and a listing's status reason the system wrote (codes plus parameters):
+    # a withdrawn entry (no points, so no ladder step) and a product delisted by a sanction.
+    from merchants.models import ViolationEntry
+
+    ViolationEntry.objects.create(
+        merchant=merchant_a,
+        rule=entry.rule,
+        rule_code=entry.rule_code,
+        points=entry.points,
+        evidence_type=entry.evidence_type,
+        evidence_id="alphaleak-breach",
+        occurred_at=entry.occurred_at,
+        expires_at=entry.expires_at,
+        appeal_until=entry.appeal_until,
+        status="withdrawn",
+        withdrawn_at=timezone.now(),
+        note_code=reason_texts.CASE_NOT_ANSWERED,
+        note_params={"reference": "ALPHALEAK-CASE-1"},
+    )
+    ProductFactory(
+        merchant=merchant_a,
+        category=category,
+        title="Alphaleak Delisted Kettle",
+        status="delisted",
+        status_cause="sanction",
+        status_reason_code=reason_texts.DELISTED_BY_SANCTION,
+        status_reason_params=reason_texts.quoted(
+            reason_texts.LADDER_STEP, {"points": 12, "step": 12}
+        ),
     )
     alert = Alert.objects.filter(recipient_user=owner_a).earliest("pk")  # the sanction's
 
