@@ -71,9 +71,11 @@ class Product(models.Model):
     # (merchants.reason_texts), read by `status_reason_text` in the reader's language.
     status_reason = models.TextField(_("status reason"), blank=True, default="")
     status_reason_code = models.CharField(
-        _("status reason code"), max_length=40, blank=True, default=""
+        _("status reason code"), max_length=40, blank=True, default="", db_default=""
     )
-    status_reason_params = models.JSONField(_("status reason parameters"), blank=True, default=dict)
+    status_reason_params = models.JSONField(
+        _("status reason parameters"), blank=True, default=dict, db_default={}
+    )
     status_evidence = models.CharField(_("status evidence"), max_length=200, blank=True, default="")
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -527,7 +529,12 @@ class Supplier(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.SCREENING
     )
     reason_code = models.CharField(
-        _("reason code"), max_length=30, choices=Reason.choices, blank=True, default=""
+        _("reason code"),
+        max_length=30,
+        choices=Reason.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     reverify_by = models.DateField(_("re-verify by"), null=True, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True, default="")

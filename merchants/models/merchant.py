@@ -214,8 +214,12 @@ class Restriction(models.Model):
     # Staff write `detail` as text; the system stores a code and its parameters instead
     # (merchants.reason_texts), rendered in the reader's language by `detail_text`.
     detail = models.TextField(_("detail"), blank=True, default="")
-    reason_code = models.CharField(_("reason code"), max_length=40, blank=True, default="")
-    reason_params = models.JSONField(_("reason parameters"), blank=True, default=dict)
+    reason_code = models.CharField(
+        _("reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    reason_params = models.JSONField(
+        _("reason parameters"), blank=True, default=dict, db_default={}
+    )
     # What caused it, as "app_label.model:pk", so a lift can find the restriction again.
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
     starts_at = models.DateTimeField(_("starts"))

@@ -162,8 +162,10 @@ class ViolationEntry(EvidenceMixin):
     # What staff wrote; a note the system writes is a code and its parameters
     # (merchants.reason_texts), read by `note_text` in the reader's language.
     note = models.TextField(_("note"), blank=True, default="")
-    note_code = models.CharField(_("note code"), max_length=40, blank=True, default="")
-    note_params = models.JSONField(_("note parameters"), blank=True, default=dict)
+    note_code = models.CharField(
+        _("note code"), max_length=40, blank=True, default="", db_default=""
+    )
+    note_params = models.JSONField(_("note parameters"), blank=True, default=dict, db_default={})
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -337,8 +339,12 @@ class Sanction(EvidenceMixin):
     # What staff wrote; the ladder stores a code and its numbers too (merchants.reason_texts),
     # so `why` can say it in the reader's language.
     reason = models.TextField(_("reason"))
-    reason_code = models.CharField(_("reason code"), max_length=40, blank=True, default="")
-    reason_params = models.JSONField(_("reason parameters"), blank=True, default=dict)
+    reason_code = models.CharField(
+        _("reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    reason_params = models.JSONField(
+        _("reason parameters"), blank=True, default=dict, db_default={}
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     appeal_until = models.DateTimeField(_("appeal until"))
@@ -352,8 +358,12 @@ class Sanction(EvidenceMixin):
     )
     ended_at = models.DateTimeField(_("ended or revoked"), null=True, blank=True)
     end_reason = models.TextField(_("why it ended"), blank=True, default="")
-    end_reason_code = models.CharField(_("end reason code"), max_length=40, blank=True, default="")
-    end_reason_params = models.JSONField(_("end reason parameters"), blank=True, default=dict)
+    end_reason_code = models.CharField(
+        _("end reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    end_reason_params = models.JSONField(
+        _("end reason parameters"), blank=True, default=dict, db_default={}
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
