@@ -82,10 +82,18 @@ def _create_month(cursor, table: str, month: date) -> bool:
 
 
 def convert_to_partitioned(
-    schema_editor, table: str, column: str, *, months_ahead: int = 3, unique_guards=()
+    schema_editor,
+    table: str,
+    column: str,
+    *,
+    months_back: int = 12,
+    months_ahead: int = 3,
+    unique_guards=(),
 ):
     """Rebuild `table` as a table partitioned by month on `column` (run inside a migration).
 
+    Months are created from the oldest row's (or `months_back` months ago, whichever is
+    earlier) to `months_ahead` months on; older or later rows go to the default partition.
     `unique_guards`: single columns that were UNIQUE. A partitioned table cannot hold a
     unique index without the partition key, so each becomes a plain index plus a trigger
     that locks the referenced row and refuses a second row with the same value (SQLSTATE
@@ -125,10 +133,9 @@ def convert_to_partitioned(
     )
     this_month = month_start(timezone.now().astimezone(UTC).date())
     first = month_start(oldest.astimezone(UTC).date()) if oldest else this_month
-    month = min(first, this_month)
+    month = min(first, add_months(this_month, -months_back))
     last = add_months(this_month, months_ahead)
-    # Partitions are created under the final names once the old table is gone; until
-    # then, the new parent takes them under temporary names.
+    # The month partitions are created once the new parent has taken the table's name.
     months = []
     while month <= last:
         months.append(month)
