@@ -120,7 +120,9 @@ def three_months():
 def test_retention_exports_then_drops_only_the_months_past_it(three_months, settings, tmp_path):
     settings.PARTITION_RETENTION_MONTHS = {TABLE: 2}
     archived = partitioning.apply_retention(now=MAY, folder=tmp_path)
-    # May minus two months: March on is kept; January and February are archived.
+    # May minus two months: March on is kept; January and February are archived (and the
+    # empty months the migration made around the real date, all long before).
+    archived = [a for a in archived if "_p2031" in a.partition]
     assert [(a.partition, a.rows) for a in archived] == [
         (f"{TABLE}_p203101", 2),
         (f"{TABLE}_p203102", 1),
