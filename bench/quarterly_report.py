@@ -55,8 +55,9 @@ def _build(cursor, *, start, end, policy_id, sampling_id, product_type, rule_id,
     statements = [
         """
         INSERT INTO core_category (code, name_zh, name_en, excluded_from_no_reason_return,
+                                   no_reason_return_opened_only, no_reason_return_overrides,
                                    active)
-        VALUES ('bench', '基准类目', 'Bench category', false, true)
+        VALUES ('bench', '基准类目', 'Bench category', false, false, false, true)
         """,
         """
         INSERT INTO merchants_merchant (legal_name, credit_code, contact_name, contact_email,

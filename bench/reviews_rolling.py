@@ -228,6 +228,21 @@ class Figures(list):
         super().append(figure)
 
 
+def _partitions() -> Figure:
+    """Ratings are partitioned by month (core.partitioning): how many months hold them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(DISTINCT tableoid), count(*) FILTER (WHERE tableoid = "
+            "'reviews_servicerating_pdefault'::regclass) FROM reviews_servicerating"
+        )
+        months, stray = cursor.fetchone()
+    return Figure(
+        f"rating partitions holding rows ({stray:,} rows in the default one)", "-", months, unit=""
+    )
+
+
 def main(ratings: int | None = None, import_lines: int | None = None) -> list[Figure]:
     from reviews.models import MerchantRatingStanding
     from reviews.tasks import compute_rolling_ratings
@@ -257,6 +272,7 @@ def main(ratings: int | None = None, import_lines: int | None = None) -> list[Fi
     assert MerchantRatingStanding.objects.filter(state="restricted").count() == len(
         first["restricted"]
     )
+    figures.append(_partitions())
     figures.extend(bench_import(import_lines))
     return list(figures)
 

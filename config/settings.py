@@ -182,6 +182,7 @@ CELERY_TASK_ROUTES = {
     "complaints.tasks.sweep_sla": {"queue": "sla"},
     "complaints.tasks.sweep_remedies": {"queue": "sla"},
     "merchants.tasks.appeal_deadline_sweep": {"queue": "sla"},
+    "core.tasks.maintain_partitions": {"queue": "reports"},
     "core.tasks.*": {"queue": "mail"},
     "*.tasks.notify_*": {"queue": "mail"},
     "*.tasks.send_*": {"queue": "mail"},
@@ -195,6 +196,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Beat only wakes sweeps; deadlines live in PostgreSQL. The DatabaseScheduler copies these
 # entries into django-celery-beat's tables, where staff can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
+    # Monthly (the 1st, 19:30 UTC): the next months' partitions, then retention.
+    "core.maintain-partitions": {
+        "task": "core.tasks.maintain_partitions",
+        "schedule": crontab(day_of_month=1, hour=19, minute=30),
+    },
     "core.deliver-alerts": {"task": "core.tasks.deliver_alerts", "schedule": 60.0},
     # Buyer notices of quality incidents: retries after backoff (new ones wake it at once).
     "complaints.deliver-buyer-notices": {
@@ -297,6 +303,17 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var"
 # `manage.py backup` writes dated archives here and keeps the newest BACKUP_KEEP of them.
 BACKUP_DIR = Path(env("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
 BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# Partitioned tables (core.partitioning): months created ahead by the monthly task, and the
+# retention per table in months (unset or 0 = keep forever). Older partitions are exported
+# to gzip CSV files under PARTITION_ARCHIVE_DIR, and only then detached and dropped.
+# Ratings are legal records (E-commerce Law art. 39): keep their archive files.
+PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
+PARTITION_ARCHIVE_DIR = Path(
+    env("PARTITION_ARCHIVE_DIR", default=str(BASE_DIR / "var" / "archive"))
+)
+PARTITION_RETENTION_MONTHS = {
+    "reviews_servicerating": env.int("RETENTION_MONTHS_SERVICE_RATINGS", default=0),
+}
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

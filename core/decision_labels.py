@@ -25,6 +25,7 @@ ACTIONS = {
     "activate": pgettext_lazy("decision", "Activated"),
     "agreement_accepted": pgettext_lazy("decision", "Agreement accepted"),
     "approve": pgettext_lazy("decision", "Approved"),
+    "archive_partition": pgettext_lazy("decision", "Archived to a file and dropped"),
     "approve_and_publish": pgettext_lazy("decision", "Approved and published"),
     "ask_consumer": pgettext_lazy("decision", "Asked the consumer"),
     "ask_merchant": pgettext_lazy("decision", "Asked the merchant"),

@@ -130,3 +130,18 @@ def deliver_alerts() -> int:
 
 
 __all__ = ["deliver_alerts", "deliver_pending", "header_text", "retry_delivery"]
+
+
+@shared_task
+def maintain_partitions():
+    """Monthly: create the coming months' partitions, then apply each table's retention."""
+    from core import partitioning
+    from core.audit import system_context
+
+    with system_context("maintain_partitions"):
+        created = partitioning.ensure_partitions()
+        archived = partitioning.apply_retention()
+    return {
+        "created": created,
+        "archived": [{"partition": a.partition, "rows": a.rows} for a in archived],
+    }

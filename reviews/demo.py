@@ -5,6 +5,7 @@ below the warning threshold. Idempotent: purchases are upserted, reviewed lines 
 
 from datetime import timedelta
 
+import pgtrigger
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
@@ -99,7 +100,10 @@ def _review(purchase, *, stars, text, scores, at):
     )
     # Demo history: date them when the consumer would have written them.
     ProductReview.objects.filter(pk=review.pk).update(created_at=at)
-    ServiceRating.objects.filter(pk=rating.pk).update(created_at=at)
+    # Ratings are partitioned by month: an earlier date moves the row to another partition,
+    # which PostgreSQL does as a delete plus an insert, so the never-deleted guard steps aside.
+    with pgtrigger.ignore("reviews.ServiceRating:never_deleted"):
+        ServiceRating.objects.filter(pk=rating.pk).update(created_at=at)
 
 
 @transaction.atomic

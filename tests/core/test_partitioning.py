@@ -1,0 +1,167 @@
+"""Ratings are partitioned by month; the monthly task creates the months ahead and, when a
+retention is configured, exports old months to a file before it detaches and drops them."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from core import partitioning
+from core.models import Decision
+from reviews.models import ServiceRating
+from tests.factories.reviews import PurchaseFactory, ServiceRatingFactory
+
+pytestmark = pytest.mark.django_db
+
+TABLE = "reviews_servicerating"
+# Far from the real date: the migration made partitions around today only.
+JAN = datetime(2031, 1, 15, 9, 0, tzinfo=UTC)
+MAY = datetime(2031, 5, 10, 9, 0, tzinfo=UTC)
+
+
+def _one(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _partition_of(rating) -> str:
+    sql = f"SELECT tableoid::regclass::text FROM {TABLE} WHERE id = %s"  # noqa: S608
+    return _one(sql, [rating.pk])[0]
+
+
+def _names() -> set[str]:
+    return {name for name, _month in partitioning.partitions(TABLE)}
+
+
+def _rating_at(when):
+    return ServiceRatingFactory(created_at=when)
+
+
+def test_ratings_are_range_partitioned_by_month_with_a_key_that_holds_the_month():
+    strategy, key = _one(
+        "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
+        "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+        "WHERE p.partrelid = %s::regclass",
+        [TABLE],
+    )
+    assert (strategy, key) == ("r", "created_at")
+    (pkey,) = _one(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'p'",
+        [TABLE],
+    )
+    assert pkey == "PRIMARY KEY (id, created_at)"
+    assert f"{TABLE}{partitioning.DEFAULT_SUFFIX}" in _names()
+    # Django keeps `id` as the pk: saves and lookups work as before.
+    rating = ServiceRatingFactory()
+    rating.logistics = 3
+    rating.save()
+    assert ServiceRating.objects.get(pk=rating.pk).logistics == 3
+
+
+def test_the_monthly_task_creates_the_months_ahead_once():
+    with time_machine.travel(JAN, tick=False):
+        first = partitioning.ensure_partitions(months_ahead=3)
+        assert first[TABLE] == [f"{TABLE}_p2031{m:02d}" for m in (1, 2, 3, 4)]
+        with CaptureQueriesContext(connection) as queries:
+            again = partitioning.ensure_partitions(months_ahead=3)
+    assert again[TABLE] == []
+    # One look-up per month (partition there? its rows in the default partition?), no DDL.
+    assert len(queries) == 4
+    assert not any("CREATE" in q["sql"] for q in queries.captured_queries)
+    assert {f"{TABLE}_p2031{m:02d}" for m in (1, 2, 3, 4)} <= _names()
+
+
+def test_rows_land_in_their_months_partition_and_strays_in_the_default_one():
+    with time_machine.travel(JAN, tick=False):
+        partitioning.ensure_partitions(months_ahead=2)
+    january = _rating_at(datetime(2031, 1, 31, 23, 59, 59, tzinfo=UTC))
+    february = _rating_at(datetime(2031, 2, 1, 0, 0, tzinfo=UTC))
+    stray = _rating_at(datetime(2032, 6, 1, tzinfo=UTC))
+    assert _partition_of(january) == f"{TABLE}_p203101"
+    assert _partition_of(february) == f"{TABLE}_p203102"
+    assert _partition_of(stray) == f"{TABLE}{partitioning.DEFAULT_SUFFIX}"
+    # A month whose rows sit in the default partition cannot be created: it is left out.
+    with time_machine.travel(datetime(2032, 6, 2, tzinfo=UTC), tick=False):
+        created = partitioning.ensure_partitions(months_ahead=1)
+    assert created[TABLE] == [f"{TABLE}_p203207"]
+    assert _partition_of(stray) == f"{TABLE}{partitioning.DEFAULT_SUFFIX}"
+
+
+def test_one_rating_per_purchase_holds_across_months():
+    with time_machine.travel(JAN, tick=False):
+        partitioning.ensure_partitions(months_ahead=2)
+    purchase = PurchaseFactory()
+    _ = ServiceRatingFactory(purchase=purchase, created_at=datetime(2031, 1, 20, tzinfo=UTC))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceRatingFactory(purchase=purchase, created_at=datetime(2031, 2, 20, tzinfo=UTC))
+    assert ServiceRating.objects.filter(purchase=purchase).count() == 1
+
+
+@pytest.fixture
+def three_months():
+    """Ratings in January (2), February (1) and March (1) 2031."""
+    with time_machine.travel(JAN, tick=False):
+        partitioning.ensure_partitions(months_ahead=5)
+    ratings = {
+        "jan": [_rating_at(datetime(2031, 1, d, tzinfo=UTC)) for d in (3, 30)],
+        "feb": [_rating_at(datetime(2031, 2, 14, tzinfo=UTC))],
+        "mar": [_rating_at(datetime(2031, 3, 1, tzinfo=UTC))],
+    }
+    # Rows written long before retention has no deferred foreign-key checks pending.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return ratings
+
+
+def test_retention_exports_then_drops_only_the_months_past_it(three_months, settings, tmp_path):
+    settings.PARTITION_RETENTION_MONTHS = {TABLE: 2}
+    archived = partitioning.apply_retention(now=MAY, folder=tmp_path)
+    # May minus two months: March on is kept; January and February are archived (and the
+    # empty months the migration made around the real date, all long before).
+    archived = [a for a in archived if "_p2031" in a.partition]
+    assert [(a.partition, a.rows) for a in archived] == [
+        (f"{TABLE}_p203101", 2),
+        (f"{TABLE}_p203102", 1),
+    ]
+    names = _names()
+    assert f"{TABLE}_p203101" not in names and f"{TABLE}_p203102" not in names
+    assert f"{TABLE}_p203103" in names
+    rows = partitioning.read_archive(tmp_path / TABLE / f"{TABLE}_p203101.csv.gz")
+    assert [int(r["id"]) for r in rows] == sorted(r.pk for r in three_months["jan"])
+    assert {r["purchase_id"] for r in rows} == {str(r.purchase_id) for r in three_months["jan"]}
+    assert not ServiceRating.objects.filter(pk__in=[r.pk for r in three_months["jan"]]).exists()
+    assert ServiceRating.objects.filter(pk=three_months["mar"][0].pk).exists()
+    decision = Decision.objects.get(action="archive_partition", object_id=f"{TABLE}_p203102")
+    assert decision.data["rows"] == 1 and decision.data["sha256"] == archived[1].sha256
+    assert (tmp_path / TABLE / f"{TABLE}_p203102.json").exists()
+
+
+def test_nothing_is_dropped_when_the_export_fails(three_months, settings, tmp_path):
+    settings.PARTITION_RETENTION_MONTHS = {TABLE: 2}
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the archive folder should be")
+    assert partitioning.apply_retention(now=MAY, folder=blocked) == []
+    assert {f"{TABLE}_p203101", f"{TABLE}_p203102"} <= _names()
+    assert ServiceRating.objects.filter(pk__in=[r.pk for r in three_months["jan"]]).count() == 2
+    assert not Decision.objects.filter(action="archive_partition").exists()
+
+
+def test_without_a_retention_everything_is_kept(three_months, settings, tmp_path):
+    settings.PARTITION_RETENTION_MONTHS = {TABLE: 0}
+    assert partitioning.apply_retention(now=MAY, folder=tmp_path) == []
+    assert {f"{TABLE}_p203101", f"{TABLE}_p203102"} <= _names()
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_monthly_task_runs_on_the_reports_queue_from_beat(settings):
+    from config.celery import app
+
+    route = app.amqp.router.route({}, "core.tasks.maintain_partitions")
+    assert route["queue"].name == "reports"
+    entry = settings.CELERY_BEAT_SCHEDULE["core.maintain-partitions"]
+    assert entry["task"] == "core.tasks.maintain_partitions"
+    assert entry["schedule"].day_of_month == {1}
