@@ -82,16 +82,38 @@ def test_iterator_outside_a_transaction_reads_every_chunk(django_assert_max_num_
     """QuerySet.iterator() in autocommit: with a server-side cursor each fetch is its own
     transaction, which a transaction pooler may send to another server connection (where
     the cursor does not exist). DB_TRANSACTION_POOLING makes Django fetch client-side."""
+    import threading
+
     from django.contrib.auth.models import Group
+    from django.db import transaction
 
     Group.objects.bulk_create(Group(name=f"pool-{n:05d}") for n in range(2500))
+    busy, release = threading.Event(), threading.Event()
+
+    def another_request():
+        # Takes the server connection our first fetch just gave back (PgBouncer hands out
+        # the most recently used one) and keeps it until we have read everything.
+        from django.db import connection as own
+
+        try:
+            with transaction.atomic(), own.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                busy.set()
+                release.wait(60)
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=another_request)
+    rows = Group.objects.filter(name__startswith="pool-").order_by("name").iterator(chunk_size=1000)
     with django_assert_max_num_queries(3):
-        names = [
-            group.name
-            for group in Group.objects.filter(name__startswith="pool-")
-            .order_by("name")
-            .iterator(chunk_size=1000)
-        ]
+        names = [next(rows).name]
+        thread.start()
+        assert busy.wait(60)
+        try:
+            names += [group.name for group in rows]
+        finally:
+            release.set()
+            thread.join(60)
     assert names == [f"pool-{n:05d}" for n in range(2500)]
 
 
