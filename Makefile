@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 EMBED := $(PY) -m core.embedded --
 UV_VERSION := 0.13.9
 
-.PHONY: install run test lint migrations-check messages bench e2e-deps clean
+.PHONY: install run test lint migrations-check messages bench e2e-deps pgbouncer-deps clean
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,21 @@ e2e-deps:
 	  echo "e2e-deps: /usr/bin/chromium or a CJK font is missing and this is not root;"; \
 	  echo "  run: sudo apt-get install --no-install-recommends $(E2E_PACKAGES)"; \
 	  echo "  (the browser journeys in tests/e2e fail without it under CI=true)"; \
+	fi
+
+# Connection pooling (docs/scaling.md): .ci/run passes the `external` subset through Debian's
+# PgBouncer in transaction mode (scripts/pgbouncer.py). Installs it when missing and we are root.
+pgbouncer-deps:
+	@if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends pgbouncer >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends pgbouncer; }; \
+	  systemctl disable --now pgbouncer >/dev/null 2>&1 || service pgbouncer stop >/dev/null 2>&1 || true; \
+	else \
+	  echo "pgbouncer-deps: pgbouncer is missing and this is not root;"; \
+	  echo "  run: sudo apt-get install --no-install-recommends pgbouncer"; \
 	fi
 
 # Regenerate the translation catalogues after changing strings, then translate and compile.

@@ -132,6 +132,11 @@ if env("DATABASE_REPLICA_URL", default=""):
 DB_TRANSACTION_POOLING = env.bool("DB_TRANSACTION_POOLING", default=False)
 for _alias in DATABASES:
     DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLING
+# The server itself, past the pooler, for the tools that open sessions of their own
+# (pg_dump, pg_restore, psql in manage.py backup / restore: core.backup). Optional.
+DATABASES_DIRECT = (
+    {"default": env.db("DATABASE_DIRECT_URL")} if env("DATABASE_DIRECT_URL", default="") else {}
+)
 REPLICA_READ_PATHS = [
     r"^/staff/dashboards/",
     r"^/staff/reports/",

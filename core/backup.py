@@ -90,7 +90,13 @@ class Target:
 
     @classmethod
     def from_settings(cls, alias: str = "default", **overrides) -> Target:
-        conf = connections[alias].settings_dict
+        conf = dict(connections[alias].settings_dict)
+        direct = settings.DATABASES_DIRECT.get(alias)
+        if direct:
+            # Behind a transaction pooler the tools' session settings would leak into the
+            # pool: they talk to the server itself (same database name, the test one too).
+            conf.update({key: direct.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")})
+            conf["OPTIONS"] = direct.get("OPTIONS") or {}
         params = {
             "dbname": conf["NAME"],
             "user": conf.get("USER") or None,

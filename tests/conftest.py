@@ -36,6 +36,34 @@ def _shifted_clock():
         traveller.stop()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, plus one step behind a transaction pooler
+    (DB_TRANSACTION_POOLING, docs/scaling.md): PgBouncer keeps idle server connections to
+    test_<name> after Django closes its own, and DROP DATABASE refuses a database in use.
+    Before the drop, those server connections are ended (from the maintenance database,
+    through the pooler as well, so no second URL is needed)."""
+    yield
+    from django.conf import settings
+
+    if not settings.DB_TRANSACTION_POOLING:
+        return
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connection = connections[alias]
+            if connection.settings_dict.get("TEST", {}).get("MIRROR"):
+                continue
+            connection.close()
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [connection.settings_dict["NAME"]],
+                )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_services(settings, tmp_path):
     """Eager Celery for logic tests, a fresh cache namespace per test (rate limits and
