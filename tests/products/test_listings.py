@@ -353,6 +353,7 @@ def test_the_daily_catch_up_restricts_listings_in_constant_statements_with_one_h
     statements for 3 merchants as for 30, and the statement-level history trigger writes
     exactly one event per changed listing, with the row as it now is."""
     from django.contrib.contenttypes.models import ContentType
+
     from merchants.models import Document, Probation
     from merchants.services import run_daily_sweep
     from merchants.services.selling import after_restrictions_change
