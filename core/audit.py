@@ -10,15 +10,25 @@ from core.models import Decision
 SYSTEM = "system"
 
 
-def governed(model):
+def governed(model=None, *, level=None):
     """Class decorator for governed models: insert/update/delete triggers write an event row
     with the whole row and the pghistory context (user, url or task) of the transaction.
 
+    `@governed` installs row-level triggers. `@governed(level=pghistory.Statement)` installs
+    pghistory's statement-level triggers instead (`REFERENCING OLD TABLE AS old_values NEW
+    TABLE AS new_values`): one INSERT ... SELECT of the changed rows per statement, the
+    same event rows (every column, label, object and context) as the row-level trigger,
+    for tables that set-based code updates by the ten thousand (products' listings).
+
     Fresh trackers per model: pghistory binds a tracker to the model it decorates.
     """
-    return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
-    )(model)
+
+    def decorate(model):
+        return pghistory.track(
+            pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), level=level
+        )(model)
+
+    return decorate if model is None else decorate(model)
 
 
 def system_context(label: str):

@@ -1,3 +1,4 @@
+import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -9,7 +10,10 @@ from core.audit import governed
 from products import claims
 
 
-@governed
+# Statement-level history: the selling-rights listener restricts tens of thousands of
+# listings in one UPDATE (a first deployment's catch-up); one INSERT ... SELECT from the
+# transition tables instead of one trigger call per row (docs/scaling.md).
+@governed(level=pghistory.Statement)
 class Product(models.Model):
     """A merchant's listing in one category."""
 

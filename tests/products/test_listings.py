@@ -274,3 +274,115 @@ def test_the_listing_sync_of_many_merchants_costs_as_many_statements_as_of_one(
         relisted = services.sync_listings_of_merchants([m.pk for m in thirty])
     assert relisted == 15 * 2 - 5  # food of the suspended without food stays restricted
     assert [d.action for d in decisions_for(suspended)] == ["restrict", "relist"]
+
+
+def _book_with_listings(count):
+    """`count` live merchants in bulk, each with an owner, a business licence, a test report
+    in `food` and two listings there; the licences of every third merchant expired
+    yesterday, the others expire in 60 days."""
+    import datetime
+
+    from django.utils import timezone
+
+    from core.models import User
+    from merchants.models import Document, Membership, Merchant
+    from tests.factories.core import CategoryFactory
+    from tests.factories.merchants import credit_code
+
+    today = timezone.localdate()
+    food = CategoryFactory()
+    upload = Upload.objects.create(
+        original_name="x.pdf", content_type="application/pdf", size=1, sha256="0" * 64
+    )
+    merchants = Merchant.objects.bulk_create(
+        [
+            Merchant(
+                legal_name=f"Book {i}",
+                credit_code=credit_code(700_000 + i),
+                contact_name="x",
+                contact_email=f"book{i}@example.test",
+                status="active",
+            )
+            for i in range(count)
+        ]
+    )
+    owners = User.objects.bulk_create([User(username=f"book-owner-{i}") for i in range(count)])
+    Membership.objects.bulk_create(
+        [
+            Membership(user=u, merchant=m, role="owner")
+            for u, m in zip(owners, merchants, strict=True)
+        ]
+    )
+    documents, products = [], []
+    for i, merchant in enumerate(merchants):
+        merchant.categories.add(food)
+        expires = today + datetime.timedelta(days=-1 if i % 3 == 0 else 60)
+        for kind, category in (("business_licence", None), ("test_report", food)):
+            documents.append(
+                Document(
+                    merchant=merchant,
+                    document_type=kind,
+                    category=category,
+                    number=f"{kind}-{i}",
+                    issuer="AMR",
+                    issued_on=datetime.date(2020, 1, 1),
+                    expires_on=expires
+                    if kind == "business_licence"
+                    else today.replace(year=today.year + 1),
+                    file=upload,
+                    status="accepted",
+                    verified_at=timezone.now(),
+                )
+            )
+        products += [
+            Product(merchant=merchant, category=food, sku=f"B{i}-{n}", title=f"B {i}", price=9)
+            for n in (1, 2)
+        ]
+    Document.objects.bulk_create(documents)
+    Product.objects.bulk_create(products, batch_size=1000)
+    return merchants
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_daily_catch_up_restricts_listings_in_constant_statements_with_one_history_row_each(
+    count, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """The first sweep over a book: the licences that expired restrict their merchants,
+    whose listings the selling-rights listener restricts in one UPDATE. The same number of
+    statements for 3 merchants as for 30, and the statement-level history trigger writes
+    exactly one event per changed listing, with the row as it now is."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from merchants.models import Document, Probation
+    from merchants.services import run_daily_sweep
+    from merchants.services.selling import after_restrictions_change
+
+    merchants = _book_with_listings(count)
+    for model in (Document, Restriction, Probation, Product):
+        ContentType.objects.get_for_model(model)  # cached, as in a long-lived worker
+    Event = Product.pgh_event_model
+    before = Event.objects.count()
+
+    # 3 or 30 merchants: the same statements. The listener runs once the sweep has
+    # committed (its on_commit hook, called here as the hook calls it).
+    with django_capture_on_commit_callbacks(), django_assert_num_queries(11):
+        result = run_daily_sweep()
+    with django_assert_num_queries(7):
+        after_restrictions_change(result.merchant_ids)
+
+    expired = {m.pk for i, m in enumerate(merchants) if i % 3 == 0}
+    restricted = list(Product.objects.filter(status="restricted").order_by("pk"))
+    assert {p.merchant_id for p in restricted} == expired
+    assert len(restricted) == 2 * len(expired)
+    assert Product.objects.filter(status="listed").count() == 2 * (count - len(expired))
+    events = list(Event.objects.order_by("pgh_id")[before:])
+    assert sorted(e.pgh_obj_id for e in events) == [p.pk for p in restricted]
+    fields = [f.attname for f in Product._meta.concrete_fields]
+    for event in events:
+        product = next(p for p in restricted if p.pk == event.pgh_obj_id)
+        assert event.pgh_label == "update"
+        assert {f: getattr(event, f) for f in fields} == {f: getattr(product, f) for f in fields}
+        assert product.status_cause == "selling_rights"
+        assert product.status_reason
+    assert len({e.pgh_context_id for e in events}) == 1  # the statement's context, once
