@@ -89,7 +89,6 @@ def statements_per_filing(product) -> tuple[int, list[str]]:
         ):
             client = Client(HTTP_ACCEPT_LANGUAGE="en")
             client.get("/complaints/new/")
-            counted = None
             for n in range(2):
                 data = {
                     "consumer_name": "Counted consumer",
@@ -106,7 +105,7 @@ def statements_per_filing(product) -> tuple[int, list[str]]:
                 assert response.status_code == 302, response.status_code
     finally:
         app.conf.task_always_eager = eager
-    return len(counted), [q["sql"] for q in counted.captured_queries]
+    return len(counted), [q["sql"] for q in counted.captured_queries]  # the second
 
 
 def _wrk(port: int, rate: int, product_id: int) -> dict:

@@ -170,8 +170,16 @@ def _validate_opening(*, kind, product, source, summary, lot, inspection, case) 
         raise DomainError(errors)
 
 
-@transaction.atomic(savepoint=False)
-def open_incident(
+@transaction.atomic
+def open_incident(**opening) -> QualityIncident:
+    """Open an incident, or join the open one for the same product and kind (a second
+    complaint about the same fake adds its case and files to the first incident).
+
+    Idempotent per rejected lot: an inspection already behind an incident returns it."""
+    return _open_or_join(**opening)
+
+
+def _open_or_join(
     *,
     kind: str,
     product,
@@ -183,15 +191,12 @@ def open_incident(
     case=None,
     evidence=(),
 ) -> QualityIncident:
-    """Open an incident, or join the open one for the same product and kind (a second
-    complaint about the same fake adds its case and files to the first incident).
+    """open_incident inside the caller's transaction, without a savepoint of its own.
 
-    Idempotent per rejected lot: an inspection already behind an incident returns it.
-
-    Every filing of a defect complaint comes through here, so joining costs one locking
-    read and no savepoint; only a new incident takes one, for the race with another
-    transaction opening the same incident (the partial unique constraint). A refusal rolls
-    back the caller's transaction, as every caller does with it anyway."""
+    Every filing of a defect complaint joins its incident here (open_for_case, within the
+    filing's transaction, which a refusal rolls back whole): joining costs one locking read
+    and no savepoint; only a new incident takes one, for the race with another transaction
+    opening the same incident (the partial unique constraint)."""
     if source == Source.STAFF:
         _check(may_open(by))
     _validate_opening(
@@ -298,6 +303,7 @@ def _join(incident, *, by, source, lot, inspection, case) -> None:
     )
 
 
+@transaction.atomic(savepoint=False)
 def open_for_case(case: Case, *, by=None, files=None) -> QualityIncident | None:
     """Intake hook: a complaint about a counterfeit, a defect or a safety hazard of a named
     product opens (or joins) its incident when it is filed, so that containment need not
@@ -306,7 +312,7 @@ def open_for_case(case: Case, *, by=None, files=None) -> QualityIncident | None:
     kind = KIND_BY_COMPLAINT_TYPE.get(case.complaint_type)
     if case.kind != CaseKind.COMPLAINT or kind is None or case.product_id is None:
         return None
-    return open_incident(
+    return _open_or_join(
         kind=kind,
         product=case.product,
         source=Source.COMPLAINT,
