@@ -38,7 +38,7 @@ function init(args)
   start, slot = nil, 0
   cookie, token = nil, nil
   filings, gets, posts, errors, late, refused = 0, 0, 0, 0, 0, 0
-  pending_get = false
+  bad = "" -- the first few unexpected statuses, for the bench's log
 end
 
 function delay()
@@ -88,6 +88,7 @@ function response(status, headers, body)
       cookie, token = "csrftoken=" .. value, field
     else
       errors = errors + 1
+      if #bad < 40 then bad = bad .. "get:" .. status .. "," end
     end
     return
   end
@@ -98,12 +99,15 @@ function response(status, headers, body)
     refused = refused + 1
   else
     errors = errors + 1
+    if #bad < 40 then bad = bad .. status .. "," end
   end
 end
 
 function done(summary, latency, requests)
   local total = { filings = 0, gets = 0, errors = 0, late = 0, refused = 0 }
+  local bad_statuses = ""
   for _, thread in ipairs(threads) do
+    bad_statuses = bad_statuses .. (thread:get("bad") or "")
     for name, _ in pairs(total) do
       total[name] = total[name] + (thread:get(name) or 0)
     end
@@ -112,11 +116,11 @@ function done(summary, latency, requests)
   -- the GETs for the CSRF token included).
   io.write(string.format(
     "WRK_RESULT requests=%d seconds=%.3f filings=%d gets=%d errors=%d refused=%d late=%d " ..
-    "socket_errors=%d timeouts=%d p50=%.1f p95=%.1f p99=%.1f max=%.1f\n",
+    "socket_errors=%d timeouts=%d p50=%.1f p95=%.1f p99=%.1f max=%.1f\nWRK_BAD %s\n",
     summary.requests, summary.duration / 1e6, total.filings, total.gets, total.errors,
     total.refused, total.late,
     summary.errors.connect + summary.errors.read + summary.errors.write,
     summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000))
+    latency:percentile(99) / 1000, latency.max / 1000, bad_statuses))
 end

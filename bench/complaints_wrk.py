@@ -14,16 +14,18 @@ step that held is the sustained rate.
 
     DATABASE_URL=... REDIS_URL=... python -m bench complaints_wrk
     BENCH_WRK_RATES=20,40,60,80 BENCH_WRK_SECONDS=20 BENCH_WRK_CONNECTIONS=32
+    BENCH_SQL=1 (print the counted filing's statements) BENCH_PROFILE=1 (cProfile it)
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import re
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -100,15 +102,23 @@ def statements_per_filing(product) -> tuple[int, list[str]]:
                     "description": "The kettle leaks from the bottom after two days.",
                     "desired_remedy": "other",
                 }
+                profile = cProfile.Profile() if n and os.environ.get("BENCH_PROFILE") else None
                 with CaptureQueriesContext(connection) as counted:
+                    if profile:
+                        profile.enable()
                     response = client.post("/complaints/new/", data)
+                    if profile:
+                        profile.disable()
+                        pstats.Stats(profile, stream=sys.stderr).sort_stats(
+                            "cumulative"
+                        ).print_stats(30)
                 assert response.status_code == 302, response.status_code
     finally:
         app.conf.task_always_eager = eager
     return len(counted), [q["sql"] for q in counted.captured_queries]  # the second
 
 
-def _wrk(port: int, rate: int, product_id: int) -> dict:
+def _wrk(port: int, rate: int, product_id: int, seconds: int = SECONDS) -> dict:
     run = uuid.uuid4().hex[:6]
     out = subprocess.run(
         [
@@ -118,7 +128,7 @@ def _wrk(port: int, rate: int, product_id: int) -> dict:
             "-c",
             str(CONNECTIONS),
             "-d",
-            f"{SECONDS}s",
+            f"{seconds}s",
             "--timeout",
             "10s",
             "-s",
@@ -134,18 +144,35 @@ def _wrk(port: int, rate: int, product_id: int) -> dict:
         text=True,
         check=True,
     )
+    bad = re.search(r"WRK_BAD (\S+)", out.stdout)
+    if bad:
+        print(f"complaints_wrk at {rate}/s: unexpected statuses {bad.group(1)}", file=sys.stderr)
     match = RESULT.search(out.stdout)
     if match is None:
         raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
     return {k: float(v) for k, v in (kv.split("=") for kv in match.group(1).split())}
 
 
+def _redis_connections() -> int:
+    """Connections Redis has accepted so far (INFO stats): the broker's and the cache's."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        return int(client.info("stats")["total_connections_received"])
+    finally:
+        client.close()
+
+
 def step(server, port: int, rate: int, product_id: int) -> dict:
     workers = _children(server.pid)
-    cpu, filed = _cpu_seconds(workers), _filed()
+    cpu, filed, connections = _cpu_seconds(workers), _filed(), _redis_connections()
     result = _wrk(port, rate, product_id)
     cpu, filed = _cpu_seconds(workers) - cpu, _filed() - filed
+    connections = _redis_connections() - connections - 1  # this probe's own
     result.update(
+        redis_connections=connections,
         rate=rate,
         achieved=result["filings"] / result["seconds"],
         stored=filed,
@@ -173,6 +200,7 @@ def table(rows: list[dict], statements: int, sustained: int | None) -> str:
         "filings",
         "errors",
         "late",
+        "new Redis conns",
         "p95 < 150",
     )
     lines = [
@@ -187,6 +215,7 @@ def table(rows: list[dict], statements: int, sustained: int | None) -> str:
             f"{r['stored']}",
             f"{int(r['errors'] + r['socket_errors'] + r['refused'])}",
             f"{int(r['late'])}",
+            f"{r['redis_connections']}",
             "yes" if r["held"] else "no",
         )
         for r in rows
@@ -222,7 +251,7 @@ def main() -> list[Figure]:
     server = _start_server(port, settings.DATABASES["default"]["NAME"])
     rows = []
     try:
-        time.sleep(1)
+        _wrk(port, 10, product.pk, seconds=5)  # warm every worker (imports, templates)
         rows.append(step(server, port, FIXED_RATE, product.pk))
         for rate in sorted(set(RATES) - {FIXED_RATE}):
             if rate < FIXED_RATE and rows[0]["held"]:
@@ -235,6 +264,8 @@ def main() -> list[Figure]:
     held = [r["rate"] for r in rows if r["held"]]
     sustained = max(held) if held else None
     print(table(rows, statements, sustained), file=sys.stderr)
+    if os.environ.get("BENCH_WRK_TABLE"):
+        Path(os.environ["BENCH_WRK_TABLE"]).write_text(table(rows, statements, sustained) + "\n")
     fixed = rows[0]
     cpu = min(r["cpu_ms"] for r in rows)
     return [
