@@ -38,6 +38,7 @@ function init(args)
   start, slot = nil, 0
   cookie, token = nil, nil
   filings, gets, posts, errors, late, refused = 0, 0, 0, 0, 0, 0
+  outstanding = 0 -- GETs sent before the thread had its token, not yet answered
   bad = "" -- the first few unexpected statuses, for the bench's log
 end
 
@@ -57,6 +58,7 @@ end
 function request()
   if token == nil then
     gets = gets + 1
+    outstanding = outstanding + 1
     return wrk.format("GET", "/complaints/new/", { ["Accept-Language"] = "en" })
   end
   posts = posts + 1
@@ -80,16 +82,23 @@ function request()
 end
 
 function response(status, headers, body)
-  if token == nil then
-    local set = headers["Set-Cookie"] or headers["set-cookie"] or ""
-    local value = set:match("csrftoken=([^;]+)")
-    local field = body:match('name="csrfmiddlewaretoken" value="([^"]+)"')
-    if value and field then
-      cookie, token = "csrftoken=" .. value, field
-    else
-      errors = errors + 1
-      if #bad < 40 then bad = bad .. "get:" .. status .. "," end
+  if outstanding > 0 and status == 200 then
+    -- The form, fetched by a connection that started before its thread had the token
+    -- (GETs go out first, so they are answered before the thread's POSTs).
+    outstanding = outstanding - 1
+    if token == nil then
+      local set = headers["Set-Cookie"] or headers["set-cookie"] or ""
+      local value = set:match("csrftoken=([^;]+)")
+      local field = body:match('name="csrfmiddlewaretoken" value="([^"]+)"')
+      if value and field then
+        cookie, token = "csrftoken=" .. value, field
+      end
     end
+    return
+  end
+  if token == nil then
+    errors = errors + 1
+    if #bad < 40 then bad = bad .. "get:" .. status .. "," end
     return
   end
   local location = headers["Location"] or headers["location"] or ""
