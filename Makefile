@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 EMBED := $(PY) -m core.embedded --
 UV_VERSION := 0.13.9
 
-.PHONY: install run test lint migrations-check messages bench e2e-deps pgbouncer-deps clean
+.PHONY: install run test lint migrations-check messages bench bench-deps e2e-deps pgbouncer-deps clean
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,8 +62,24 @@ pgbouncer-deps:
 messages: install
 	$(PY) scripts/messages.py
 
-bench: install
+bench: install bench-deps
 	$(EMBED) $(PY) -m bench
+
+# The filing bench under a constant arrival rate (bench/complaints_wrk.py) drives gunicorn
+# with Debian's wrk (a compiled load generator, not sharing the server's interpreter).
+# Installs it when missing and we are root; without it that bench says so and skips.
+BENCH_PACKAGES := wrk
+bench-deps:
+	@if command -v wrk >/dev/null; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $(BENCH_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(BENCH_PACKAGES); }; \
+	else \
+	  echo "bench-deps: wrk is missing and this is not root;"; \
+	  echo "  run: sudo apt-get install --no-install-recommends $(BENCH_PACKAGES)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) staticfiles

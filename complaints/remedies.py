@@ -104,6 +104,14 @@ def _window(remedy: str, complaint_type: str, windows: Mapping[str, int]) -> int
     return int(windows.get(key, DEFAULT_WINDOWS[key]))
 
 
+def needs_facts(remedy: str, complaint_type: str) -> bool:
+    """Whether `eligibility` of this remedy reads the category's exclusion or the windows
+    (False: its answer follows from the remedy and the complaint type alone)."""
+    if remedy in DELIVERY_REMEDIES or remedy == "other":
+        return False
+    return not (remedy == "refund" and complaint_type in ALWAYS_REFUNDABLE)
+
+
 def eligibility(
     remedy: str,
     *,

@@ -79,8 +79,13 @@ def remedy_eligibility(
     windows: dict | None = None,
 ):
     """Whether the purchase is still eligible for `remedy` (complaints.remedies), reading the
-    product's category exclusion (inherited) and the windows in force."""
+    product's category exclusion (inherited) and the windows in force, only for remedies
+    that depend on them (the windowed ones): "other", the delivery remedies and a refund
+    that is always open need neither, and a filing asking for them reads nothing."""
     now = now or timezone.now()
+    if not remedies.needs_facts(remedy, complaint_type):
+        exclusion = exclusion or remedies.NOT_EXCLUDED
+        windows = windows or remedies.DEFAULT_WINDOWS
     return remedies.eligibility(
         remedy,
         complaint_type=complaint_type,

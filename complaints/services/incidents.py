@@ -171,7 +171,15 @@ def _validate_opening(*, kind, product, source, summary, lot, inspection, case) 
 
 
 @transaction.atomic
-def open_incident(
+def open_incident(**opening) -> QualityIncident:
+    """Open an incident, or join the open one for the same product and kind (a second
+    complaint about the same fake adds its case and files to the first incident).
+
+    Idempotent per rejected lot: an inspection already behind an incident returns it."""
+    return _open_or_join(**opening)
+
+
+def _open_or_join(
     *,
     kind: str,
     product,
@@ -183,10 +191,12 @@ def open_incident(
     case=None,
     evidence=(),
 ) -> QualityIncident:
-    """Open an incident, or join the open one for the same product and kind (a second
-    complaint about the same fake adds its case and files to the first incident).
+    """open_incident inside the caller's transaction, without a savepoint of its own.
 
-    Idempotent per rejected lot: an inspection already behind an incident returns it."""
+    Every filing of a defect complaint joins its incident here (open_for_case, within the
+    filing's transaction, which a refusal rolls back whole): joining costs one locking read
+    and no savepoint; only a new incident takes one, for the race with another transaction
+    opening the same incident (the partial unique constraint)."""
     if source == Source.STAFF:
         _check(may_open(by))
     _validate_opening(
@@ -202,31 +212,29 @@ def open_incident(
         known = QualityIncident.objects.filter(inspection=inspection).first()
         if known is not None:
             return known
-    try:
-        with transaction.atomic():
-            incident = _create(
-                kind=kind,
-                product=product,
-                source=source,
-                summary=summary,
-                by=by,
-                lot=lot,
-                inspection=inspection,
-            )
-    except IntegrityError:
-        # Another transaction opened the same product's incident first (or this is a
-        # replayed rejection): join what is there.
-        incident = None
+    incident = _open_one(product, kind).first()
     if incident is None:
-        if inspection is not None:
-            known = QualityIncident.objects.filter(inspection=inspection).first()
-            if known is not None:  # a replayed rejection, committed meanwhile
-                return known
-        incident = (
-            QualityIncident.objects.select_for_update(of=("self",))
-            .filter(product=product, kind=kind, status__in=[Status.OPEN, Status.CONTAINED])
-            .get()
-        )
+        try:
+            with transaction.atomic():
+                incident = _create(
+                    kind=kind,
+                    product=product,
+                    source=source,
+                    summary=summary,
+                    by=by,
+                    lot=lot,
+                    inspection=inspection,
+                )
+        except IntegrityError:
+            # Another transaction opened the same product's incident first (or this is a
+            # replayed rejection): join what is there.
+            if inspection is not None:
+                known = QualityIncident.objects.filter(inspection=inspection).first()
+                if known is not None:  # a replayed rejection, committed meanwhile
+                    return known
+            incident = _open_one(product, kind).get()
+            _join(incident, by=by, source=source, lot=lot, inspection=inspection, case=case)
+    else:
         _join(incident, by=by, source=source, lot=lot, inspection=inspection, case=case)
     if case is not None:
         incident.cases.add(case)
@@ -235,15 +243,16 @@ def open_incident(
     return incident
 
 
-def _create(*, kind, product, source, summary, by, lot, inspection) -> QualityIncident | None:
-    """A new incident, or None when one is open for this product and kind."""
-    existing = (
-        QualityIncident.objects.select_for_update(of=("self",))
-        .filter(product=product, kind=kind, status__in=[Status.OPEN, Status.CONTAINED])
-        .exists()
+def _open_one(product, kind):
+    """The open (or contained) incident of the product and kind, locked: at most one."""
+    return QualityIncident.objects.select_for_update(of=("self",)).filter(
+        product=product, kind=kind, status__in=[Status.OPEN, Status.CONTAINED]
     )
-    if existing:
-        return None
+
+
+def _create(*, kind, product, source, summary, by, lot, inspection) -> QualityIncident:
+    """A new incident; open_incident found none open for this product and kind (one opened
+    meanwhile by another transaction makes the INSERT fail on the unique constraint)."""
     now = timezone.now()
     pk = _next_id()
     incident = QualityIncident.objects.create(
@@ -294,14 +303,16 @@ def _join(incident, *, by, source, lot, inspection, case) -> None:
     )
 
 
-def open_for_case(case: Case, *, by=None) -> QualityIncident | None:
+@transaction.atomic(savepoint=False)
+def open_for_case(case: Case, *, by=None, files=None) -> QualityIncident | None:
     """Intake hook: a complaint about a counterfeit, a defect or a safety hazard of a named
     product opens (or joins) its incident when it is filed, so that containment need not
-    wait for the case to be resolved."""
+    wait for the case to be resolved. `files`: the case's uploads when the caller has
+    them at hand (the intake), else they are read."""
     kind = KIND_BY_COMPLAINT_TYPE.get(case.complaint_type)
     if case.kind != CaseKind.COMPLAINT or kind is None or case.product_id is None:
         return None
-    return open_incident(
+    return _open_or_join(
         kind=kind,
         product=case.product,
         source=Source.COMPLAINT,
@@ -309,7 +320,7 @@ def open_for_case(case: Case, *, by=None) -> QualityIncident | None:
         % {"reference": case.reference, "text": case.description.strip()},
         by=by,
         case=case,
-        evidence=_case_files(case),
+        evidence=_case_files(case) if files is None else files,
     )
 
 

@@ -134,7 +134,7 @@ def check_filing(
     return now
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # file_case's transaction (with its files) is the unit
 def _open_case(
     *,
     kind: str = CaseKind.COMPLAINT,
@@ -230,7 +230,7 @@ def _open_case(
     # Every channel files through here: a counterfeit, defect or safety complaint about a
     # product opens (or joins) its quality incident now, not when the case is resolved, so
     # staff can suspend the listing while the case is still being worked (C5).
-    open_for_case(case, by=by)
+    open_for_case(case, by=by, files=list(attachments))
     if auto_assign:
         case = assign(case=case, strategy=auto_assign)
     case.tracking_token = token

@@ -1,0 +1,78 @@
+"""What one public filing costs in SQL (issue 21): pinned, so it cannot grow unnoticed.
+
+The filing of bench/complaints_wrk.py: a defect complaint about a product, joining the
+product's open quality incident. In a test the filing's transaction is a savepoint, so
+SAVEPOINT and RELEASE stand where production sends BEGIN and COMMIT: the count is the
+production count. Publishing the tracking-link task is Redis, after commit, not counted."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from complaints.models import Case, QualityIncident
+from core.audit import decisions_for
+from tests.factories.products import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+#: BEGIN; the product; the purchase of the order number; the SLA policy in force; the case
+#: id; the case, its message, its decision, its clocks; the open incident (locked); the
+#: join's decision; the incident's case; COMMIT.
+STATEMENTS = 13
+
+
+def _filing(product, n, **extra):
+    return {
+        "consumer_name": "Li Na",
+        "consumer_email": f"li{n}@example.test",
+        "order_number": f"COST-{n}",
+        "delivered_on": "",
+        "product": str(product.pk),
+        "complaint_type": "quality_defect",
+        "description": "The kettle leaks from the bottom after two days.",
+        "desired_remedy": "other",
+        **extra,
+    }
+
+
+def _file(client, data) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/complaints/new/", data)
+    assert response.status_code == 302, response.content[:2000]
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_public_filing_costs_a_fixed_number_of_statements(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    _file(client, _filing(ProductFactory(), 0))  # first use: SLA policy v1, content types
+    product = ProductFactory()
+    first = _file(client, _filing(product, 1))  # opens the product's incident
+    joined = _file(client, _filing(product, 2))  # joins it: the common case under load
+    assert len(joined) == STATEMENTS, "\n".join(joined)
+    # Opening: no incident found (the same locked read), a savepoint, its id, the
+    # incident, its "open" decision instead of "join", the savepoint released.
+    assert len(first) == STATEMENTS + 4, "\n".join(first)
+    # Nothing was skipped to get there: both cases, both on the one incident with its
+    # join recorded, each case with its opening decision and clocks.
+    cases = list(Case.objects.filter(product=product).order_by("pk"))
+    incident = QualityIncident.objects.get(product=product)
+    assert set(incident.cases.all()) == set(cases)
+    assert [d.action for d in decisions_for(incident)] == ["open", "join"]
+    for case in cases:
+        assert [d.action for d in decisions_for(case)] == ["open"]
+        assert case.clocks.count() == 2
+
+
+def test_asking_for_a_windowed_remedy_reads_the_category_and_the_windows(client):
+    """A refund within the window needs the category's exclusion and the windows in
+    force: read by the form's check and again by the service's (two statements each)."""
+    product = ProductFactory()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    _file(client, _filing(ProductFactory(), 0))
+    _file(client, _filing(product, 1))
+    delivered = (timezone.localdate() - timedelta(days=2)).isoformat()
+    sql = _file(client, _filing(product, 2, desired_remedy="exchange", delivered_on=delivered))
+    assert len(sql) == STATEMENTS + 4, "\n".join(sql)
