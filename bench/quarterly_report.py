@@ -159,13 +159,19 @@ def _build(cursor, *, start, end, policy_id, sampling_id, product_type, rule_id,
         FROM bench_products p WHERE p.r %% 4 = 0
         """,
         """
-        INSERT INTO merchants_sanction (merchant_id, evidence_id, kind, origin, status,
-                                        step_points, points_at_imposition, reason, starts_at,
-                                        appeal_until, end_reason, created_at)
-        SELECT m.id, '', (ARRAY['warning', 'sales_restriction', 'product_delisting',
-                                'suspension', 'termination'])[1 + m.id %% 5],
+        INSERT INTO merchants_sanction (merchant_id, evidence_id, kind, product_id, origin,
+                                        status, step_points, points_at_imposition, reason,
+                                        starts_at, appeal_until, end_reason, created_at)
+        SELECT m.id, '', k.kind,
+               -- a delisting names the listing it takes down (sanction_product_for_delisting)
+               CASE WHEN k.kind = 'product_delisting' THEN
+                   (SELECT p.id FROM products_product p WHERE p.merchant_id = m.id
+                    ORDER BY p.id LIMIT 1) END,
                'ladder', 'active', 12, 12, 'bench', f.at, f.at + interval '15 days', '', f.at
         FROM merchants_merchant m
+        CROSS JOIN LATERAL (SELECT (ARRAY['warning', 'sales_restriction', 'product_delisting',
+                                          'suspension', 'termination'])[1 + m.id %% 5]
+                                   AS kind) k
         CROSS JOIN LATERAL (SELECT %(start)s + ((m.id * 7717) %% %(seconds)s)
                                    * interval '1 second' AS at) f
         """,
