@@ -171,7 +171,10 @@ def test_migrations_set_no_database_clock_defaults():
 # django-pghistory's event triggers stamp `pgh_created_at` (when the history row was
 # written) with the database's NOW(). That is audit bookkeeping, not a rule input: no app
 # code reads pgh_created_at (checked below), so those triggers are the one allowed use.
-_PGHISTORY_STAMP = re.compile(r"_pgh_attach_context\(\),\s*NOW\(\)", re.IGNORECASE)
+# pghistory's own stamp (pgh_created_at), row-level or statement-level: never read by the app.
+_PGHISTORY_STAMP = re.compile(
+    r"(?:_pgh_attach_context\(\)|_pgh_attached_context\.value),\s*NOW\(\)", re.IGNORECASE
+)
 
 
 def test_triggers_never_read_the_database_clock():

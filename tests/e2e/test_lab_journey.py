@@ -2,7 +2,9 @@
 sample, uploads the results as CSV (filled from the downloaded template) and the signed
 report PDF; Quality Management then confirms the verdict on the inspection's record page."""
 
+import csv
 import importlib
+import io
 from pathlib import Path
 
 import pytest
@@ -40,13 +42,18 @@ def violation_rules():
 
 def filled(template: str) -> bytes:
     """The downloaded template filled in: every pass/fail item passes, every measured value
-    is within the limits."""
-    lines = template.lstrip("\ufeff").splitlines()
-    out = [lines[0]]
-    for line in lines[1:]:
-        code, n, item, _result, _value, unit = line.split(",")
-        out.append(f"{code},{n},{item},,500,{unit}" if unit else f"{code},{n},{item},pass,,")
-    return ("\n".join(out) + "\n").encode()
+    is within the limits. Read as CSV: the item's label column may hold commas."""
+    reader = csv.DictReader(io.StringIO(template.lstrip("\ufeff")))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames, lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        if row["unit"]:
+            row.update(result="", value="500")
+        else:
+            row.update(result="pass", value="")
+        writer.writerow(row)
+    return out.getvalue().encode()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

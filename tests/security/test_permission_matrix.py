@@ -757,7 +757,7 @@ def _world(owner_a, owner_b, staff) -> World:
         rule_code=entry.rule_code,
         points=entry.points,
         evidence_type=entry.evidence_type,
-        evidence_id="alphaleak-breach",
+        evidence_id=str(EvidenceFactory().pk),  # the evidence model's own key (a UUID)
         occurred_at=entry.occurred_at,
         expires_at=entry.expires_at,
         appeal_until=entry.appeal_until,
