@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from complaints.models import QualityIncident
+from core.decision_labels import action_label
 from merchants.selectors import scoped
 
 
@@ -64,7 +65,7 @@ def timeline(incident: QualityIncident) -> list:
     statuses = dict(QualityIncident.Status.choices)
     decisions = list(decisions_for(incident).order_by("created_at", "id"))
     for decision in decisions:
-        decision.label = ACTION_LABELS.get(decision.action, decision.action)
+        decision.label = ACTION_LABELS.get(decision.action) or action_label(decision.action)
         decision.from_label = statuses.get(decision.from_state, decision.from_state)
         decision.to_label = statuses.get(decision.to_state, decision.to_state)
     return decisions

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import sla_state
 from complaints.models import NEXT_DUE, OPEN, Case, CaseMessage, CaseStatus, Target
+from core.decision_labels import action_label
 from core.models import Decision
 from core.roles import Role, has_role
 from merchants.selectors import merchant_of, scoped
@@ -237,7 +238,7 @@ ACTION_LABELS = {
 
 
 def _labelled(decision):
-    decision.label = ACTION_LABELS.get(decision.action, decision.action)
+    decision.label = ACTION_LABELS.get(decision.action) or action_label(decision.action)
     statuses = dict(CaseStatus.choices)
     decision.from_label = statuses.get(decision.from_state, decision.from_state)
     decision.to_label = statuses.get(decision.to_state, decision.to_state)

@@ -5,21 +5,23 @@ from core.roles import Role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo logins printed by `make run`
 
+# Demo people have names (a case page says who answered, not which department); the
+# department label is what `make run` prints next to the login.
 STAFF_USERS = [
-    ("admin", None, "Platform administrator"),
-    ("mm", Role.MERCHANT_MANAGEMENT, "Merchant Management"),
-    ("qm", Role.QUALITY_MANAGEMENT, "Quality Management"),
-    ("cs", Role.CONSUMER_SERVICE, "Consumer Service"),
-    ("cs2", Role.CONSUMER_SERVICE, "Consumer Service"),
-    ("da", Role.DATA_ANALYSIS, "Data Analysis"),
-    ("manager", Role.QUALITY_MANAGER, "Quality manager"),
+    ("admin", None, "Platform administrator", "马骏"),
+    ("mm", Role.MERCHANT_MANAGEMENT, "Merchant Management", "周敏"),
+    ("qm", Role.QUALITY_MANAGEMENT, "Quality Management", "陈刚"),
+    ("cs", Role.CONSUMER_SERVICE, "Consumer Service", "刘洋"),
+    ("cs2", Role.CONSUMER_SERVICE, "Consumer Service", "赵丽"),
+    ("da", Role.DATA_ANALYSIS, "Data Analysis", "孙浩"),
+    ("manager", Role.QUALITY_MANAGER, "Quality manager", "吴静"),
 ]
 
 # Outside parties (not platform staff): a testing lab's user (their lab comes with the
 # inspections demo) and an external assessor.
 EXTERNAL_USERS = [
-    ("lab", "lab", "Testing lab (CTI)"),
-    ("assessor", "external_assessor", "External assessor"),
+    ("lab", "lab", "Testing lab (CTI)", "郑华"),
+    ("assessor", "external_assessor", "External assessor", "何平"),
 ]
 
 CATEGORIES = [
@@ -60,12 +62,12 @@ def user(username, *, email=None, staff=False, superuser=False, role=None, first
 
 
 def seed(log):
-    for username, role, label in STAFF_USERS:
-        user(username, staff=True, superuser=role is None, role=role, first_name=label)
-        log(f"  {username:<10} {DEMO_PASSWORD}  {label}")
-    for username, role, label in EXTERNAL_USERS:
-        user(username, role=role, first_name=label)
-        log(f"  {username:<10} {DEMO_PASSWORD}  {label}")
+    for username, role, label, name in STAFF_USERS:
+        user(username, staff=True, superuser=role is None, role=role, first_name=name)
+        log(f"  {username:<10} {DEMO_PASSWORD}  {label} ({name})")
+    for username, role, label, name in EXTERNAL_USERS:
+        user(username, role=role, first_name=name)
+        log(f"  {username:<10} {DEMO_PASSWORD}  {label} ({name})")
     by_code = {}
     for code, parent, zh, en, excluded in CATEGORIES:
         by_code[code], _ = Category.objects.update_or_create(

@@ -75,7 +75,7 @@ class InspectionsConfig(AppConfig):
         register_nav(
             _("Inspections"),
             "inspections:staff-queue",
-            lambda u: has_role(u, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER),
+            selectors.is_inspector,  # the queue's own rule: Quality Managers read labs and risk
             45,
         )
         register_nav(

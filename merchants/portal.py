@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from core.roles import is_staff_member
+from core.roles import user_roles
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,10 @@ def portal_links() -> list[dict]:
 
 
 def is_portal_user(user) -> bool:
-    """Merchant users, and signed-in people who may still apply (not platform staff)."""
+    """Merchant users, and signed-in people who may still apply: not platform staff, nor a
+    testing lab's or an external assessor's account (they have pages of their own)."""
     return bool(
-        getattr(user, "is_authenticated", False) and not user.is_staff and not is_staff_member(user)
+        getattr(user, "is_authenticated", False) and not user.is_staff and not user_roles(user)
     )
 
 

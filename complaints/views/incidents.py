@@ -15,6 +15,7 @@ from complaints.models import Case, QualityIncident
 from complaints.services import incidents as services
 from core.exceptions import DomainError
 from core.web import add_service_errors, allowed_if
+from inspections.selectors import is_inspector
 from merchants.selectors import merchant_of
 
 viewer_required = allowed_if(services.may_view)
@@ -157,6 +158,7 @@ def incident_detail(request, pk, action=None):
             "forms": forms,
             "failed": action if bound is not None else None,
             "may_view_cases": case_selectors.may_view_cases(request.user),
+            "may_record_inspection": is_inspector(request.user),
             "remedies": incident.remedies.select_related("proof"),
             "may_view_notices": case_selectors.may_view_incident_notices(request.user),
         },

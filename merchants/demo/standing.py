@@ -64,7 +64,7 @@ def seed(log):
             by=owner_a.user,
             entry=disputed,
             statement=(
-                "快递丢件, 延误并非我方原因。/ The courier lost the parcel; the delay was not ours."
+                "快递丢件，延误并非我方原因。"
             ),
         )
     owner_b = _owner("merchant_b")
@@ -76,7 +76,7 @@ def seed(log):
             rule_code="sla_breach_merchant",
             evidence=_evidence("demo-complaint-sla-0402.pdf"),
             by=mm,
-            reason="多次超时回复投诉。/ Repeated late answers to complaints.",
+            reason="多次超时回复投诉。",
         )
     log(
         f"  standing: {owner_a.merchant} {services.current_points(owner_a.merchant)} points "
