@@ -97,3 +97,45 @@ def convert(cursor, apps, app_label: str, *, texts=(), sentences=()) -> int:
                 **{key: value},
             )
     return updated
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
+
+
+def sentence_patterns(code: str, template) -> list[tuple[str, str, list[str]]]:
+    """(code, regular expression, names of its groups) of the sentence `template` (lazy
+    gettext with `%(name)s` / `%(name)d` placeholders) in each of the project's languages,
+    as `merchants.reason_texts.backfill_sql` and `from_sentence` take them."""
+    patterns = []
+    for sentence in sorted(in_every_language(lambda: template)):
+        names, pattern, position = [], "^", 0
+        for match in _PLACEHOLDER.finditer(sentence):
+            pattern += re.escape(sentence[position : match.start()])
+            pattern += r"(\d+)" if match.group(2) == "d" else "(.+?)"
+            names.append(match.group(1))
+            position = match.end()
+        patterns.append((code, pattern + re.escape(sentence[position:]) + "$", names))
+    return patterns
+
+
+def from_sentence(cursor, *, content_type_id: int, action: str, code: str, template) -> int:
+    """Rows of `action` whose reason is the sentence `template` in any language get the code,
+    with its placeholders (as text) as the parameters."""
+    updated = 0
+    for _code, pattern, names in sentence_patterns(code, template):
+        cursor.execute(
+            """
+            UPDATE core_decision AS d
+               SET reason = '',
+                   data = d.data || jsonb_build_object(
+                       'reason_code', %s::text,
+                       'reason_params', CASE WHEN cardinality(%s::text[]) = 0
+                           THEN '{}'::jsonb
+                           ELSE jsonb_object(%s::text[], regexp_match(d.reason, %s)) END)
+             WHERE d.content_type_id = %s AND d.action = %s AND d.reason ~ %s
+               AND NOT d.data ? 'reason_code'
+            """,
+            [code, names, names, pattern, content_type_id, action, pattern],
+        )
+        updated += cursor.rowcount
+    return updated

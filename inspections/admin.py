@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
+from inspections import reason_texts as reasons
 from inspections import services
 from inspections.models import (
     CustodyEvent,
@@ -35,7 +36,7 @@ class InspectionPlanAdmin(LargeTableAdmin):
     date_hierarchy = "due_by"
     list_select_related = ["merchant", "category", "product"]
     raw_id_fields = ["merchant", "category", "product"]
-    readonly_fields = ["status", "retest_of", "created_by", "created_at"]
+    readonly_fields = ["status", "reason_words", "retest_of", "created_by", "created_at"]
     fields = [
         "kind",
         "merchant",
@@ -50,6 +51,11 @@ class InspectionPlanAdmin(LargeTableAdmin):
     ]
     inlines = [DecisionsInline]
     actions = ["cancel"]
+
+    @admin.display(description=_("why planned"))
+    def reason_words(self, obj):
+        """The reason in the reader's language (the system's are codes)."""
+        return obj.reason_text if obj is not None else ""
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
@@ -85,7 +91,7 @@ class InspectionPlanAdmin(LargeTableAdmin):
         for plan in queryset.filter(status=InspectionPlan.Status.DUE):
             try:
                 services.cancel_plan(
-                    plan=plan, by=request.user, reason=str(_("Cancelled by staff"))
+                    plan=plan, by=request.user, reason_code=reasons.CANCELLED_BY_STAFF
                 )
                 done += 1
             except ValidationError as exc:
@@ -185,7 +191,7 @@ class SwitchingRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for record in queryset:
             try:
                 services.accept_corrective_action(
-                    record=record, by=request.user, note=str(_("Accepted in the admin"))
+                    record=record, by=request.user, note_code=reasons.ACCEPTED_IN_ADMIN
                 )
                 done += 1
             except ValidationError as exc:
@@ -230,10 +236,15 @@ class LabAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["name", "cnas_number", "cma_number"]
     filter_horizontal = ["scope_categories"]
-    readonly_fields = ["status", "status_reason", "created_at"]
+    readonly_fields = ["status", "status_reason_words", "created_at"]
     exclude = ["documents"]
     inlines = [LabMemberInline, DecisionsInline]
     actions = ["suspend"]
+
+    @admin.display(description=_("status reason"))
+    def status_reason_words(self, obj):
+        """The reason in the reader's language (the system's are codes)."""
+        return obj.status_reason_text if obj is not None else ""
 
     @admin.action(description=_("Suspend the selected labs"))
     def suspend(self, request, queryset):
@@ -241,7 +252,7 @@ class LabAdmin(admin.ModelAdmin):
 
         for lab in queryset:
             try:
-                labs.suspend_lab(lab=lab, reason=str(_("Suspended in the admin")), by=request.user)
+                labs.suspend_lab(lab=lab, reason_code=reasons.SUSPENDED_IN_ADMIN, by=request.user)
             except ValidationError as exc:
                 _report(self, request, exc)
 

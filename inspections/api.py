@@ -37,6 +37,13 @@ class InspectorWrites(permissions.BasePermission):
 
 # --- plans ---------------------------------------------------------------------------------
 class InspectionPlanSerializer(serializers.ModelSerializer):
+    reason_text = serializers.CharField(
+        read_only=True,
+        help_text="Why the plan was made, in the reader's language (Accept-Language): "
+        "rendered from reason_code and reason_params when the system wrote it, else staff's "
+        "reason as typed.",
+    )
+
     class Meta:
         model = InspectionPlan
         fields = [
@@ -50,6 +57,9 @@ class InspectionPlanSerializer(serializers.ModelSerializer):
             "tightened",
             "status",
             "reason",
+            "reason_code",
+            "reason_params",
+            "reason_text",
             "source",
             "retest_of",
             "created_at",

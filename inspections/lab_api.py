@@ -15,6 +15,12 @@ from inspections.models import CustodyEvent, CustodyKind, Lab, Sample
 
 class LabSerializer(serializers.ModelSerializer):
     accreditation_problem = serializers.SerializerMethodField()
+    status_reason_text = serializers.CharField(
+        read_only=True,
+        help_text="Why the lab is suspended, in the reader's language (Accept-Language): "
+        "rendered from status_reason_code and status_reason_params when the system wrote it, "
+        "else staff's reason as typed.",
+    )
 
     class Meta:
         model = Lab
@@ -29,6 +35,9 @@ class LabSerializer(serializers.ModelSerializer):
             "valid_until",
             "status",
             "status_reason",
+            "status_reason_code",
+            "status_reason_params",
+            "status_reason_text",
             "accreditation_problem",
         ]
         read_only_fields = fields

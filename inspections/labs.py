@@ -99,7 +99,7 @@ def accreditation_problem(lab: Lab, *, today: date | None = None) -> str | None:
     if lab.status == Lab.Status.SUSPENDED:
         return _("%(lab)s is suspended: %(reason)s") % {
             "lab": lab.name,
-            "reason": lab.status_reason or _("no reason given"),
+            "reason": lab.status_reason_text or _("no reason given"),
         }
     if lab.valid_until < today:
         return _("The accreditation of %(lab)s expired on %(date)s.") % {
@@ -151,17 +151,28 @@ def check_accredited(lab: Lab, inspection: Inspection, requirements=None) -> Non
 
 
 @transaction.atomic
-def suspend_lab(*, lab: Lab, reason: str, by) -> Lab:
-    reason = (reason or "").strip()
-    if not reason:
+def suspend_lab(*, lab: Lab, reason: str = "", by, reason_code: str = "") -> Lab:
+    """`reason`: staff's words; an action without words gives a code of
+    inspections.reason_texts instead (rendered in each reader's language)."""
+    reason = "" if reason_code else (reason or "").strip()
+    if not (reason or reason_code):
         raise DomainError({"reason": _("Give the reason for this decision.")})
     lab = Lab.objects.select_for_update().get(pk=lab.pk)
     if lab.status == Lab.Status.SUSPENDED:
         raise DomainError(_("This lab is already suspended."), code="already_suspended")
     lab.status, lab.status_reason = Lab.Status.SUSPENDED, reason
-    lab.save(update_fields=["status", "status_reason"])
+    lab.status_reason_code, lab.status_reason_params = reason_code, {}
+    lab.save(
+        update_fields=["status", "status_reason", "status_reason_code", "status_reason_params"]
+    )
     record_decision(
-        lab, action="suspend", from_state="active", to_state="suspended", actor=by, reason=reason
+        lab,
+        action="suspend",
+        from_state="active",
+        to_state="suspended",
+        actor=by,
+        reason=reason,
+        data=reason_data(reason_code),
     )
     return lab
 
@@ -176,7 +187,10 @@ def reinstate_lab(*, lab: Lab, by, note: str = "") -> Lab:
             code="accreditation_expired",
         )
     lab.status, lab.status_reason = Lab.Status.ACTIVE, ""
-    lab.save(update_fields=["status", "status_reason"])
+    lab.status_reason_code, lab.status_reason_params = "", {}
+    lab.save(
+        update_fields=["status", "status_reason", "status_reason_code", "status_reason_params"]
+    )
     record_decision(
         lab, action="reinstate", from_state="suspended", to_state="active", actor=by, reason=note
     )
@@ -220,14 +234,15 @@ def sweep_accreditations(*, today: date | None = None) -> dict[str, int]:
                 )
             )
     with transaction.atomic(), connection.cursor() as cursor:
-        reason = _("Accreditation expired")
         cursor.execute(
             """
-            UPDATE inspections_lab SET status = 'suspended', status_reason = %s
+            UPDATE inspections_lab
+               SET status = 'suspended', status_reason = '', status_reason_code = %s,
+                   status_reason_params = '{}'::jsonb
             WHERE status = 'active' AND valid_until < %s
             RETURNING id
             """,
-            [reason, today],
+            [inspection_reasons.ACCREDITATION_EXPIRED, today],
         )
         suspended = [row[0] for row in cursor.fetchall()]
         for pk in suspended:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
+from core.decision_labels import reason_text
 from inspections import switching
 
 
@@ -85,7 +86,15 @@ class InspectionPlan(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DUE
     )
+    # Staff's words; a reason the system writes is a code plus parameters instead, rendered in
+    # the reader's language (`reason_text`, codes of the apps' reason_texts).
     reason = models.TextField(_("reason"), blank=True, default="")
+    reason_code = models.CharField(
+        _("reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    reason_params = models.JSONField(
+        _("reason parameters"), blank=True, default=dict, db_default={}
+    )
     # What caused it, as "app_label.model:pk" (a complaint, an objection), or "planner".
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
     retest_of = models.ForeignKey(
@@ -126,6 +135,11 @@ class InspectionPlan(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.merchant} · {self.due_by}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why it was planned, in the reader's language (staff's words as written)."""
+        return reason_text(self.reason_code, self.reason_params) or self.reason
 
 
 @governed
@@ -448,7 +462,14 @@ class Lab(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
+    # Staff's words; the system's reasons are a code plus parameters (inspections.reason_texts).
     status_reason = models.TextField(_("status reason"), blank=True, default="")
+    status_reason_code = models.CharField(
+        _("status reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    status_reason_params = models.JSONField(
+        _("status reason parameters"), blank=True, default=dict, db_default={}
+    )
     contact_email = models.EmailField(_("contact e-mail"), blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -467,6 +488,11 @@ class Lab(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def status_reason_text(self) -> str:
+        """Why it is suspended, in the reader's language (staff's words as written)."""
+        return reason_text(self.status_reason_code, self.status_reason_params) or self.status_reason
 
 
 class LabMember(models.Model):

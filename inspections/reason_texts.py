@@ -33,8 +33,29 @@ RETEST_REQUESTED = "retest_requested"
 # The nightly sweep suspended a lab whose accreditation ran out: no params.
 ACCREDITATION_EXPIRED = "accreditation_expired"
 
+# Plans the planner writes (InspectionPlan.reason_code): params {"period": "2026Q4" or "2026-11"}.
+PLAN_QUARTERLY = "plan_quarterly"
+PLAN_PROBATION = "plan_probation"
+PLAN_RANDOM = "plan_random"
+PLAN_MONTHLY = "plan_monthly"
+# A risk-triggered plan after a complaint spike (the reports app's weekly risk run):
+# params {"week": "2026-W48", "count": this week's complaints, "avg": the weekly baseline}.
+COMPLAINT_SPIKE = "complaint_spike"
+# Staff's actions in the admin, which give no words of their own: no params.
+CANCELLED_BY_STAFF = "cancelled_by_staff"
+SUSPENDED_IN_ADMIN = "suspended_in_admin"
+ACCEPTED_IN_ADMIN = "accepted_in_admin"
+
 TEXTS = {
     SWITCH_RULE: "%(rule)s",
+    PLAN_QUARTERLY: _("Quarterly spot check %(period)s"),
+    PLAN_PROBATION: _("First spot check of the probation period (tightened)"),
+    PLAN_RANDOM: _("Random spot check %(period)s"),
+    PLAN_MONTHLY: _("Monthly spot check %(period)s (high risk)"),
+    COMPLAINT_SPIKE: _("Complaint spike in %(week)s: %(count)s this week, weekly average %(avg)s"),
+    CANCELLED_BY_STAFF: _("Cancelled by staff"),
+    SUSPENDED_IN_ADMIN: _("Suspended in the admin"),
+    ACCEPTED_IN_ADMIN: _("Accepted in the admin"),
     RETEST_ACCEPTED: _("Re-test #%(id)d accepted the lot."),
     RETEST_REQUESTED: _("Re-test asked for in the objection to inspection #%(id)d."),
     ACCREDITATION_EXPIRED: _("Accreditation expired"),

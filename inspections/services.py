@@ -4,6 +4,7 @@ switching state and objections. Views, admin, API and tasks call these."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -169,7 +170,9 @@ def create_plan(
                 period=period or f"manual:{uuid.uuid4().hex}",
                 due_by=due_by,
                 tightened=tightened or kind == InspectionPlan.Kind.PROBATION,
-                reason=reason,
+                reason="" if reason_code else reason,
+                reason_code=reason_code,
+                reason_params=reason_params or {},
                 source=source,
                 retest_of=retest_of,
                 created_by=_user(by),
@@ -194,10 +197,19 @@ def create_plan(
 
 @transaction.atomic
 def schedule_risk_inspection(
-    *, merchant: Merchant, source: str, reason: str, product=None, category=None, by=None
+    *,
+    merchant: Merchant,
+    source: str,
+    reason: str = "",
+    product=None,
+    category=None,
+    by=None,
+    reason_code: str = "",
+    reason_params: dict | None = None,
 ) -> InspectionPlan:
     """A substantiated false-advertising report or a complaint spike: an inspection within
-    the policy's days (7 by default). Idempotent per source (one plan per cause)."""
+    the policy's days (7 by default). Idempotent per source (one plan per cause). `reason`:
+    staff's words; the system gives a code of a reason_texts module and its parameters."""
     if not (source or "").strip():
         raise DomainError(_("Name what triggered the inspection."))
     existing = InspectionPlan.objects.filter(
@@ -215,16 +227,28 @@ def schedule_risk_inspection(
         period=source,
         source=source,
         reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
         by=by,
     )
 
 
 @transaction.atomic
-def cancel_plan(*, plan: InspectionPlan, by, reason: str) -> InspectionPlan:
-    if not (reason or "").strip():
+def cancel_plan(
+    *, plan: InspectionPlan, by, reason: str = "", reason_code: str = ""
+) -> InspectionPlan:
+    """`reason`: staff's words; an action without words gives a code of
+    inspections.reason_texts instead (rendered in each reader's language)."""
+    if not ((reason or "").strip() or reason_code):
         raise DomainError({"reason": _("Give the reason for this decision.")})
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
-    PLAN_FLOW.apply(plan, InspectionPlan.Status.CANCELLED, actor=by, reason=reason)
+    PLAN_FLOW.apply(
+        plan,
+        InspectionPlan.Status.CANCELLED,
+        actor=by,
+        reason="" if reason_code else reason,
+        data=reason_data(reason_code),
+    )
     return plan
 
 
@@ -235,7 +259,7 @@ def cancel_plan(*, plan: InspectionPlan, by, reason: str) -> InspectionPlan:
 # skipped for it: at 100,000 merchants it is most of the time), with the task's context.
 _PLAN_COLUMNS = (
     "kind, merchant_id, category_id, product_id, period, due_by, tightened, status, reason, "
-    "source, retest_of_id, created_by_id, created_at"
+    "reason_code, reason_params, source, retest_of_id, created_by_id, created_at"
 )
 # `clock.at` is the application's instant (timezone.now(), the first parameter), never the
 # database's now(): plans and their history carry the time the rules compare against.
@@ -255,7 +279,7 @@ _WITH_HISTORY = f"""
 """  # noqa: S608 - constant column list
 _PERIODIC = _WITH_HISTORY.format(
     select="""
-    SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', %s,
+    SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', '', %s, %s::jsonb,
            'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     WHERE m.status IN ('probation', 'active')
@@ -264,7 +288,7 @@ _PERIODIC = _WITH_HISTORY.format(
 _PROBATION = _WITH_HISTORY.format(
     select="""
     SELECT 'probation', m.id, NULL, NULL, 'probation',
-           (m.went_live_at AT TIME ZONE %s)::date + %s, true, 'due', %s,
+           (m.went_live_at AT TIME ZONE %s)::date + %s, true, 'due', '', %s, %s::jsonb,
            'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     WHERE m.status = 'probation' AND m.went_live_at IS NOT NULL
@@ -274,7 +298,7 @@ _PROBATION = _WITH_HISTORY.format(
 # second run the same month picks the same merchants (and inserts nothing).
 _RANDOM = _WITH_HISTORY.format(
     select="""
-    SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', %s,
+    SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', '', %s, %s::jsonb,
            'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     WHERE m.status = 'active'
@@ -300,7 +324,7 @@ def register_risk_source(source: Callable[[], str]) -> None:
 
 
 _WEIGHTED_RANDOM = """
-    SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', %s,
+    SELECT 'random', m.id, NULL, NULL, %s, %s, false, 'due', '', %s, %s::jsonb,
            'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     LEFT JOIN ({risk}) AS risk ON risk.merchant_id = m.id
@@ -311,7 +335,7 @@ _WEIGHTED_RANDOM = """
            FROM merchants_merchant WHERE status = 'active')
 """
 _MONTHLY = """
-    SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', %s,
+    SELECT 'periodic', m.id, NULL, NULL, %s, %s, false, 'due', '', %s, %s::jsonb,
            'planner', NULL, NULL, (SELECT at FROM clock)
     FROM merchants_merchant AS m
     JOIN ({risk}) AS risk ON risk.merchant_id = m.id
@@ -331,6 +355,12 @@ def month_of(day: date) -> tuple[str, date]:
     """("2026-11", last day of that month)."""
     next_first = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
     return f"{day.year}-{day.month:02d}", next_first - timedelta(days=1)
+
+
+def _coded(code: str, params: dict) -> tuple[str, str]:
+    """The reason code and its parameters (JSON) of a planned row: the reader's language
+    renders the words (inspections.reason_texts)."""
+    return code, json.dumps(params)
 
 
 @transaction.atomic
@@ -356,7 +386,7 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
                 now,
                 quarter,
                 quarter_end,
-                _("Quarterly spot check %(period)s") % {"period": quarter},
+                *_coded(inspection_reasons.PLAN_QUARTERLY, {"period": quarter}),
             ],
         )
         created["periodic"] = cursor.rowcount
@@ -366,7 +396,7 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
                 now,
                 timezone.get_current_timezone_name(),
                 settings["probation_due_days"],
-                _("First spot check of the probation period (tightened)"),
+                *_coded(inspection_reasons.PLAN_PROBATION, {}),
             ],
         )
         created["probation"] = cursor.rowcount
@@ -377,7 +407,7 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
                 now,
                 month,
                 month_end,
-                _("Random spot check %(period)s") % {"period": month},
+                *_coded(inspection_reasons.PLAN_RANDOM, {"period": month}),
                 month,
                 settings["random_share_percent"],
             ],
@@ -390,7 +420,7 @@ def plan_due_inspections(*, at: datetime | None = None) -> dict[str, int]:
                     now,
                     month,
                     month_end,
-                    _("Monthly spot check %(period)s (high risk)") % {"period": month},
+                    *_coded(inspection_reasons.PLAN_MONTHLY, {"period": month}),
                 ],
             )
             created["periodic"] += cursor.rowcount
@@ -996,10 +1026,13 @@ def _close_objection(objection: Objection, to: str, *, by, note: str) -> None:
 
 
 @transaction.atomic
-def accept_corrective_action(*, record: SwitchingRecord, by, note: str) -> SwitchingRecord:
+def accept_corrective_action(
+    *, record: SwitchingRecord, by, note: str = "", note_code: str = ""
+) -> SwitchingRecord:
     """The merchant's corrective action is accepted: inspection resumes on tightened
-    inspection and the category restriction is lifted."""
-    if not (note or "").strip():
+    inspection and the category restriction is lifted. `note`: staff's words; an action
+    without words gives a code of inspections.reason_texts instead."""
+    if not ((note or "").strip() or note_code):
         raise DomainError({"note": _("Describe the corrective action accepted.")})
     record = SwitchingRecord.objects.select_for_update().get(pk=record.pk)
     try:
@@ -1013,6 +1046,7 @@ def accept_corrective_action(*, record: SwitchingRecord, by, note: str) -> Switc
         source=record.restriction_source,
         by=by,
         note=note,
+        reason_code=note_code,
     )
     return record
 
@@ -1064,8 +1098,6 @@ def submit_objection(*, inspection: Inspection, reason: str, by) -> Objection:
         due_by=_today() + timedelta(days=days),
         period=f"objection:{inspection.pk}",
         source=f"inspections.objection:{objection.pk}",
-        reason=_("Re-test asked for in the objection to inspection #%(id)d.")
-        % {"id": inspection.pk},
         reason_code=inspection_reasons.RETEST_REQUESTED,
         reason_params={"id": inspection.pk},
         retest_of=inspection,

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
-from core.decision_labels import version_label
+from core.decision_labels import sentences, version_label
 
 # Restriction reasons written by the system.
 DOCUMENT_EXPIRED = "document_expired"
@@ -43,6 +43,21 @@ DELISTING_REVOKED = "delisting_revoked"
 REINSPECTION_PASSED = "reinspection_passed"
 RESTRICTION_LIFTED = "restriction_lifted"
 LOT_REJECTED_DELISTED = "lot_rejected_delisted"
+
+# Why a restriction was lifted (the lift decision's reason_code).
+RATING_RECOVERED = "rating_recovered"
+DOCUMENT_ACCEPTED = "document_accepted"
+AGREEMENT_ACCEPTED = "agreement_accepted"
+TRAINING_COMPLETED = "training_completed"
+PROGRAMME_VERSION_CHANGED = "programme_version_changed"
+
+# Why a merchant may not sell (merchants.services.SellingRights.codes); a listing restricted
+# for selling rights keeps them all under SELLING_RIGHTS_BLOCKED: {"reasons": [{code, params}]}.
+MERCHANT_NOT_LIVE = "merchant_not_live"
+CATEGORY_NOT_APPROVED = "category_not_approved"
+NO_TEST_REPORT = "no_test_report"
+RESTRICTION_IN_FORCE = "restriction_in_force"
+SELLING_RIGHTS_BLOCKED = "selling_rights_blocked"
 
 TEXTS = {
     DOCUMENT_EXPIRED: _("Required document expired: %(document)s (%(expires)s)"),
@@ -78,6 +93,22 @@ TEXTS = {
     LOT_REJECTED_DELISTED: _(
         "Inspection #%(id)d rejected lot %(batch)s (%(class)s nonconformities)."
     ),
+    RATING_RECOVERED: _(
+        "The 90-day service rating recovered to %(average)s over %(count)d ratings."
+    ),
+    DOCUMENT_ACCEPTED: _("New document accepted: %(document)s"),
+    AGREEMENT_ACCEPTED: _("Accepted %(agreement)s"),
+    TRAINING_COMPLETED: _("Training completed"),
+    PROGRAMME_VERSION_CHANGED: _("New programme version"),
+    MERCHANT_NOT_LIVE: _("The merchant is %(status)s."),
+    CATEGORY_NOT_APPROVED: _("The merchant is not approved to sell in %(category)s."),
+    NO_TEST_REPORT: _(
+        "The merchant has no approved test report for %(category)s; selling in it "
+        "starts when one is approved."
+    ),
+    # As `Restriction.__str__`: names and labels only, no words of a sentence.
+    RESTRICTION_IN_FORCE: "%(merchant)s: %(kind)s (%(category)s)",
+    SELLING_RIGHTS_BLOCKED: "%(reasons)s",
 }
 
 
@@ -87,6 +118,61 @@ def _document(params: dict) -> dict:
     code = params.get("document_type", "")
     label = DocumentType(code).label if code in DocumentType.values else code
     return {"document": " ".join(str(p) for p in (label, params.get("number", "")) if p)}
+
+
+def _accepted_document(params: dict) -> dict:
+    """The document's type in words, its category and number (as `Document.__str__`); a
+    backfilled one keeps the words it was read from."""
+    if "document" in params and "document_type" not in params:
+        return {}
+    label = _document({"document_type": params.get("document_type", "")})["document"]
+    if params.get("category"):
+        label = f"{label} ({params['category']})"
+    return {"document": " ".join(str(p) for p in (label, params.get("number", "")) if p)}
+
+
+def _agreement_name(params: dict) -> dict:
+    """The agreement as its model names it ("Merchant agreement, version 3")."""
+    if "agreement" in params and "version" not in params:
+        return {}
+    from merchants.models import AgreementVersion
+
+    return {"agreement": str(AgreementVersion(version=params.get("version", "")))}
+
+
+def _category_name(category_id) -> str:
+    from core.models import Category
+
+    if not isinstance(category_id, int):
+        return str(category_id or "")
+    category = Category.objects.filter(pk=category_id).first()
+    return str(category) if category is not None else ""
+
+
+def _merchant_status(params: dict) -> dict:
+    return {"status": _label("merchants.merchant", "status", params.get("status", ""))}
+
+
+def _in_category(params: dict) -> dict:
+    return {"category": _category_name(params.get("category"))}
+
+
+def _restriction(params: dict) -> dict:
+    return {
+        "kind": _label("merchants.restriction", "kind", params.get("kind", "")),
+        "category": _category_name(params.get("category")) or _("all categories"),
+    }
+
+
+def _blocked(params: dict) -> dict:
+    reasons = params.get("reasons")
+    if not isinstance(reasons, list):
+        return {"reasons": str(reasons or "")}
+    return {
+        "reasons": " ".join(
+            render(r.get("code", ""), r.get("params")) for r in reasons if isinstance(r, dict)
+        )
+    }
 
 
 def _sold(params: dict) -> dict:
@@ -164,26 +250,20 @@ _WORDS = {
     LOT_REJECTED_DELISTED: _lot_class,
     DELISTED_BY_SANCTION: _quoted,
     DELISTING_REVOKED: _quoted,
+    RATING_RECOVERED: _rating,
+    DOCUMENT_ACCEPTED: _accepted_document,
+    AGREEMENT_ACCEPTED: _agreement_name,
+    MERCHANT_NOT_LIVE: _merchant_status,
+    CATEGORY_NOT_APPROVED: _in_category,
+    NO_TEST_REPORT: _in_category,
+    RESTRICTION_IN_FORCE: _restriction,
+    SELLING_RIGHTS_BLOCKED: _blocked,
 }
 
 
-class _Params(dict):
-    """A missing parameter renders empty rather than failing the whole page."""
-
-    def __missing__(self, key):
-        return ""
-
-
-def render(code: str, params: dict | None = None) -> str:
-    """The sentence of a reason code in the active language ("" for an unknown code)."""
-    template = TEXTS.get(code)
-    if template is None:
-        return ""
-    values = _Params(params or {})
-    words = _WORDS.get(code)
-    if words is not None:
-        values.update(words(values))
-    return str(template) % values
+# The sentence of a reason code in the active language ("" for an unknown code), by the one
+# renderer of reason codes (core.decision_labels.sentences).
+render = sentences(TEXTS, _WORDS)
 
 
 def text(code: str, params: dict | None, fallback: str = "") -> str:

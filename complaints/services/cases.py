@@ -284,9 +284,10 @@ def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
     schedule_risk_inspection(
         merchant=case.merchant,
         source=f"complaints.case:{case.pk}",
-        reason=why,
+        reason=reason.strip(),
         product=case.product,
         by=by,
+        **coded,
     )
     open_for_report(case, by=by, reason=why)
 

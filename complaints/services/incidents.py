@@ -545,7 +545,8 @@ def confirm(
         plan = schedule_risk_inspection(
             merchant=incident.merchant,
             source=f"complaints.qualityincident:{incident.pk}",
-            reason=why,
+            reason_code=reason_texts.INCIDENT_CONFIRMED,
+            reason_params=confirmed,
             product=product,
             by=by,
         )

@@ -559,7 +559,12 @@ def review_document(
                 reason=reason,
                 source=document.slot,
                 by=actor,
-                note=_("New document accepted: %(document)s") % {"document": document},
+                reason_code=reason_texts.DOCUMENT_ACCEPTED,
+                reason_params={
+                    "document_type": document.document_type,
+                    "category": str(document.category) if document.category_id else "",
+                    "number": document.number,
+                },
             )
     return document
 
@@ -1156,7 +1161,8 @@ def accept_agreement(
             reason=Restriction.Reason.AGREEMENT_NOT_ACCEPTED,
             source=source,
             by=actor,
-            note=_("Accepted %(agreement)s") % {"agreement": version},
+            reason_code=reason_texts.AGREEMENT_ACCEPTED,
+            reason_params={"version": version.version},
         )
     return acceptance
 

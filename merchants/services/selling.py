@@ -11,17 +11,32 @@ from core.audit import record_decision
 from core.decision_labels import reason_data
 from core.exceptions import DomainError
 from core.models import Category
+from merchants import reason_texts
 from merchants.models import Document, DocumentType, Merchant, Restriction
 from merchants.selectors import active_restrictions
 
 
 @dataclass
 class SellingRights:
+    """`codes`: why not, as (code, params) of merchants.reason_texts, so a stored reason is
+    rendered in its reader's language; `reasons`: the same in the active language."""
+
     allowed: bool
-    reasons: list[str] = field(default_factory=list)
+    codes: list[tuple[str, dict]] = field(default_factory=list)
 
     def __bool__(self):
         return self.allowed
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason_texts.render(code, params) for code, params in self.codes]
+
+    @property
+    def blocked(self) -> tuple[str, dict]:
+        """All the reasons as one code and its parameters (a listing's status reason)."""
+        return reason_texts.SELLING_RIGHTS_BLOCKED, {
+            "reasons": [{"code": code, "params": params} for code, params in self.codes]
+        }
 
 
 def holds_test_report(merchant, category) -> Exists:
@@ -57,40 +72,29 @@ class SellingRightsBook:
         self._restrictions = restrictions
         self._categories = categories
 
-    def _text(self, restriction) -> str:
-        """str(restriction), once per restriction: a catch-up judges 16,000 merchants, and
-        the translated kind label was most of its Python time (4 of 5 s at 50,000)."""
-        text = getattr(restriction, "_text_cache", None)
-        if text is None:
-            text = restriction._text_cache = str(restriction)
-        return text
-
     def of(self, merchant_id: int, category=None) -> SellingRights:
         merchant = self._merchants[merchant_id]
         category_id = getattr(category, "pk", category)
-        if category_id is not None and not isinstance(category, Category):
-            category = self._categories[category_id]
-        reasons = []
+        codes = []
         if not merchant.is_live:
-            reasons.append(
-                _("The merchant is %(status)s.") % {"status": merchant.get_status_display()}
-            )
+            codes.append((reason_texts.MERCHANT_NOT_LIVE, {"status": merchant.status}))
         if category_id is not None and (merchant_id, category_id) not in self._approved:
-            reasons.append(
-                _("The merchant is not approved to sell in %(category)s.") % {"category": category}
-            )
+            codes.append((reason_texts.CATEGORY_NOT_APPROVED, {"category": category_id}))
         elif category_id is not None and (merchant_id, category_id) not in self._reported:
-            reasons.append(
-                _(
-                    "The merchant has no approved test report for %(category)s; selling in it "
-                    "starts when one is approved."
-                )
-                % {"category": category}
-            )
+            codes.append((reason_texts.NO_TEST_REPORT, {"category": category_id}))
         for restriction in self._restrictions.get(merchant_id, ()):
             if restriction.category_id is None or restriction.category_id == category_id:
-                reasons.append(self._text(restriction))
-        return SellingRights(allowed=not reasons, reasons=reasons)
+                codes.append(
+                    (
+                        reason_texts.RESTRICTION_IN_FORCE,
+                        {
+                            "merchant": str(merchant),
+                            "kind": restriction.kind,
+                            "category": restriction.category_id,
+                        },
+                    )
+                )
+        return SellingRights(allowed=not codes, codes=codes)
 
 
 def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBook:

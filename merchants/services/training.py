@@ -330,7 +330,13 @@ def _supersede(programme_ids: list[int], *, now, actor=None) -> int:
         count_rows, ids, merchant_ids = cursor.fetchone()
     restricted = list(zip(ids, merchant_ids, strict=True))
     for assignment_id, merchant_id in restricted:
-        _lift_for(assignment_id, merchant_id, now=now, by=actor, note=_("New programme version"))
+        _lift_for(
+            assignment_id,
+            merchant_id,
+            now=now,
+            by=actor,
+            note_code=reason_texts.PROGRAMME_VERSION_CHANGED,
+        )
     return count_rows
 
 
@@ -616,7 +622,9 @@ def _restrict_for(assignment: TrainingAssignment, *, now) -> None:
         )
 
 
-def _lift_for(assignment_id: int, merchant_id: int, *, now, by=None, note="") -> int:
+def _lift_for(assignment_id: int, merchant_id: int, *, now, by=None, note_code="") -> int:
+    """Lift the assignment's overdue restrictions; `note_code`: why, a code of
+    merchants.reason_texts (rendered in each reader's language)."""
     merchant = Merchant.objects.get(pk=merchant_id)
     sources = (
         Restriction.objects.filter(
@@ -635,11 +643,13 @@ def _lift_for(assignment_id: int, merchant_id: int, *, now, by=None, note="") ->
             reason=Restriction.Reason.TRAINING_OVERDUE,
             source=source,
             by=by,
-            note=note,
+            reason_code=note_code,
         )
     TrainingAssignment.objects.filter(pk=assignment_id).update(lifted_at=now)
     TrainingStep.objects.get_or_create(
-        assignment_id=assignment_id, step="lifted", defaults={"at": now, "note": note[:200]}
+        assignment_id=assignment_id,
+        step="lifted",
+        defaults={"at": now, "note": reason_texts.render(note_code)[:200]},
     )
     return lifted
 
@@ -878,7 +888,11 @@ def complete_assignment(
     record_decision(assignment, action="complete", to_state="completed", actor=by, reason=how)
     if assignment.restricted_at is not None and assignment.merchant_id:
         _lift_for(
-            assignment.pk, assignment.merchant_id, now=now, by=by, note=_("Training completed")
+            assignment.pk,
+            assignment.merchant_id,
+            now=now,
+            by=by,
+            note_code=reason_texts.TRAINING_COMPLETED,
         )
     for listener in COMPLETION_LISTENERS:
         listener(assignment)

@@ -459,17 +459,18 @@ def follow_sanction(sanction) -> None:
 
 # --- following the merchant's selling rights ---------------------------------------------
 _SYNC = """
-    WITH blocked(merchant_id, category_id, reason) AS (
+    WITH blocked(merchant_id, category_id, params) AS (
         -- One JSON parameter, not three ARRAY[...] of 16,000 constants each (0.2 s to parse).
         SELECT * FROM jsonb_to_recordset(%(blocked)s::jsonb)
-                      AS b(merchant_id bigint, category_id bigint, reason text)
+                      AS b(merchant_id bigint, category_id bigint, params jsonb)
     ), changed AS (
         UPDATE products_product AS p
         SET status = CASE WHEN b.category_id IS NULL THEN 'listed' ELSE 'restricted' END,
             status_cause = CASE WHEN b.category_id IS NULL THEN '' ELSE 'selling_rights' END,
-            status_reason = COALESCE(b.reason, ''),
-            status_reason_code = CASE WHEN b.category_id IS NULL THEN %(lifted)s ELSE '' END,
-            status_reason_params = '{}'::jsonb,
+            status_reason = '',
+            status_reason_code = CASE WHEN b.category_id IS NULL THEN %(lifted)s
+                                      ELSE %(blocked_code)s END,
+            status_reason_params = COALESCE(b.params, '{}'::jsonb),
             status_evidence = '',
             status_changed_by_id = NULL,
             status_changed_at = %(now)s,
@@ -481,7 +482,7 @@ _SYNC = """
           AND ((q.status = 'listed' AND b.category_id IS NOT NULL)
                OR (q.status = 'restricted' AND q.status_cause = 'selling_rights'
                    AND b.category_id IS NULL))
-        RETURNING p.id, p.status, p.status_reason, p.status_reason_code
+        RETURNING p.id, p.status, p.status_reason_code, p.status_reason_params
     )
     INSERT INTO core_decision
         (content_type_id, object_id, action, from_state, to_state, actor_id, actor_label,
@@ -489,10 +490,9 @@ _SYNC = """
     SELECT %(content_type)s, id::text,
            CASE status WHEN 'restricted' THEN 'restrict' ELSE 'relist' END,
            CASE status WHEN 'restricted' THEN 'listed' ELSE 'restricted' END,
-           status, NULL, 'system', status_reason,
-           CASE status_reason_code WHEN '' THEN '{"cause": "selling_rights"}'::jsonb
-           ELSE jsonb_build_object('cause', 'selling_rights', 'reason_code', status_reason_code,
-                                   'reason_params', '{}'::jsonb) END,
+           status, NULL, 'system', '',
+           jsonb_build_object('cause', 'selling_rights', 'reason_code', status_reason_code,
+                              'reason_params', status_reason_params),
            %(now)s
     FROM changed
 """
@@ -531,9 +531,13 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
     for merchant_id, category_id in pairs:
         rights = book.of(merchant_id, category_id)
         if not rights:
-            reason = " ".join(rights.reasons)[:1000]
+            # Why, as codes (rendered in each reader's language), not words of this request.
             blocked.append(
-                {"merchant_id": merchant_id, "category_id": category_id, "reason": reason}
+                {
+                    "merchant_id": merchant_id,
+                    "category_id": category_id,
+                    "params": rights.blocked[1],
+                }
             )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -543,6 +547,7 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
                 # An array literal string: parsed as one constant.
                 "merchants": "{" + ",".join(map(str, merchant_ids)) + "}",
                 "lifted": reason_texts.RESTRICTION_LIFTED,
+                "blocked_code": reason_texts.SELLING_RIGHTS_BLOCKED,
                 "content_type": ContentType.objects.get_for_model(Product).pk,
                 "now": now,
             },

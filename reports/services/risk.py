@@ -407,6 +407,7 @@ def detect_spikes(*, at: datetime | None = None) -> SpikeResult:
 def _schedule_spike_inspections(alert_ids: list[int], *, week: str) -> int:
     """One risk-triggered plan per new merchant spike (new spikes are few: a loop is fine,
     and schedule_risk_inspection is idempotent per source)."""
+    from inspections import reason_texts as inspection_reasons
     from inspections.services import schedule_risk_inspection
 
     raised = Alert.objects.filter(pk__in=alert_ids).values_list("object_id", "payload")
@@ -416,8 +417,12 @@ def _schedule_spike_inspections(alert_ids: list[int], *, week: str) -> int:
         schedule_risk_inspection(
             merchant=merchant,
             source=f"reports.risk_spike:{merchant.pk}:{week}",
-            reason=_("Complaint spike in %(week)s: %(count)s this week, weekly average %(avg)s")
-            % {"week": week, "count": payload["this_week"], "avg": payload["baseline"]},
+            reason_code=inspection_reasons.COMPLAINT_SPIKE,
+            reason_params={
+                "week": week,
+                "count": payload["this_week"],
+                "avg": payload["baseline"],
+            },
         )
     return len(payloads)
 

@@ -246,8 +246,11 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
                 merchant=standing.merchant,
                 reason=Restriction.Reason.RATING,
                 source=standing.restriction_source,
-                note=_("The 90-day service rating recovered to %(average)s over %(count)d ratings.")
-                % {"average": f"{figure.overall:.2f}", "count": figure.rating_count},
+                reason_code=reason_texts.RATING_RECOVERED,
+                reason_params={
+                    "average": f"{figure.overall:.2f}",
+                    "count": figure.rating_count,
+                },
             )
             standing.restriction_source = ""
             result.lifted.append(standing.merchant_id)

@@ -266,7 +266,8 @@ def test_the_listing_sync_of_many_merchants_costs_as_many_statements_as_of_one(
         assert statuses[phones.pk] == ("restricted" if i % 2 == 0 else "listed")
     suspended = Product.objects.get(merchant=thirty[0], category=phones)
     assert suspended.status_cause == "selling_rights"
-    assert "Suspension" in suspended.status_reason
+    assert suspended.status_reason_code == "selling_rights_blocked"
+    assert "Suspension" in suspended.status_reason_text
 
     for merchant in thirty[::2]:
         Restriction.objects.filter(merchant=merchant).update(lifted_at=suspended.updated_at)
@@ -384,5 +385,6 @@ def test_the_daily_catch_up_restricts_listings_in_constant_statements_with_one_h
         assert event.pgh_label == "update"
         assert {f: getattr(event, f) for f in fields} == {f: getattr(product, f) for f in fields}
         assert product.status_cause == "selling_rights"
-        assert product.status_reason
+        assert product.status_reason_code == "selling_rights_blocked"
+        assert product.status_reason_text
     assert len({e.pgh_context_id for e in events}) == 1  # the statement's context, once

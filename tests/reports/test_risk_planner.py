@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from core import policies
 from inspections.models import InspectionPlan
@@ -46,7 +47,9 @@ def test_high_risk_merchants_get_a_monthly_check_as_well_as_the_quarterly_one(me
     assert created["periodic"] == 11  # 10 quarterly + 1 monthly
     monthly = InspectionPlan.objects.get(kind="periodic", period="2026-11")
     assert monthly.merchant == high
-    assert "high risk" in monthly.reason
+    assert monthly.reason_code == "plan_monthly"
+    with translation.override("en"):
+        assert "high risk" in monthly.reason_text
 
 
 @time_machine.travel(NOW)
