@@ -78,9 +78,7 @@ def test_references_numbered_in_the_insert_keep_every_digit_of_a_long_id(client)
 
     with connection.cursor() as cursor:
         for table in ("complaints_case", "complaints_qualityincident"):
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), 1234566)", [table]
-            )
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), 1234566)", [table])
     product = ProductFactory()
     case = file_case(
         channel="web",
