@@ -1,6 +1,10 @@
 """Audit: row history (django-pghistory triggers, which also see bulk UPDATEs) and
 decision records for every workflow step."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import pghistory
 from django.contrib.contenttypes.models import ContentType
 
@@ -36,10 +40,31 @@ def system_context(label: str):
     return pghistory.context(actor=f"{SYSTEM}:{label}")
 
 
+#: The decisions of the innermost `batched_decisions` block, written when it ends.
+_BATCH: ContextVar[list[Decision] | None] = ContextVar("batched_decisions", default=None)
+
+
+@contextmanager
+def batched_decisions() -> Iterator[None]:
+    """Write the decisions recorded inside the block in one INSERT when it ends (in the
+    order they were recorded), instead of one INSERT each: for a service step that records
+    several (filing a case records the case's and its incident's). Inside, record_decision
+    returns the decision unsaved (no pk yet), so only callers that ignore it belong here.
+    When the block raises nothing is written: its transaction rolls back anyway."""
+    batch: list[Decision] = []
+    token = _BATCH.set(batch)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+    if batch:
+        Decision.objects.bulk_create(batch)
+
+
 def record_decision(
     obj, *, action, from_state="", to_state="", actor=None, reason="", data=None, actor_label=""
 ) -> Decision:
-    return Decision.objects.create(
+    decision = Decision(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         action=action,
@@ -50,6 +75,12 @@ def record_decision(
         reason=reason or "",
         data=data or {},
     )
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.append(decision)
+    else:
+        decision.save(force_insert=True)
+    return decision
 
 
 def decisions_for(obj):

@@ -1,6 +1,48 @@
 """Small PostgreSQL helpers shared by the apps."""
 
 from django.db import connection
+from django.db.models import BigIntegerField, CharField, Func
+
+
+class NextId(Func):
+    """The id of a row drawn from its table's sequence inside its own INSERT (`id=NextId(
+    Model)`): one statement instead of a `SELECT nextval(...)` before it, for rows whose
+    other columns are numbered after their id (NumberedReference)."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, model):
+        super().__init__()
+        self.table = model._meta.db_table
+
+    def as_sql(self, compiler, connection, **extra):
+        return "nextval(pg_get_serial_sequence(%s, 'id'))", [self.table]
+
+
+class NumberedReference(Func):
+    """`prefix` and the id the same INSERT drew with NextId, zero-padded to `digits` (more
+    digits when the id needs them), as Python's f"{prefix}{id:0{digits}d}" (`reference()`).
+
+    The values of one row are evaluated in order, so the id column (the first) has drawn
+    its value when this one reads it back with currval, the session's own last value."""
+
+    output_field = CharField()
+
+    def __init__(self, model, prefix: str, digits: int):
+        super().__init__()
+        self.table, self.prefix, self.digits = model._meta.db_table, prefix, int(digits)
+
+    def as_sql(self, compiler, connection, **extra):
+        number = "currval(pg_get_serial_sequence(%s, 'id'))"
+        sql = (
+            f"%s || CASE WHEN {number} < {10**self.digits} "
+            f"THEN lpad({number}::text, {self.digits}, '0') ELSE {number}::text END"
+        )
+        return sql, [self.prefix, self.table, self.table, self.table]
+
+    def reference(self, pk: int) -> str:
+        """The value the INSERT wrote, for the instance (Django returns only the id)."""
+        return f"{self.prefix}{pk:0{self.digits}d}"
 
 
 def advisory_xact_lock(name: str) -> None:

@@ -74,7 +74,7 @@ def _isolated_services(settings, tmp_path):
     app.conf.task_always_eager = True
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": settings.REDIS_URL,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             "TIMEOUT": 600,

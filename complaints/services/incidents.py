@@ -8,7 +8,7 @@ record: who, when, from, to, reason). The incident row is locked for the duratio
 
 from __future__ import annotations
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from complaints.models import Case, CaseKind, QualityIncident
 from core.alerts import AlertSpec, choice_label, raise_alerts, register_kind
 from core.audit import Workflow, record_decision
+from core.db import NextId, NumberedReference
 from core.exceptions import DomainError, InvalidTransition, NotAllowed
 from core.roles import Role, has_role
 
@@ -143,12 +144,6 @@ def _user(by):
 # --- opening --------------------------------------------------------------------------------
 
 
-def _next_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('complaints_qualityincident', 'id'))")
-        return cursor.fetchone()[0]
-
-
 def _validate_opening(*, kind, product, source, summary, lot, inspection, case) -> None:
     errors = {}
     if kind not in Kind.values:
@@ -254,10 +249,11 @@ def _create(*, kind, product, source, summary, by, lot, inspection) -> QualityIn
     """A new incident; open_incident found none open for this product and kind (one opened
     meanwhile by another transaction makes the INSERT fail on the unique constraint)."""
     now = timezone.now()
-    pk = _next_id()
+    # The id and the reference numbered after it are drawn in the INSERT itself.
+    reference = NumberedReference(QualityIncident, f"QI-{now:%Y%m%d}-", digits=4)
     incident = QualityIncident.objects.create(
-        id=pk,
-        reference=f"QI-{now:%Y%m%d}-{pk:04d}",
+        id=NextId(QualityIncident),
+        reference=reference,
         kind=kind,
         source=source,
         merchant_id=product.merchant_id,
@@ -268,6 +264,7 @@ def _create(*, kind, product, source, summary, by, lot, inspection) -> QualityIn
         opened_by=_user(by),
         opened_at=now,
     )
+    incident.reference = reference.reference(incident.pk)
     record_decision(
         incident,
         action="open",

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,8 @@ from complaints.services.common import _Enqueue, _post, _target
 from complaints.services.eligibility import explain, remedy_eligibility
 from complaints.services.incidents import open_for_case
 from complaints.services.policies import policy_in_force
-from core.audit import record_decision
+from core.audit import batched_decisions, record_decision
+from core.db import NextId, NumberedReference
 from core.exceptions import DomainError
 from core.uploads import with_stored_files
 
@@ -45,12 +46,6 @@ def case_for_token(token: str, *, now=None) -> Case | None:
         return case
     expires = case.closed_at + timedelta(days=settings.COMPLAINTS_LINK_DAYS_AFTER_CLOSE)
     return None if (now or timezone.now()) > expires else case
-
-
-def _next_case_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('complaints_case', 'id'))")
-        return cursor.fetchone()[0]
 
 
 def check_filing(
@@ -192,11 +187,14 @@ def _open_case(
     response = _target(policy, now, policy.first_response_hours)
     resolution = _target(policy, now, policy.resolution_hours)
     token = secrets.token_urlsafe(32)
-    case_id = _next_case_id()
+    # The id and the reference numbered after it are drawn in the INSERT itself.
+    reference = NumberedReference(
+        Case, f"{'C' if kind == CaseKind.COMPLAINT else 'R'}{now:%Y%m%d}-", digits=6
+    )
     case = Case.objects.create(
-        id=case_id,
+        id=NextId(Case),
         kind=kind,
-        reference=f"{'C' if kind == CaseKind.COMPLAINT else 'R'}{now:%Y%m%d}-{case_id:06d}",
+        reference=reference,
         channel=channel,
         priority=priority,
         consumer_name=consumer_name.strip(),
@@ -217,20 +215,23 @@ def _open_case(
         created_at=now,
         **fields,
     )
+    case.reference = reference.reference(case.pk)
     _post(case, CaseMessage.Author.CONSUMER, description, attachments=attachments)
-    record_decision(
-        case,
-        action="open",
-        to_state=CaseStatus.NEW,
-        actor=by,
-        actor_label="" if by else "consumer",
-        data={"channel": channel, "policy": policy.pk, "policy_version": policy.version},
-    )
-    sync_clocks(case)
-    # Every channel files through here: a counterfeit, defect or safety complaint about a
-    # product opens (or joins) its quality incident now, not when the case is resolved, so
-    # staff can suspend the listing while the case is still being worked (C5).
-    open_for_case(case, by=by, files=list(attachments))
+    # The case's "open" and its incident's "open" or "join": one INSERT.
+    with batched_decisions():
+        record_decision(
+            case,
+            action="open",
+            to_state=CaseStatus.NEW,
+            actor=by,
+            actor_label="" if by else "consumer",
+            data={"channel": channel, "policy": policy.pk, "policy_version": policy.version},
+        )
+        sync_clocks(case)
+        # Every channel files through here: a counterfeit, defect or safety complaint about
+        # a product opens (or joins) its quality incident now, not when the case is
+        # resolved, so staff can suspend the listing while the case is still being worked (C5).
+        open_for_case(case, by=by, files=list(attachments))
     if auto_assign:
         case = assign(case=case, strategy=auto_assign)
     case.tracking_token = token

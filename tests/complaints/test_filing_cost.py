@@ -19,9 +19,10 @@ from tests.factories.products import ProductFactory
 pytestmark = pytest.mark.django_db
 
 #: BEGIN; the product; the purchase of the order number; the SLA policy in force; the case
-#: id; the case, its message, its decision, its clocks; the open incident (locked); the
-#: join's decision; the incident's case; COMMIT.
-STATEMENTS = 13
+#: (its id and reference drawn in its INSERT), its message, its clocks; the open incident
+#: (locked); the incident's case; the case's "open" and the incident's "join" decisions
+#: (one INSERT); COMMIT.
+STATEMENTS = 11
 
 
 def _filing(product, n, **extra):
@@ -52,9 +53,10 @@ def test_a_public_filing_costs_a_fixed_number_of_statements(client):
     first = _file(client, _filing(product, 1))  # opens the product's incident
     joined = _file(client, _filing(product, 2))  # joins it: the common case under load
     assert len(joined) == STATEMENTS, "\n".join(joined)
-    # Opening: no incident found (the same locked read), a savepoint, its id, the
-    # incident, its "open" decision instead of "join", the savepoint released.
-    assert len(first) == STATEMENTS + 4, "\n".join(first)
+    # Opening: no incident found (the same locked read), a savepoint, the incident (its id
+    # and reference drawn in its INSERT), its "open" decision instead of "join" (in the
+    # same INSERT as the case's), the savepoint released.
+    assert len(first) == STATEMENTS + 3, "\n".join(first)
     # Nothing was skipped to get there: both cases, both on the one incident with its
     # join recorded, each case with its opening decision and clocks.
     cases = list(Case.objects.filter(product=product).order_by("pk"))
@@ -64,6 +66,36 @@ def test_a_public_filing_costs_a_fixed_number_of_statements(client):
     for case in cases:
         assert [d.action for d in decisions_for(case)] == ["open"]
         assert case.clocks.count() == 2
+        # The references the INSERTs numbered after the ids they drew.
+        assert case.reference == f"C{case.created_at:%Y%m%d}-{case.pk:06d}"
+    assert incident.reference == f"QI-{incident.opened_at:%Y%m%d}-{incident.pk:04d}"
+
+
+def test_references_numbered_in_the_insert_keep_every_digit_of_a_long_id(client):
+    """Past 999999 (9999 for incidents) the id is written whole, as Python's `{id:06d}`;
+    the reference on the returned case is the stored one."""
+    from complaints.services import file_case
+
+    with connection.cursor() as cursor:
+        for table in ("complaints_case", "complaints_qualityincident"):
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), 1234566)", [table])
+    product = ProductFactory()
+    case = file_case(
+        channel="web",
+        kind="complaint",
+        merchant=product.merchant,
+        product=product,
+        consumer_name="Li Na",
+        consumer_email="li@example.test",
+        order_number="LONG-1",
+        complaint_type="quality_defect",
+        description="The kettle leaks.",
+    )
+    assert case.pk == 1234567
+    assert case.reference == f"C{case.created_at:%Y%m%d}-1234567"
+    assert Case.objects.get(pk=case.pk).reference == case.reference
+    incident = QualityIncident.objects.get(product=product)
+    assert incident.reference == f"QI-{incident.opened_at:%Y%m%d}-1234567"
 
 
 def test_asking_for_a_windowed_remedy_reads_the_category_and_the_windows(client):
