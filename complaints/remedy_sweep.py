@@ -53,7 +53,7 @@ _MONEY = ", ".join(f"'{kind}'" for kind in MONEY_KINDS)
 
 _SQL = f"""
 WITH due AS (
-    SELECT r.id, r.payer AS old_payer,
+    SELECT r.id,
            (r.payer = 'merchant' AND r.kind IN ({_MONEY}) AND NOT r.platform_paid_first)
                AS takes_over
       FROM complaints_remedy AS r
@@ -99,9 +99,9 @@ decided AS (
 INSERT INTO core_alert (kind, key, recipient_user_id, recipient_group_id, content_type_id,
                         object_id, payload, url, created_at)
 SELECT '{OVERDUE}', '{OVERDUE}:remedy:' || marked.id, NULL,
-       (SELECT id FROM auth_group
-         WHERE name = CASE WHEN marked.case_id IS NOT NULL THEN %(cs_group)s
-                           ELSE %(qm_group)s END),
+       CASE WHEN marked.case_id IS NOT NULL
+            THEN (SELECT id FROM auth_group WHERE name = %(cs_group)s)
+            ELSE (SELECT id FROM auth_group WHERE name = %(qm_group)s) END,
        %(remedy_type)s, marked.id::text,
        jsonb_build_object(
            'kind', marked.kind,
