@@ -960,6 +960,7 @@ class Remedy(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="remedies",
+        db_index=False,  # see Meta.indexes
         verbose_name=_("case"),
     )
     incident = models.ForeignKey(
@@ -968,6 +969,7 @@ class Remedy(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="remedies",
+        db_index=False,  # see Meta.indexes
         verbose_name=_("quality incident"),
     )
     purchase = models.ForeignKey(
@@ -976,12 +978,14 @@ class Remedy(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="remedies",
+        db_index=False,  # see Meta.indexes
         verbose_name=_("purchase"),
     )
     merchant = models.ForeignKey(
         "merchants.Merchant",
         on_delete=models.PROTECT,
         related_name="remedies",
+        db_index=False,  # see Meta.indexes
         verbose_name=_("merchant"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -1013,6 +1017,7 @@ class Remedy(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # see Meta.indexes
         verbose_name=_("proof file"),
     )
     failure_reason = models.TextField(_("why it failed"), blank=True, default="")
@@ -1072,8 +1077,21 @@ class Remedy(models.Model):
                 name="remedy_promised_due",
                 condition=Q(status="promised", overdue_at__isnull=True),
             ),
+            # Also the merchant foreign key's index (it leads with merchant).
             models.Index(fields=["merchant", "status", "due_at"], name="remedy_by_merchant"),
             models.Index(fields=["granted_at"], name="remedy_by_granted"),
+            # The optional foreign keys, indexed where set: a row enters (and the sweep's
+            # update, which cannot be HOT since it moves overdue_at, writes) only the
+            # indexes whose key it has. `col = x` implies `col IS NOT NULL`, so lookups and
+            # the PROTECT checks of deletions use them as they used the full indexes.
+            *(
+                models.Index(
+                    fields=[field],
+                    name=f"remedy_{field}_set",
+                    condition=Q(**{f"{field}__isnull": False}),
+                )
+                for field in ("case", "incident", "purchase", "proof")
+            ),
         ]
         permissions = [
             (
@@ -1115,6 +1133,7 @@ class Recovery(models.Model):
         "merchants.Merchant",
         on_delete=models.PROTECT,
         related_name="recoveries",
+        db_index=False,  # recovery_by_merchant leads with it
         verbose_name=_("merchant"),
     )
     amount = models.DecimalField(
@@ -1135,6 +1154,7 @@ class Recovery(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # see Meta.indexes
         verbose_name=_("settled by"),
     )
     settlement_reference = models.CharField(
@@ -1146,7 +1166,16 @@ class Recovery(models.Model):
         verbose_name = _("recovery from merchant")
         verbose_name_plural = _("recoveries from merchants")
         ordering = ["-opened_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "status"], name="recovery_by_merchant")]
+        indexes = [
+            # Also the merchant foreign key's index (it leads with merchant).
+            models.Index(fields=["merchant", "status"], name="recovery_by_merchant"),
+            # Set when settled: an open recovery enters no settled_by index.
+            models.Index(
+                fields=["settled_by"],
+                name="recovery_settled_by_set",
+                condition=Q(settled_by__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.merchant} {self.amount or ''} {self.get_status_display()}"

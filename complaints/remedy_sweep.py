@@ -20,6 +20,14 @@
   the commit one task tells the consumers of those remedies' cases (once: a remedy is taken
   over by the sweep only once). A remedy of an incident without a case has no consumer to
   tell here; its buyers were told by the incident's buyer notices.
+- Index writes: the update moves `overdue_at` (in the partial index's predicate), so it is
+  never HOT and writes a new entry in each of the remedy's indexes; the optional foreign
+  keys (case, incident, purchase, proof) are indexed only where set and the merchant's
+  by `remedy_by_merchant`, so a case remedy costs five. Recovery, Decision and Alert
+  likewise carry no index that only repeats another's leading column or holds NULL keys
+  (measured 2026-12-06, 10,000 due of 1,000,000: 2.0 s -> 1.0 s, with the commit-time
+  foreign-key checks 2.5 s -> 1.5 s, same load). The deferred FK checks themselves (one per
+  inserted row and foreign key) stay: they are the integrity of what the sweep writes.
 - `now` is the application's clock, passed as a parameter.
 - Row history: the sweep skips the remedy's update and the recovery's insert history
   triggers (a full-row copy per row, most of the statement's time at 10,000 rows), as the
@@ -53,7 +61,7 @@ _MONEY = ", ".join(f"'{kind}'" for kind in MONEY_KINDS)
 
 _SQL = f"""
 WITH due AS (
-    SELECT r.id, r.payer AS old_payer,
+    SELECT r.id,
            (r.payer = 'merchant' AND r.kind IN ({_MONEY}) AND NOT r.platform_paid_first)
                AS takes_over
       FROM complaints_remedy AS r
@@ -99,9 +107,9 @@ decided AS (
 INSERT INTO core_alert (kind, key, recipient_user_id, recipient_group_id, content_type_id,
                         object_id, payload, url, created_at)
 SELECT '{OVERDUE}', '{OVERDUE}:remedy:' || marked.id, NULL,
-       (SELECT id FROM auth_group
-         WHERE name = CASE WHEN marked.case_id IS NOT NULL THEN %(cs_group)s
-                           ELSE %(qm_group)s END),
+       CASE WHEN marked.case_id IS NOT NULL
+            THEN (SELECT id FROM auth_group WHERE name = %(cs_group)s)
+            ELSE (SELECT id FROM auth_group WHERE name = %(qm_group)s) END,
        %(remedy_type)s, marked.id::text,
        jsonb_build_object(
            'kind', marked.kind,

@@ -81,9 +81,10 @@ class Alert(models.Model):
 
     # Sweeps insert thousands of alerts a minute, so each index here is paid per row: the
     # foreign keys of recipient_user and content_type are covered by alert_inbox and
-    # alert_object, and kind needs no LIKE index.
+    # alert_object, and kind and key need no LIKE index (key is unique by a constraint, not
+    # by unique=True, which would add one).
     kind = models.CharField(_("kind"), max_length=64)
-    key = models.CharField(_("key"), max_length=255, unique=True)
+    key = models.CharField(_("key"), max_length=255)
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -126,7 +127,9 @@ class Alert(models.Model):
             models.CheckConstraint(
                 condition=Q(recipient_user__isnull=False) | Q(recipient_group__isnull=False),
                 name="alert_has_recipient",
-            )
+            ),
+            # The arbiter of every sweep's ON CONFLICT (key) DO NOTHING: an alert once per key.
+            models.UniqueConstraint(fields=["key"], name="core_alert_key_key"),
         ]
         indexes = [
             # The delivery task only ever scans undelivered rows that are not dead letters.
@@ -166,7 +169,9 @@ class Alert(models.Model):
 class Decision(models.Model):
     """A workflow step: who moved what from which state to which, when and why."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    # Indexed by the (content_type, object_id, created_at) index, which leads with it: sweeps
+    # write thousands of decisions a minute and pay every index per row.
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     object_id = models.CharField(max_length=64)
     # Not a column: lets core.admin.DecisionsInline (a generic inline) find the rows.
     subject = GenericForeignKey("content_type", "object_id")
@@ -179,6 +184,7 @@ class Decision(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # decision_actor_set: system decisions (no actor) enter no index
         verbose_name=_("by"),
     )
     actor_label = models.CharField(_("by (system)"), max_length=120, blank=True, default="")
@@ -190,7 +196,12 @@ class Decision(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "created_at"]),
+            models.Index(
+                fields=["actor"], name="decision_actor_set", condition=Q(actor__isnull=False)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.action}: {self.from_state} → {self.to_state}"
