@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 # the same pairs). Owners: the app of each table.
 PARTITIONED = {
     "reviews_servicerating": "created_at",
+    "core_decision": "created_at",
 }
 DEFAULT_SUFFIX = "_pdefault"
 
