@@ -318,6 +318,8 @@ PARTITION_ARCHIVE_DIR = Path(
 )
 PARTITION_RETENTION_MONTHS = {
     "reviews_servicerating": env.int("RETENTION_MONTHS_SERVICE_RATINGS", default=0),
+    # Decision records are the audit trail (who, when, why): keep their archive files too.
+    "core_decision": env.int("RETENTION_MONTHS_DECISIONS", default=0),
 }
 STORAGES = {
     "default": {

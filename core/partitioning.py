@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 # the same pairs). Owners: the app of each table.
 PARTITIONED = {
     "reviews_servicerating": "created_at",
+    "core_decision": "created_at",
 }
 DEFAULT_SUFFIX = "_pdefault"
 
@@ -81,6 +82,23 @@ def _create_month(cursor, table: str, month: date) -> bool:
     return True
 
 
+def _indexes_and_pkey(cursor, table: str) -> tuple[list[str], str]:
+    """The definitions of `table`'s indexes that back no constraint (they are re-created
+    by their own statements), and the name of its primary-key constraint."""
+    cursor.execute(
+        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = %s::regclass AND NOT EXISTS ("
+        "  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [table],
+    )
+    indexes = [row[0] for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
+        [table],
+    )
+    return indexes, cursor.fetchone()[0]
+
+
 def convert_to_partitioned(
     schema_editor,
     table: str,
@@ -99,13 +117,7 @@ def convert_to_partitioned(
     that locks the referenced row and refuses a second row with the same value (SQLSTATE
     23505, so callers still see an IntegrityError)."""
     cursor = schema_editor.connection.cursor()
-    cursor.execute(
-        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = %s::regclass AND NOT EXISTS ("
-        "  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-        [table],
-    )
-    indexes = [row[0] for row in cursor.fetchall()]
+    indexes, pkey = _indexes_and_pkey(cursor, table)
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('c', 'f', 'u') ORDER BY conname",
@@ -120,11 +132,6 @@ def convert_to_partitioned(
     triggers = [row[0] for row in cursor.fetchall()]
     cursor.execute(f"SELECT min({_q(column)}), coalesce(max(id), 0) FROM {_q(table)}")
     oldest, last_id = cursor.fetchone()
-    cursor.execute(
-        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
-        [table],
-    )
-    pkey = cursor.fetchone()[0]
 
     new = f"{table}__partitioned"
     cursor.execute(
@@ -221,13 +228,7 @@ def _install_guard(cursor, table: str, field: str):
 def convert_to_plain(schema_editor, table: str, column: str, *, unique_guards=()):
     """The reverse of convert_to_partitioned: one plain table with the original keys."""
     cursor = schema_editor.connection.cursor()
-    cursor.execute(
-        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = %s::regclass AND NOT EXISTS ("
-        "  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-        [table],
-    )
-    indexes = [row[0] for row in cursor.fetchall()]
+    indexes, pkey = _indexes_and_pkey(cursor, table)
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('c', 'f') AND coninhcount = 0 "
@@ -243,11 +244,6 @@ def convert_to_plain(schema_editor, table: str, column: str, *, unique_guards=()
         [table],
     )
     triggers = [d for name, d in cursor.fetchall() if name not in guards]
-    cursor.execute(
-        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
-        [table],
-    )
-    pkey = cursor.fetchone()[0]
     cursor.execute(f"SELECT coalesce(max(id), 0) FROM {_q(table)}")
     (last_id,) = cursor.fetchone()
     plain = f"{table}__plain"

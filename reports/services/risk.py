@@ -4,9 +4,10 @@ dashboards read.
 The recompute is one statement: an INSERT ... SELECT ... ON CONFLICT over every live merchant
 (each factor is a grouped sub-select joined to the merchants) whose RETURNING, joined to the
 scores as they were before it, appends a history row for each merchant that is new or whose
-score or tier changed; plus one DELETE for merchants that are no longer live. So it costs the
-same number of statements at 10 merchants or 100,000. Each factor's contribution is rounded
-before it is summed, so the stored explanation adds up to the stored score exactly.
+score or tier changed (a merchant live again is compared with its newest history row); plus
+one DELETE for merchants that are no longer live. So it costs the same number of statements
+at 10 merchants or 100,000. Each factor's contribution is rounded before it is summed, so
+the stored explanation adds up to the stored score exactly.
 """
 
 from __future__ import annotations
@@ -194,14 +195,24 @@ ON CONFLICT (merchant_id) DO UPDATE SET
     computed_at = EXCLUDED.computed_at
 RETURNING merchant_id, score, tier, policy_version_id, computed_at, factors
 ),
--- A new merchant, or one whose score or tier changed, gets a history row.
+-- A merchant whose score or tier differs from its previous one gets a history row. The
+-- previous one is its current score; a merchant without one (new, or live again after its
+-- score was removed) is compared with its newest history row, so coming back at the score
+-- it left with adds nothing. Only a merchant never scored gets a row unconditionally.
 history AS (
     INSERT INTO reports_riskscorehistory
         (merchant_id, score, tier, policy_version_id, computed_at, factors)
     SELECT u.merchant_id, u.score, u.tier, u.policy_version_id, u.computed_at, u.factors
     FROM upsert AS u
     LEFT JOIN old AS o ON o.merchant_id = u.merchant_id
-    WHERE o.merchant_id IS NULL OR o.score <> u.score OR o.tier <> u.tier
+    LEFT JOIN LATERAL (
+        SELECT h.score, h.tier FROM reports_riskscorehistory AS h
+        WHERE o.merchant_id IS NULL AND h.merchant_id = u.merchant_id
+        ORDER BY h.computed_at DESC, h.id DESC
+        LIMIT 1
+    ) AS last ON true
+    WHERE coalesce(o.score, last.score) IS DISTINCT FROM u.score
+       OR coalesce(o.tier, last.tier) IS DISTINCT FROM u.tier
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM upsert), (SELECT count(*) FROM history)

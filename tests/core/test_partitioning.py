@@ -1,5 +1,6 @@
-"""Ratings are partitioned by month; the monthly task creates the months ahead and, when a
-retention is configured, exports old months to a file before it detaches and drops them."""
+"""Ratings and decision records are partitioned by month; the monthly task creates the
+months ahead and, when a retention is configured, exports old months to a file before it
+detaches and drops them."""
 
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ from tests.factories.reviews import PurchaseFactory, ServiceRatingFactory
 pytestmark = pytest.mark.django_db
 
 TABLE = "reviews_servicerating"
+DECISIONS = "core_decision"
 # Far from the real date: the migration made partitions around today only.
 JAN = datetime(2031, 1, 15, 9, 0, tzinfo=UTC)
 MAY = datetime(2031, 5, 10, 9, 0, tzinfo=UTC)
@@ -69,8 +71,10 @@ def test_the_monthly_task_creates_the_months_ahead_once():
         with CaptureQueriesContext(connection) as queries:
             again = partitioning.ensure_partitions(months_ahead=3)
     assert again[TABLE] == []
-    # One look-up per month (partition there? its rows in the default partition?), no DDL.
-    assert len(queries) == 4
+    assert again[DECISIONS] == []
+    # One look-up per table and month (partition there? its rows in the default partition?),
+    # no DDL.
+    assert len(queries) == 4 * len(partitioning.PARTITIONED)
     assert not any("CREATE" in q["sql"] for q in queries.captured_queries)
     assert {f"{TABLE}_p2031{m:02d}" for m in (1, 2, 3, 4)} <= _names()
 
@@ -165,3 +169,73 @@ def test_the_monthly_task_runs_on_the_reports_queue_from_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["core.maintain-partitions"]
     assert entry["task"] == "core.tasks.maintain_partitions"
     assert entry["schedule"].day_of_month == {1}
+
+
+# --- decision records ------------------------------------------------------------------------
+def test_decisions_are_partitioned_and_nothing_points_at_a_partitioned_table():
+    strategy, key = _one(
+        "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
+        "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+        "WHERE p.partrelid = %s::regclass",
+        [DECISIONS],
+    )
+    assert (strategy, key) == ("r", "created_at")
+    kinds = _one(
+        "SELECT array_agg(pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u')",
+        [DECISIONS],
+    )[0]
+    assert kinds == ["PRIMARY KEY (id, created_at)"]
+    # A foreign key into a partitioned table would need the partition key in it: none exists.
+    for table in partitioning.PARTITIONED:
+        (inbound,) = _one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid IN ("
+            "  SELECT %s::regclass UNION SELECT inhrelid FROM pg_inherits "
+            "  WHERE inhparent = %s::regclass)",
+            [table, table],
+        )
+        assert inbound == 0, table
+    # Every partitioned table has a retention setting (0 = keep forever by default).
+    from django.conf import settings
+
+    assert set(settings.PARTITION_RETENTION_MONTHS) == set(partitioning.PARTITIONED)
+
+
+def _decision_at(when, merchant, action):
+    from core.audit import record_decision
+
+    with time_machine.travel(when, tick=False):
+        return record_decision(merchant, action=action, reason="test")
+
+
+def test_decisions_land_in_their_month_and_old_months_are_archived_then_dropped(
+    merchant_a, settings, tmp_path
+):
+    with time_machine.travel(JAN, tick=False):
+        partitioning.ensure_partitions(months_ahead=5)
+    january = _decision_at(datetime(2031, 1, 31, 23, 59, tzinfo=UTC), merchant_a, "approve")
+    march = _decision_at(datetime(2031, 3, 1, tzinfo=UTC), merchant_a, "suspend")
+    sql = f"SELECT tableoid::regclass::text FROM {DECISIONS} WHERE id = %s"  # noqa: S608
+    assert _one(sql, [january.pk])[0] == f"{DECISIONS}_p203101"
+    assert _one(sql, [march.pk])[0] == f"{DECISIONS}_p203103"
+    # Django keeps `id` as the pk: lookups and updates work as before.
+    Decision.objects.filter(pk=january.pk).update(reason="corrected")
+    assert Decision.objects.get(pk=january.pk).reason == "corrected"
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    settings.PARTITION_RETENTION_MONTHS = {DECISIONS: 2}
+    with time_machine.travel(MAY, tick=False):  # the archive records land in May's partition
+        archived = partitioning.apply_retention(now=MAY, folder=tmp_path)
+    ours = [(a.partition, a.rows) for a in archived if "_p2031" in a.partition]
+    assert ours == [(f"{DECISIONS}_p203101", 1), (f"{DECISIONS}_p203102", 0)]
+    names = {name for name, _month in partitioning.partitions(DECISIONS)}
+    assert f"{DECISIONS}_p203101" not in names and f"{DECISIONS}_p203103" in names
+    rows = partitioning.read_archive(tmp_path / DECISIONS / f"{DECISIONS}_p203101.csv.gz")
+    assert [(int(r["id"]), r["action"], r["reason"]) for r in rows] == [
+        (january.pk, "approve", "corrected")
+    ]
+    assert not Decision.objects.filter(pk=january.pk).exists()
+    assert Decision.objects.filter(pk=march.pk).exists()
+    record = Decision.objects.get(action="archive_partition", object_id=f"{DECISIONS}_p203101")
+    assert record.data["rows"] == 1 and record.content_type.model == "decision"
+    assert _one(sql, [record.pk])[0] == f"{DECISIONS}_p203105"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from core import policies
 from reports.models import RiskScore, RiskScoreHistory
 from reports.policies import RISK_SCORE
-from reports.services.risk import recompute_scores
+from reports.services.risk import recompute_scores, score_history
 from tests.factories import reports as data
 from tests.factories.merchants import MerchantFactory
 
@@ -75,6 +75,40 @@ def test_a_merchant_back_to_live_starts_again_from_its_history(merchant_a):
     merchant_a.save()
     assert recompute_scores(at=timezone.now() + timedelta(minutes=1)).recorded == 0
     assert len(history(merchant_a)) == 1
+
+
+def test_a_merchant_live_again_at_the_same_score_adds_no_row(merchant_a, merchant_b):
+    data.purchases(merchant_a, 400)
+    data.complaints(merchant_a, 10)  # 15.00, low
+    recompute_scores()
+    merchant_a.status = "terminated"  # not live: its current score is removed
+    merchant_a.save()
+    gone = recompute_scores(at=timezone.now() + timedelta(minutes=1))
+    assert (gone.removed, gone.recorded) == (1, 0)
+    assert not RiskScore.objects.filter(merchant=merchant_a).exists()
+    merchant_a.status = "active"  # live again, same figures: no "+0.00" row
+    merchant_a.save()
+    back = recompute_scores(at=timezone.now() + timedelta(minutes=2))
+    assert (back.scored, back.recorded) == (2, 0)
+    assert RiskScore.objects.get(merchant=merchant_a).score == Decimal("15.00")
+    assert history(merchant_a) == [(Decimal("15.00"), "low")]
+    assert history(merchant_b) == [(Decimal("0.00"), "low")]
+
+
+def test_a_merchant_live_again_at_another_score_adds_one_row(merchant_a, merchant_b):
+    data.purchases(merchant_a, 400)
+    data.complaints(merchant_a, 10)  # 15.00, low
+    recompute_scores()
+    merchant_a.status = "terminated"
+    merchant_a.save()
+    recompute_scores(at=timezone.now() + timedelta(minutes=1))
+    data.complaints(merchant_a, 10)  # 30.00, medium
+    merchant_a.status = "active"
+    merchant_a.save()
+    back = recompute_scores(at=timezone.now() + timedelta(minutes=2))
+    assert back.recorded == 1
+    assert history(merchant_a) == [(Decimal("15.00"), "low"), (Decimal("30.00"), "medium")]
+    assert [row.change for row in score_history(merchant_a.pk)] == [Decimal("15.00"), None]
 
 
 def _recompute_statements(at) -> int:
