@@ -22,6 +22,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0006_alert_unread_group")]
+    dependencies = [("core", "0007_alert_decision_fewer_index_writes")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
