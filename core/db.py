@@ -1,6 +1,16 @@
 """Small PostgreSQL helpers shared by the apps."""
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
+
+
+def id_set(ids) -> RawSQL:
+    """`field__in=id_set(ids)`: the ids as one array parameter, written as an array literal
+    string (parsed as one constant), not one placeholder each: Django prepares every value
+    of an IN list in Python, about 1 s for the 80,000 ids a merchants' catch-up asks about
+    in five queries."""
+    literal = "{" + ",".join(str(int(i)) for i in ids) + "}"
+    return RawSQL("SELECT unnest(%s::bigint[])", [literal])
 
 
 def advisory_xact_lock(name: str) -> None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_decision
+from core.db import id_set
 from core.decision_labels import reason_data
 from core.exceptions import DomainError
 from core.models import Category
@@ -114,14 +115,17 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
     ids = {getattr(m, "pk", m) for m in merchants}
     missing = ids - given.keys()
     if missing:
-        given.update(Merchant.objects.order_by().in_bulk(list(missing)))
+        given.update(
+            (merchant.pk, merchant)
+            for merchant in Merchant.objects.order_by().filter(pk__in=id_set(missing))
+        )
     by_id = {c.pk: c for c in categories if isinstance(c, Category)}
     category_ids = {getattr(c, "pk", c) for c in categories}
     approved, reported = set(), set()
     if category_ids:
-        pairs = Merchant.categories.through.objects.filter(merchant_id__in=ids)
+        pairs = Merchant.categories.through.objects.filter(merchant_id__in=id_set(ids))
         reports = Document.objects.filter(
-            merchant_id__in=ids,
+            merchant_id__in=id_set(ids),
             document_type=DocumentType.TEST_REPORT,
             status=Document.Status.ACCEPTED,
         )
@@ -138,7 +142,7 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
     # merchant's few are put in that order (newest first) here.
     for restriction in (
         active_restrictions(at=at)
-        .filter(scope, merchant_id__in=ids)
+        .filter(scope, merchant_id__in=id_set(ids))
         .select_related("category")
         .order_by()
     ):
