@@ -1,16 +1,23 @@
 """Small PostgreSQL helpers shared by the apps."""
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, Value
 
 
-def id_set(ids) -> RawSQL:
-    """`field__in=id_set(ids)`: the ids as one array parameter, written as an array literal
-    string (parsed as one constant), not one placeholder each: Django prepares every value
-    of an IN list in Python, about 1 s for the 80,000 ids a merchants' catch-up asks about
-    in five queries."""
+def in_ids(field: str, ids) -> Func:
+    """`.filter(in_ids("merchant_id", ids))`: `field = ANY(array)` with the ids as one
+    parameter, written as an array literal string (parsed as one constant), not one
+    placeholder each: Django prepares every value of an IN list in Python, about 1 s for
+    the 80,000 ids a merchants' catch-up asks about in five queries. A filter like the IN
+    list, not a join to `unnest(...)`, whose plan a stale row estimate can make quadratic."""
     literal = "{" + ",".join(str(int(i)) for i in ids) + "}"
-    return RawSQL("SELECT unnest(%s::bigint[])", [literal])
+    return Func(
+        F(field),
+        Value(literal),
+        template="%(expressions)s::bigint[])",
+        arg_joiner=" = ANY(",
+        output_field=BooleanField(),
+    )
 
 
 def advisory_xact_lock(name: str) -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_decision
-from core.db import id_set
+from core.db import in_ids
 from core.decision_labels import reason_data
 from core.exceptions import DomainError
 from core.models import Category
@@ -117,15 +117,15 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
     if missing:
         given.update(
             (merchant.pk, merchant)
-            for merchant in Merchant.objects.order_by().filter(pk__in=id_set(missing))
+            for merchant in Merchant.objects.order_by().filter(in_ids("pk", missing))
         )
     by_id = {c.pk: c for c in categories if isinstance(c, Category)}
     category_ids = {getattr(c, "pk", c) for c in categories}
     approved, reported = set(), set()
     if category_ids:
-        pairs = Merchant.categories.through.objects.filter(merchant_id__in=id_set(ids))
+        pairs = Merchant.categories.through.objects.filter(in_ids("merchant_id", ids))
         reports = Document.objects.filter(
-            merchant_id__in=id_set(ids),
+            in_ids("merchant_id", ids),
             document_type=DocumentType.TEST_REPORT,
             status=Document.Status.ACCEPTED,
         )
@@ -142,7 +142,7 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
     # merchant's few are put in that order (newest first) here.
     for restriction in (
         active_restrictions(at=at)
-        .filter(scope, merchant_id__in=id_set(ids))
+        .filter(scope, in_ids("merchant_id", ids))
         .select_related("category")
         .order_by()
     ):

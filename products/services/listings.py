@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Workflow, record_decision
-from core.db import id_set
+from core.db import in_ids
 from core.exceptions import DomainError, NotAllowed
 from core.uploads import atomic_with_uploads, store_upload, validate_upload
 from merchants import reason_texts
@@ -511,7 +511,7 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
     merchants = list(merchants)
     merchant_ids = sorted({getattr(m, "pk", m) for m in merchants})
     pairs = list(
-        Product.objects.filter(merchant_id__in=id_set(merchant_ids))
+        Product.objects.filter(in_ids("merchant_id", merchant_ids))
         .filter(
             Q(status=Product.Status.LISTED)
             | Q(status=Product.Status.RESTRICTED, status_cause=Product.Cause.SELLING_RIGHTS)
