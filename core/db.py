@@ -1,7 +1,7 @@
 """Small PostgreSQL helpers shared by the apps."""
 
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, Func
+from django.db.models import BigIntegerField, BooleanField, CharField, F, Func, Value
 
 
 class NextId(Func):
@@ -43,6 +43,22 @@ class NumberedReference(Func):
     def reference(self, pk: int) -> str:
         """The value the INSERT wrote, for the instance (Django returns only the id)."""
         return f"{self.prefix}{pk:0{self.digits}d}"
+
+
+def in_ids(field: str, ids) -> Func:
+    """`.filter(in_ids("merchant_id", ids))`: `field = ANY(array)` with the ids as one
+    parameter, written as an array literal string (parsed as one constant), not one
+    placeholder each: Django prepares every value of an IN list in Python, about 1 s for
+    the 80,000 ids a merchants' catch-up asks about in five queries. A filter like the IN
+    list, not a join to `unnest(...)`, whose plan a stale row estimate can make quadratic."""
+    literal = "{" + ",".join(str(int(i)) for i in ids) + "}"
+    return Func(
+        F(field),
+        Value(literal),
+        template="%(expressions)s::bigint[])",
+        arg_joiner=" = ANY(",
+        output_field=BooleanField(),
+    )
 
 
 def advisory_xact_lock(name: str) -> None:

@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -172,7 +173,9 @@ class TeamInvitation(models.Model):
         return f"{self.addressed_to} → {self.merchant}"
 
 
-@governed
+# Statement-level history: the daily sweep opens restrictions by the ten thousand in one
+# INSERT ... SELECT (a first run over the whole book); one history INSERT per statement.
+@governed(level=pghistory.Statement)
 class Restriction(models.Model):
     """A limit on selling: the whole merchant (category empty) or one category.
 
@@ -264,8 +267,21 @@ class Restriction(models.Model):
         ]
 
     def __str__(self):
-        scope = self.category or _("all categories")
-        return f"{self.merchant}: {self.get_kind_display()} ({scope})"
+        return self.describe()
+
+    def describe(self, *, kind_labels=None, everywhere=None) -> str:
+        """`str(restriction)`. A caller describing thousands at once (the selling-rights
+        book of a catch-up) passes the kind labels and the "all categories" text it
+        translated once: `get_kind_display` hashes the lazy choices on every call."""
+        if kind_labels is not None:
+            kind = kind_labels.get(self.kind, self.kind)
+        else:
+            kind = self.get_kind_display()
+        if self.category is not None:
+            scope = self.category
+        else:
+            scope = everywhere if everywhere is not None else _("all categories")
+        return f"{self.merchant}: {kind} ({scope})"
 
     @property
     def detail_text(self) -> str:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_decision
+from core.db import in_ids
 from core.decision_labels import reason_data
 from core.exceptions import DomainError
 from core.models import Category
@@ -107,14 +108,17 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
     ids = {getattr(m, "pk", m) for m in merchants}
     missing = ids - given.keys()
     if missing:
-        given.update(Merchant.objects.in_bulk(list(missing)))
+        given.update(
+            (merchant.pk, merchant)
+            for merchant in Merchant.objects.order_by().filter(in_ids("pk", missing))
+        )
     by_id = {c.pk: c for c in categories if isinstance(c, Category)}
     category_ids = {getattr(c, "pk", c) for c in categories}
     approved, reported = set(), set()
     if category_ids:
-        pairs = Merchant.categories.through.objects.filter(merchant_id__in=ids)
+        pairs = Merchant.categories.through.objects.filter(in_ids("merchant_id", ids))
         reports = Document.objects.filter(
-            merchant_id__in=ids,
+            in_ids("merchant_id", ids),
             document_type=DocumentType.TEST_REPORT,
             status=Document.Status.ACCEPTED,
         )
@@ -127,13 +131,20 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
     if category_ids:
         scope |= Q(category_id__in=category_ids)
     restrictions: dict[int, list[Restriction]] = {}
+    # Unordered: sorting 20,000 rows by the default ordering spilled to disk; each
+    # merchant's few are put in that order (newest first) here.
     for restriction in (
-        active_restrictions(at=at).filter(scope, merchant_id__in=ids).select_related("category")
+        active_restrictions(at=at)
+        .filter(scope, in_ids("merchant_id", ids))
+        .select_related("category")
+        .order_by()
     ):
         restriction.merchant = given[restriction.merchant_id]
         restrictions.setdefault(restriction.merchant_id, []).append(restriction)
         if restriction.category is not None:
             by_id.setdefault(restriction.category_id, restriction.category)
+    for found in restrictions.values():
+        found.sort(key=lambda restriction: restriction.starts_at, reverse=True)
     if category_ids - by_id.keys():
         by_id.update(Category.objects.in_bulk(list(category_ids - by_id.keys())))
     return SellingRightsBook(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Workflow, record_decision
+from core.db import in_ids
 from core.exceptions import DomainError, NotAllowed
 from core.uploads import atomic_with_uploads, store_upload, validate_upload
 from merchants import reason_texts
@@ -459,29 +460,28 @@ def follow_sanction(sanction) -> None:
 
 # --- following the merchant's selling rights ---------------------------------------------
 _SYNC = """
-    WITH blocked(merchant_id, category_id, params) AS (
-        -- One JSON parameter, not three ARRAY[...] of 16,000 constants each (0.2 s to parse).
-        SELECT * FROM jsonb_to_recordset(%(blocked)s::jsonb)
-                      AS b(merchant_id bigint, category_id bigint, params jsonb)
+    WITH judged(merchant_id, category_id, blocked, params) AS (
+        -- Every (merchant, category) pair judged, as one JSON parameter (three ARRAY[...] of
+        -- 16,000 constants each took 0.2 s to parse). Joining the listings to the pairs
+        -- reads the listings once; a LEFT JOIN of the blocked pairs needed a self-join.
+        SELECT * FROM jsonb_to_recordset(%(judged)s::jsonb)
+                      AS j(merchant_id bigint, category_id bigint, blocked boolean, params jsonb)
     ), changed AS (
         UPDATE products_product AS p
-        SET status = CASE WHEN b.category_id IS NULL THEN 'listed' ELSE 'restricted' END,
-            status_cause = CASE WHEN b.category_id IS NULL THEN '' ELSE 'selling_rights' END,
+        SET status = CASE WHEN j.blocked THEN 'restricted' ELSE 'listed' END,
+            status_cause = CASE WHEN j.blocked THEN 'selling_rights' ELSE '' END,
             status_reason = '',
-            status_reason_code = CASE WHEN b.category_id IS NULL THEN %(lifted)s
-                                      ELSE %(blocked_code)s END,
-            status_reason_params = COALESCE(b.params, '{}'::jsonb),
+            status_reason_code = CASE WHEN j.blocked THEN %(blocked_code)s ELSE %(lifted)s END,
+            status_reason_params = COALESCE(j.params, '{}'::jsonb),
             status_evidence = '',
             status_changed_by_id = NULL,
             status_changed_at = %(now)s,
             updated_at = %(now)s
-        FROM products_product AS q
-        LEFT JOIN blocked AS b ON b.merchant_id = q.merchant_id AND b.category_id = q.category_id
-        WHERE p.id = q.id
-          AND q.merchant_id = ANY(%(merchants)s::bigint[])
-          AND ((q.status = 'listed' AND b.category_id IS NOT NULL)
-               OR (q.status = 'restricted' AND q.status_cause = 'selling_rights'
-                   AND b.category_id IS NULL))
+        FROM judged AS j
+        WHERE p.merchant_id = j.merchant_id AND p.category_id = j.category_id
+          AND ((p.status = 'listed' AND j.blocked)
+               OR (p.status = 'restricted' AND p.status_cause = 'selling_rights'
+                   AND NOT j.blocked))
         RETURNING p.id, p.status, p.status_reason_code, p.status_reason_params
     )
     INSERT INTO core_decision
@@ -510,7 +510,7 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
     merchants = list(merchants)
     merchant_ids = sorted({getattr(m, "pk", m) for m in merchants})
     pairs = list(
-        Product.objects.filter(merchant_id__in=merchant_ids)
+        Product.objects.filter(in_ids("merchant_id", merchant_ids))
         .filter(
             Q(status=Product.Status.LISTED)
             | Q(status=Product.Status.RESTRICTED, status_cause=Product.Cause.SELLING_RIGHTS)
@@ -527,25 +527,23 @@ def sync_listings_of_merchants(merchants, *, now: datetime | None = None) -> int
         categories={category for _m, category in pairs},
         at=now,
     )
-    blocked = []
+    judged = []
     for merchant_id, category_id in pairs:
         rights = book.of(merchant_id, category_id)
-        if not rights:
-            # Why, as codes (rendered in each reader's language), not words of this request.
-            blocked.append(
-                {
-                    "merchant_id": merchant_id,
-                    "category_id": category_id,
-                    "params": rights.blocked[1],
-                }
-            )
+        judged.append(
+            {
+                "merchant_id": merchant_id,
+                "category_id": category_id,
+                "blocked": not rights,
+                # Why, as codes (rendered in each reader's language), not words of this request.
+                "params": None if rights else rights.blocked[1],
+            }
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             _SYNC,
             {
-                "blocked": json.dumps(blocked, ensure_ascii=False),
-                # An array literal string: parsed as one constant.
-                "merchants": "{" + ",".join(map(str, merchant_ids)) + "}",
+                "judged": json.dumps(judged, ensure_ascii=False),
                 "lifted": reason_texts.RESTRICTION_LIFTED,
                 "blocked_code": reason_texts.SELLING_RIGHTS_BLOCKED,
                 "content_type": ContentType.objects.get_for_model(Product).pk,

@@ -267,6 +267,41 @@ def test_sweep_query_count_is_constant_with_1000_merchants(django_assert_num_que
     assert Alert.objects.filter(kind="document_expiring").count() > 100
 
 
+def test_sweep_restrictions_have_one_history_row_each_and_lifting_adds_one(role_user):
+    """Restriction history is written by statement-level triggers (the sweep opens them by
+    the ten thousand in one INSERT ... SELECT): still exactly one `insert` event per
+    restriction with the row as inserted, none for the rows the sweep skips, and one
+    `update` event when a restriction is lifted."""
+    Event = Restriction.pgh_event_model
+    fields = [f.attname for f in Restriction._meta.concrete_fields]
+    with at():
+        AgreementVersionFactory(
+            published_at=NOW - datetime.timedelta(days=60), accept_by=NOW - datetime.timedelta(1)
+        )
+        _many_merchants(12)
+        services.run_daily_sweep()
+        restrictions = list(Restriction.objects.order_by("pk"))
+        assert len(restrictions) > 12  # the agreement for all, expired documents for some
+        events = list(Event.objects.order_by("pgh_id"))
+        assert [e.pgh_obj_id for e in events] == [r.pk for r in restrictions]
+        for event, restriction in zip(events, restrictions, strict=True):
+            assert event.pgh_label == "insert"
+            assert {f: getattr(event, f) for f in fields} == {
+                f: getattr(restriction, f) for f in fields
+            }
+        services.run_daily_sweep()  # nothing new: no restriction, no event
+        assert Event.objects.count() == len(events)
+
+        one = restrictions[0]
+        staff = role_user("merchant_management")
+        services.lift(merchant=one.merchant, reason=one.reason, source=one.source, by=staff)
+    one.refresh_from_db()
+    lifted = list(Event.objects.filter(pgh_obj_id=one.pk).order_by("pgh_id"))
+    assert [e.pgh_label for e in lifted] == ["insert", "update"]
+    assert {f: getattr(lifted[1], f) for f in fields} == {f: getattr(one, f) for f in fields}
+    assert Event.objects.count() == len(events) + 1
+
+
 @pytest.mark.external
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_runs_send_each_reminder_once():
