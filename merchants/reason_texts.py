@@ -43,6 +43,9 @@ DELISTING_REVOKED = "delisting_revoked"
 REINSPECTION_PASSED = "reinspection_passed"
 RESTRICTION_LIFTED = "restriction_lifted"
 LOT_REJECTED_DELISTED = "lot_rejected_delisted"
+# A listing suspended or released by a step of a quality incident (containment, its lifting,
+# a dismissal): params {"reference": incident reference, "reason": the staff's words}.
+INCIDENT_STEP = "incident_step"
 
 TEXTS = {
     DOCUMENT_EXPIRED: _("Required document expired: %(document)s (%(expires)s)"),
@@ -78,6 +81,7 @@ TEXTS = {
     LOT_REJECTED_DELISTED: _(
         "Inspection #%(id)d rejected lot %(batch)s (%(class)s nonconformities)."
     ),
+    INCIDENT_STEP: _("Quality incident %(reference)s: %(reason)s"),
 }
 
 
