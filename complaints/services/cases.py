@@ -288,7 +288,9 @@ def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
         product=case.product,
         by=by,
     )
-    open_for_report(case, by=by, reason=why)
+    # The incident keeps a person's words only (the claim, else staff's reason); its code
+    # says the rest in each reader's language.
+    open_for_report(case, by=by, reason=reason.strip())
 
 
 @transaction.atomic
