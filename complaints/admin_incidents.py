@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import QualityIncident
@@ -19,7 +20,16 @@ class ActionReasonForm(forms.Form):
 
 @admin.register(QualityIncident)
 class QualityIncidentAdmin(LargeTableAdmin):
-    list_display = ["reference", "kind", "status", "source", "merchant", "product", "opened_at"]
+    list_display = [
+        "reference",
+        "kind",
+        "status",
+        "source",
+        "merchant",
+        "product",
+        "reported",
+        "opened_at",
+    ]
     list_filter = ["status", "kind", "source", "opened_at"]
     search_fields = ["reference", "product__title", "product__sku", "merchant__legal_name"]
     list_select_related = ["merchant", "product"]
@@ -33,8 +43,18 @@ class QualityIncidentAdmin(LargeTableAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # The summary as a reader sees it (its code rendered in the reader's language), in place
+    # of the stored words, code and parameters.
+    exclude = ["summary", "summary_code", "summary_params"]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.get_fields() if f.concrete]
+        hidden = set(self.exclude)
+        fields = [f.name for f in self.model._meta.get_fields() if f.concrete]
+        return [name for name in fields if name not in hidden] + ["reported"]
+
+    @admin.display(description=_("What is reported"))
+    def reported(self, obj) -> str:
+        return Truncator(obj.summary_text).chars(200)
 
     def _with_reason(self, request, queryset, step, title):
         """The action's second page asks for the reason; then each incident goes through

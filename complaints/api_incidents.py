@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -46,6 +47,13 @@ class IncidentSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     source_label = serializers.CharField(source="get_source_display", read_only=True)
     cases = serializers.SlugRelatedField(slug_field="reference", many=True, read_only=True)
+    summary_text = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "What is reported, in the request's language (the system's sentence with the "
+            "words of the complaint or report in it)."
+        ),
+    )
 
     class Meta:
         model = QualityIncident
@@ -64,6 +72,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "inspection",
             "cases",
             "summary",
+            "summary_code",
+            "summary_params",
+            "summary_text",
             "findings",
             "contained_at",
             "containment_reason",

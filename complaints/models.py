@@ -858,7 +858,16 @@ class QualityIncident(models.Model):
     evidence = models.ManyToManyField(
         "core.Upload", blank=True, related_name="+", verbose_name=_("evidence")
     )
-    summary = models.TextField(_("what is reported"))
+    # The words a person wrote (a complaint, a report's claim, staff's own summary). What the
+    # system says about them is a code and parameters, rendered in the reader's language
+    # (`summary_text`, complaints.reason_texts); a lot rejection has no words of a person.
+    summary = models.TextField(_("what is reported"), blank=True, default="")
+    summary_code = models.CharField(
+        _("summary code"), max_length=40, blank=True, default="", db_default=""
+    )
+    summary_params = models.JSONField(
+        _("summary parameters"), blank=True, default=dict, db_default={}
+    )
     findings = models.TextField(_("what was found"), blank=True, default="")
     # Containment: the listing's status before it was suspended, so lifting it restores that.
     contained_at = models.DateTimeField(_("contained"), null=True, blank=True)
@@ -917,6 +926,13 @@ class QualityIncident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.OPEN, self.Status.CONTAINED)
+
+    @property
+    def summary_text(self) -> str:
+        """What is reported, in the reader's language."""
+        from complaints.reason_texts import summary_text
+
+        return summary_text(self.summary_code, self.summary_params, self.summary)
 
 
 # --- remedies (domain §13) -----------------------------------------------------------------

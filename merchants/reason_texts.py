@@ -43,6 +43,9 @@ DELISTING_REVOKED = "delisting_revoked"
 REINSPECTION_PASSED = "reinspection_passed"
 RESTRICTION_LIFTED = "restriction_lifted"
 LOT_REJECTED_DELISTED = "lot_rejected_delisted"
+# A listing suspended or released by a step of a quality incident (containment, its lifting,
+# a dismissal): params {"reference": incident reference, "reason": the staff's words}.
+INCIDENT_STEP = "incident_step"
 
 # Why a restriction was lifted (the lift decision's reason_code).
 RATING_RECOVERED = "rating_recovered"
@@ -109,6 +112,7 @@ TEXTS = {
     # As `Restriction.__str__`: names and labels only, no words of a sentence.
     RESTRICTION_IN_FORCE: "%(merchant)s: %(kind)s (%(category)s)",
     SELLING_RIGHTS_BLOCKED: "%(reasons)s",
+    INCIDENT_STEP: _("Quality incident %(reference)s: %(reason)s"),
 }
 
 

@@ -260,7 +260,6 @@ def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
             "reason_code": reason_texts.FALSE_AD_SUBSTANTIATED,
             "reason_params": {"reference": case.reference},
         }
-    why = reason.strip() or reason_texts.render(coded["reason_code"], coded["reason_params"])
     if case.product_id:
         product = Product.objects.get(pk=case.product_id)
         if product.status == Product.Status.LISTED:
@@ -289,7 +288,9 @@ def _act_on_substantiated_report(case: Case, *, by, reason: str) -> None:
         by=by,
         **coded,
     )
-    open_for_report(case, by=by, reason=why)
+    # The incident keeps a person's words only (the claim, else staff's reason); its code
+    # says the rest in each reader's language.
+    open_for_report(case, by=by, reason=reason.strip())
 
 
 @transaction.atomic

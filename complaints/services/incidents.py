@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import reason_texts
 from complaints.models import Case, CaseKind, QualityIncident
 from core.alerts import AlertSpec, choice_label, raise_alerts, register_kind
 from core.audit import Workflow, record_decision
 from core.db import NextId, NumberedReference
 from core.exceptions import DomainError, InvalidTransition, NotAllowed
 from core.roles import Role, has_role
+from merchants import reason_texts as merchant_reasons
 
 Status = QualityIncident.Status
 Kind = QualityIncident.Kind
@@ -144,7 +146,9 @@ def _user(by):
 # --- opening --------------------------------------------------------------------------------
 
 
-def _validate_opening(*, kind, product, source, summary, lot, inspection, case) -> None:
+def _validate_opening(
+    *, kind, product, source, summary, summary_code, lot, inspection, case
+) -> None:
     errors = {}
     if kind not in Kind.values:
         errors["kind"] = _("Choose what kind of problem this is.")
@@ -152,7 +156,7 @@ def _validate_opening(*, kind, product, source, summary, lot, inspection, case) 
         errors["source"] = _("Unknown source.")
     if product is None:
         errors["product"] = _("Name the product the problem is about.")
-    if not (summary or "").strip():
+    if not (summary or "").strip() and not summary_code:
         errors["summary"] = _("Describe what is reported.")
     if product is not None:
         if lot is not None and lot.product_id != product.pk:
@@ -179,7 +183,9 @@ def _open_or_join(
     kind: str,
     product,
     source: str,
-    summary: str,
+    summary: str = "",
+    summary_code: str = "",
+    summary_params: dict | None = None,
     by=None,
     lot=None,
     inspection=None,
@@ -199,6 +205,7 @@ def _open_or_join(
         product=product,
         source=source,
         summary=summary,
+        summary_code=summary_code,
         lot=lot,
         inspection=inspection,
         case=case,
@@ -216,6 +223,8 @@ def _open_or_join(
                     product=product,
                     source=source,
                     summary=summary,
+                    summary_code=summary_code,
+                    summary_params=summary_params or {},
                     by=by,
                     lot=lot,
                     inspection=inspection,
@@ -245,9 +254,14 @@ def _open_one(product, kind):
     )
 
 
-def _create(*, kind, product, source, summary, by, lot, inspection) -> QualityIncident:
+def _create(
+    *, kind, product, source, summary, summary_code, summary_params, by, lot, inspection
+) -> QualityIncident:
     """A new incident; open_incident found none open for this product and kind (one opened
-    meanwhile by another transaction makes the INSERT fail on the unique constraint)."""
+    meanwhile by another transaction makes the INSERT fail on the unique constraint).
+
+    `summary`: a person's words; `summary_code` and `summary_params`: what the system says
+    about them (complaints.reason_texts), rendered in each reader's language."""
     now = timezone.now()
     # The id and the reference numbered after it are drawn in the INSERT itself.
     reference = NumberedReference(QualityIncident, f"QI-{now:%Y%m%d}-", digits=4)
@@ -260,7 +274,9 @@ def _create(*, kind, product, source, summary, by, lot, inspection) -> QualityIn
         product=product,
         lot=lot,
         inspection=inspection,
-        summary=summary.strip(),
+        summary=(summary or "").strip(),
+        summary_code=summary_code,
+        summary_params=summary_params,
         opened_by=_user(by),
         opened_at=now,
     )
@@ -270,8 +286,12 @@ def _create(*, kind, product, source, summary, by, lot, inspection) -> QualityIn
         action="open",
         to_state=Status.OPEN,
         actor=by,
-        reason=incident.summary,
-        data={"source": source},
+        # Staff's own words as typed; the system's sentence as a code and parameters.
+        reason="" if summary_code else incident.summary,
+        data={
+            "source": source,
+            **reason_texts.summary_reason(summary_code, summary_params, incident.summary),
+        },
     )
     return incident
 
@@ -313,8 +333,9 @@ def open_for_case(case: Case, *, by=None, files=None) -> QualityIncident | None:
         kind=kind,
         product=case.product,
         source=Source.COMPLAINT,
-        summary=_("Complaint %(reference)s: %(text)s")
-        % {"reference": case.reference, "text": case.description.strip()},
+        summary=case.description,
+        summary_code=reason_texts.COMPLAINT_FILED,
+        summary_params={"reference": case.reference},
         by=by,
         case=case,
         evidence=_case_files(case) if files is None else files,
@@ -329,8 +350,9 @@ def open_for_report(case: Case, *, by=None, reason: str = "") -> QualityIncident
         kind=Kind.FALSE_ADVERTISING,
         product=case.product,
         source=Source.AD_REPORT,
-        summary=_("Report %(reference)s substantiated: %(claim)s")
-        % {"reference": case.reference, "claim": case.advertised_claim or reason},
+        summary=case.advertised_claim or reason,
+        summary_code=reason_texts.REPORT_SUBSTANTIATED,
+        summary_params={"reference": case.reference},
         by=by,
         case=case,
         evidence=_case_files(case),
@@ -346,11 +368,11 @@ def open_for_rejected_lot(inspection) -> QualityIncident:
         kind=kind or Kind.QUALITY_DEFECT,
         product=inspection.product,
         source=Source.LOT_REJECTED,
-        summary=_("Inspection #%(id)d rejected lot %(batch)s (%(class)s nonconformities).")
-        % {
+        summary_code=reason_texts.LOT_REJECTED,
+        summary_params={
             "id": inspection.pk,
             "batch": inspection.batch,
-            "class": inspection.get_decided_by_class_display(),
+            "class": inspection.decided_by_class,
         },
         lot=inspection.lot,
         inspection=inspection,
@@ -402,8 +424,8 @@ def contain(*, incident: QualityIncident, by, reason: str) -> QualityIncident:
         restrict_listing(
             product=product,
             by=by,
-            reason=_("Quality incident %(reference)s: %(reason)s")
-            % {"reference": incident.reference, "reason": reason},
+            reason_code=merchant_reasons.INCIDENT_STEP,
+            reason_params={"reference": incident.reference, "reason": reason},
             evidence=incident.reference,
             cause=Product.Cause.INCIDENT,
         )
@@ -423,19 +445,24 @@ def contain(*, incident: QualityIncident, by, reason: str) -> QualityIncident:
     return incident
 
 
-def _release(incident: QualityIncident, *, by, reason: str) -> None:
+def _release(incident: QualityIncident, *, by, reason: str, coded: dict | None = None) -> None:
     """Give the listing back the status it had before containment (when the containment
-    still holds it)."""
+    still holds it). The reason is the system's sentence, a code and parameters read in
+    each reader's language: the incident and the staff's `reason`, or `coded` (the
+    reason_code and reason_params of a sentence of its own)."""
     from products.models import Product
     from products.services import release_listing
 
+    coded = coded or {
+        "reason_code": merchant_reasons.INCIDENT_STEP,
+        "reason_params": {"reference": incident.reference, "reason": reason},
+    }
     if incident.listing_status_before == Product.Status.LISTED:
         release_listing(
             product=incident.product,
             by=by,
-            reason=_("Quality incident %(reference)s: %(reason)s")
-            % {"reference": incident.reference, "reason": reason},
             cause=Product.Cause.INCIDENT,
+            **coded,
             evidence=incident.reference,
         )
     incident.contained_at = None
@@ -513,7 +540,6 @@ def confirm(
         "kind": incident.kind,
         "findings": findings,
     }
-    why = reason_texts.render(reason_texts.INCIDENT_CONFIRMED, confirmed)
     was_contained = incident.status == Status.CONTAINED
     if delist and product.status != Product.Status.DELISTED:
         delist_listing(
@@ -525,7 +551,15 @@ def confirm(
             cause=Product.Cause.QUALITY,
         )
     elif was_contained:
-        _release(incident, by=by, reason=why)
+        _release(
+            incident,
+            by=by,
+            reason=findings,
+            coded={
+                "reason_code": reason_texts.INCIDENT_CONFIRMED,
+                "reason_params": confirmed,
+            },
+        )
     rule = _rule_for(incident)
     entry = None
     if rule:

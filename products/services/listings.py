@@ -355,11 +355,15 @@ def relist(*, product: Product, by, reason: str) -> Product:
 
 
 @transaction.atomic
-def release_listing(*, product: Product, by, reason: str, cause: str, evidence: str = ""):
+def release_listing(
+    *, product: Product, by, reason: str = "", cause: str, evidence: str = "", **coded
+):
     """Lift a suspension this cause put on a listing (a quality incident's containment): the
     listing is listed again, or stays restricted for selling rights when the merchant may no
     longer sell in the category (it then comes back with those rights). A listing the cause
-    no longer holds (delisted since, restricted for another reason) is left as it is."""
+    no longer holds (delisted since, restricted for another reason) is left as it is.
+
+    `coded`: the reason_code and reason_params of a reason the system writes."""
     product = _locked(product)
     if product.status != Product.Status.RESTRICTED or product.status_cause != cause:
         return product
@@ -373,7 +377,11 @@ def release_listing(*, product: Product, by, reason: str, cause: str, evidence: 
             to_state=product.status,
             actor=by,
             reason=reason,
-            data={"cause": Product.Cause.SELLING_RIGHTS, "evidence": evidence},
+            data={
+                "cause": Product.Cause.SELLING_RIGHTS,
+                "evidence": evidence,
+                **reason_data(coded.get("reason_code", ""), coded.get("reason_params")),
+            },
         )
         return product
     _move(
@@ -384,6 +392,7 @@ def release_listing(*, product: Product, by, reason: str, cause: str, evidence: 
         evidence=evidence,
         action="relist",
         data={"released": cause},
+        **coded,
     )
     return product
 

@@ -65,7 +65,7 @@ def test_a_rejected_lot_opens_one_incident_after_commit(
     incident = QualityIncident.objects.get(inspection=inspection)
     assert (incident.source, incident.kind, incident.status) == ("lot_rejected", "safety", "open")
     assert incident.product_id == product.pk
-    assert f"#{inspection.pk}" in incident.summary
+    assert f"#{inspection.pk}" in incident.summary_text
     # Replayed (a retried task, a second listener call): still one incident.
     assert incidents.open_for_rejected_lot(inspection).pk == incident.pk
     assert QualityIncident.objects.filter(inspection=inspection).count() == 1
