@@ -2,7 +2,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
-from tests.factories.core import UserFactory
+from products.models import Requirement
+from tests.factories.core import CategoryFactory, UserFactory
+from tests.factories.inspections import PassFailRequirementFactory, PublishedVersionFactory
+from tests.factories.merchants import sells_in
+from tests.factories.products import ProductFactory, QualityStandardFactory
 
 
 @pytest.fixture
@@ -43,3 +47,20 @@ def manager(role_user):
 @pytest.fixture
 def analyst(role_user):
     return role_user("data_analysis")
+
+
+@pytest.fixture
+def qm(role_user):
+    return role_user("quality_management")
+
+
+@pytest.fixture
+def rice(merchant_a):
+    """A listed food product whose standard has one critical and one minor requirement: the
+    product a rejected lot is about."""
+    food = CategoryFactory(code="t-food", name_en="Food", name_zh="食品")
+    version = PublishedVersionFactory(standard=QualityStandardFactory(category=food))
+    PassFailRequirementFactory(version=version, code="PB", severity=Requirement.Severity.CRITICAL)
+    PassFailRequirementFactory(version=version, code="LABEL", severity=Requirement.Severity.MINOR)
+    sells_in(merchant_a, food)
+    return ProductFactory(merchant=merchant_a, category=food, title="Rice A")

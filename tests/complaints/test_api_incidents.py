@@ -11,11 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def qm(role_user):
-    return role_user("quality_management")
-
-
-@pytest.fixture
 def product(merchant_a):
     return listed_product(merchant_a)
 

@@ -8,15 +8,9 @@ from complaints.models import QualityIncident
 from complaints.services import incidents
 from inspections import services as inspections
 from inspections.services import LOT_REJECTED_LISTENERS
-from products.models import Requirement
-from tests.factories.core import CategoryFactory
 from tests.factories.inspections import (
     InspectionPlanFactory,
-    PassFailRequirementFactory,
-    PublishedVersionFactory,
 )
-from tests.factories.merchants import sells_in
-from tests.factories.products import ProductFactory, QualityStandardFactory
 from tests.factories.standing import rules_catalogue  # noqa: F401 (autouse)
 from tests.inspections.conftest import all_results
 
@@ -28,18 +22,8 @@ def _english():
 
 
 @pytest.fixture
-def qm(role_user):
-    return role_user("quality_management")
-
-
-@pytest.fixture
-def product(merchant_a):
-    food = CategoryFactory(code="t-food", name_en="Food", name_zh="食品")
-    version = PublishedVersionFactory(standard=QualityStandardFactory(category=food))
-    PassFailRequirementFactory(version=version, code="PB", severity=Requirement.Severity.CRITICAL)
-    PassFailRequirementFactory(version=version, code="LABEL", severity=Requirement.Severity.MINOR)
-    sells_in(merchant_a, food)
-    return ProductFactory(merchant=merchant_a, category=food, title="Rice A")
+def product(rice):
+    return rice
 
 
 def reject(product, qm, failures):

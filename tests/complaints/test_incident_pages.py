@@ -13,11 +13,6 @@ from tests.factories.standing import rules_catalogue  # noqa: F401 (autouse)
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def qm(role_user):
-    return role_user("quality_management")
-
-
 def signed_in(client, user, language="en"):
     client.force_login(user)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language

@@ -18,14 +18,10 @@ from complaints.services import incidents
 from core.audit import decisions_for, record_decision
 from core.decision_labels import reason_label
 from merchants import reason_texts as merchant_reasons
-from products.models import Product, Requirement
+from products.models import Product
 from tests.complaints.incident_world import file_complaint, incident_of, listed_product
 from tests.complaints.test_incident_from_rejected_lot import reject
 from tests.factories.complaints import CaseFactory
-from tests.factories.core import CategoryFactory
-from tests.factories.inspections import PassFailRequirementFactory, PublishedVersionFactory
-from tests.factories.merchants import sells_in
-from tests.factories.products import ProductFactory, QualityStandardFactory
 from tests.factories.standing import rules_catalogue  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
@@ -34,23 +30,8 @@ WORDS = "The logo is wrong and the stitching is cheap: a fake."
 
 
 @pytest.fixture
-def qm(role_user):
-    return role_user("quality_management")
-
-
-@pytest.fixture
 def product(merchant_a):
     return listed_product(merchant_a)
-
-
-@pytest.fixture
-def rice(merchant_a):
-    food = CategoryFactory(code="t-food", name_en="Food", name_zh="食品")
-    version = PublishedVersionFactory(standard=QualityStandardFactory(category=food))
-    PassFailRequirementFactory(version=version, code="PB", severity=Requirement.Severity.CRITICAL)
-    PassFailRequirementFactory(version=version, code="LABEL", severity=Requirement.Severity.MINOR)
-    sells_in(merchant_a, food)
-    return ProductFactory(merchant=merchant_a, category=food, title="Rice A")
 
 
 def opened(incident):

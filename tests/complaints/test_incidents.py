@@ -30,11 +30,6 @@ def _english():
 
 
 @pytest.fixture
-def qm(role_user):
-    return role_user("quality_management")
-
-
-@pytest.fixture
 def product(merchant_a):
     return listed_product(merchant_a)
 
