@@ -38,18 +38,22 @@ def _names() -> set[str]:
     return {name for name, _month in partitioning.partitions(TABLE)}
 
 
+def _partitioning(table) -> tuple:
+    """(strategy, key column) of a partitioned table: ("r", "created_at") by range of month."""
+    return _one(
+        "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
+        "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+        "WHERE p.partrelid = %s::regclass",
+        [table],
+    )
+
+
 def _rating_at(when):
     return ServiceRatingFactory(created_at=when)
 
 
 def test_ratings_are_range_partitioned_by_month_with_a_key_that_holds_the_month():
-    strategy, key = _one(
-        "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
-        "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
-        "WHERE p.partrelid = %s::regclass",
-        [TABLE],
-    )
-    assert (strategy, key) == ("r", "created_at")
+    assert _partitioning(TABLE) == ("r", "created_at")
     (pkey,) = _one(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype = 'p'",
@@ -173,13 +177,7 @@ def test_the_monthly_task_runs_on_the_reports_queue_from_beat(settings):
 
 # --- decision records ------------------------------------------------------------------------
 def test_decisions_are_partitioned_and_nothing_points_at_a_partitioned_table():
-    strategy, key = _one(
-        "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
-        "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
-        "WHERE p.partrelid = %s::regclass",
-        [DECISIONS],
-    )
-    assert (strategy, key) == ("r", "created_at")
+    assert _partitioning(DECISIONS) == ("r", "created_at")
     kinds = _one(
         "SELECT array_agg(pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('p', 'u')",
