@@ -267,21 +267,8 @@ class Restriction(models.Model):
         ]
 
     def __str__(self):
-        return self.describe()
-
-    def describe(self, *, kind_labels=None, everywhere=None) -> str:
-        """`str(restriction)`. A caller describing thousands at once (the selling-rights
-        book of a catch-up) passes the kind labels and the "all categories" text it
-        translated once: `get_kind_display` hashes the lazy choices on every call."""
-        if kind_labels is not None:
-            kind = kind_labels.get(self.kind, self.kind)
-        else:
-            kind = self.get_kind_display()
-        if self.category is not None:
-            scope = self.category
-        else:
-            scope = everywhere if everywhere is not None else _("all categories")
-        return f"{self.merchant}: {kind} ({scope})"
+        scope = self.category or _("all categories")
+        return f"{self.merchant}: {self.get_kind_display()} ({scope})"
 
     @property
     def detail_text(self) -> str:

@@ -66,12 +66,11 @@ class SellingRightsBook:
     `selling_rights_many`; `of(merchant_id, category)` judges one pair from memory with the
     rule `selling_rights` states for one merchant."""
 
-    def __init__(self, *, merchants, approved, reported, restrictions, categories):
+    def __init__(self, *, merchants, approved, reported, restrictions):
         self._merchants = merchants
         self._approved = approved
         self._reported = reported
         self._restrictions = restrictions
-        self._categories = categories
 
     def of(self, merchant_id: int, category=None) -> SellingRights:
         merchant = self._merchants[merchant_id]
@@ -100,9 +99,10 @@ class SellingRightsBook:
 
 def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBook:
     """The selling rights of a set of merchants (Merchant objects or ids) in `categories`
-    (Category objects or ids; none: merchant-wide only). Five queries at most, whatever the
-    number of merchants: the merchants and categories not given as objects, the merchants'
-    approved categories, their accepted test reports, their restrictions in force."""
+    (Category objects or ids; none: merchant-wide only). Four queries at most, whatever the
+    number of merchants: the merchants not given as objects, the merchants' approved
+    categories, their accepted test reports, their restrictions in force. (Reasons are codes
+    with category ids: no category is read here.)"""
     merchants = list(merchants)
     given = {m.pk: m for m in merchants if isinstance(m, Merchant)}
     ids = {getattr(m, "pk", m) for m in merchants}
@@ -112,7 +112,6 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
             (merchant.pk, merchant)
             for merchant in Merchant.objects.order_by().filter(in_ids("pk", missing))
         )
-    by_id = {c.pk: c for c in categories if isinstance(c, Category)}
     category_ids = {getattr(c, "pk", c) for c in categories}
     approved, reported = set(), set()
     if category_ids:
@@ -134,25 +133,13 @@ def selling_rights_many(merchants, *, categories=(), at=None) -> SellingRightsBo
     # Unordered: sorting 20,000 rows by the default ordering spilled to disk; each
     # merchant's few are put in that order (newest first) here.
     for restriction in (
-        active_restrictions(at=at)
-        .filter(scope, in_ids("merchant_id", ids))
-        .select_related("category")
-        .order_by()
+        active_restrictions(at=at).filter(scope, in_ids("merchant_id", ids)).order_by()
     ):
-        restriction.merchant = given[restriction.merchant_id]
         restrictions.setdefault(restriction.merchant_id, []).append(restriction)
-        if restriction.category is not None:
-            by_id.setdefault(restriction.category_id, restriction.category)
     for found in restrictions.values():
         found.sort(key=lambda restriction: restriction.starts_at, reverse=True)
-    if category_ids - by_id.keys():
-        by_id.update(Category.objects.in_bulk(list(category_ids - by_id.keys())))
     return SellingRightsBook(
-        merchants=given,
-        approved=approved,
-        reported=reported,
-        restrictions=restrictions,
-        categories=by_id,
+        merchants=given, approved=approved, reported=reported, restrictions=restrictions
     )
 
 

@@ -369,7 +369,7 @@ def test_the_daily_catch_up_restricts_listings_in_constant_statements_with_one_h
     # committed (its on_commit hook, called here as the hook calls it).
     with django_capture_on_commit_callbacks(), django_assert_num_queries(11):
         result = run_daily_sweep()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         after_restrictions_change(result.merchant_ids)
 
     expired = {m.pk for i, m in enumerate(merchants) if i % 3 == 0}
