@@ -71,22 +71,24 @@ render = sentences(
 )
 
 
+def _with_words(code: str, params: dict | None, words: str) -> dict:
+    """The summary's parameters with the person's `words` in the one its sentence names."""
+    values = dict(params or {})
+    if code in SUMMARY_WORDS:
+        values[SUMMARY_WORDS[code]] = words
+    return values
+
+
 def summary_text(code: str, params: dict | None, words: str = "") -> str:
     """What an incident says was reported, in the reader's language: the sentence of its
     code with the person's `words` (QualityIncident.summary) in it; without a code, the
     words as written (staff's own summary, or a summary stored before the codes)."""
     if not code or code not in TEXTS:
         return words
-    values = dict(params or {})
-    if code in SUMMARY_WORDS:
-        values[SUMMARY_WORDS[code]] = words
-    return render(code, values) or words
+    return render(code, _with_words(code, params, words)) or words
 
 
 def summary_reason(code: str, params: dict | None, words: str = "") -> dict:
     """The data of the "open" decision: the summary's code, with the person's words as a
     parameter (a decision has no other place for them)."""
-    values = dict(params or {})
-    if code in SUMMARY_WORDS:
-        values[SUMMARY_WORDS[code]] = words
-    return reason_data(code, values)
+    return reason_data(code, _with_words(code, params, words))

@@ -63,7 +63,7 @@ def seed(log):
         services.submit_appeal(
             by=owner_a.user,
             entry=disputed,
-            statement=("快递丢件, 延误并非我方原因。"),
+            statement="快递丢件, 延误并非我方原因。",
         )
     owner_b = _owner("merchant_b")
     mm = get_user_model().objects.get(username="mm")
