@@ -3,6 +3,7 @@ objections and switching states. Merchants read their own (through the selectors
 object; Quality Management plans, records and decides."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -39,9 +40,10 @@ class InspectorWrites(permissions.BasePermission):
 class InspectionPlanSerializer(serializers.ModelSerializer):
     reason_text = serializers.CharField(
         read_only=True,
-        help_text="Why the plan was made, in the reader's language (Accept-Language): "
-        "rendered from reason_code and reason_params when the system wrote it, else staff's "
-        "reason as typed.",
+        help_text=_(
+            "Why the plan was made, in the request's language: what a person wrote, or the "
+            "sentence of the system's reason code (reason_code and reason_params)."
+        ),
     )
 
     class Meta:

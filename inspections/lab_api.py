@@ -2,6 +2,7 @@
 their own lab, records custody steps, submits results (JSON rows, all or nothing) and the
 signed report (a PDF). Errors of result rows come back with their row and column."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,9 +18,11 @@ class LabSerializer(serializers.ModelSerializer):
     accreditation_problem = serializers.SerializerMethodField()
     status_reason_text = serializers.CharField(
         read_only=True,
-        help_text="Why the lab is suspended, in the reader's language (Accept-Language): "
-        "rendered from status_reason_code and status_reason_params when the system wrote it, "
-        "else staff's reason as typed.",
+        help_text=_(
+            "Why the lab is suspended, in the request's language: what a person wrote, or the "
+            "sentence of the system's reason code (status_reason_code and "
+            "status_reason_params)."
+        ),
     )
 
     class Meta:
@@ -99,7 +102,7 @@ class CustodyStepSerializer(serializers.Serializer):
 
 
 class SampleReportSerializer(serializers.Serializer):
-    report = serializers.FileField(help_text="The signed test report, a PDF.")
+    report = serializers.FileField(help_text=_("The signed test report, a PDF."))
 
 
 class LabReader(permissions.BasePermission):
@@ -150,9 +153,9 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 class LabResultRowSerializer(serializers.Serializer):
     sample_code = serializers.CharField()
-    sample = serializers.IntegerField(help_text="Item number within the sample, from 1.")
-    test_item = serializers.CharField(help_text="The requirement's code.")
-    result = serializers.CharField(required=False, allow_blank=True, help_text="pass or fail")
+    sample = serializers.IntegerField(help_text=_("Item number within the sample, from 1."))
+    test_item = serializers.CharField(help_text=_("The requirement's code."))
+    result = serializers.CharField(required=False, allow_blank=True, help_text=_("pass or fail"))
     value = serializers.CharField(required=False, allow_blank=True)
     unit = serializers.CharField(required=False, allow_blank=True)
 
@@ -167,7 +170,7 @@ class LabResultsResponseSerializer(serializers.Serializer):
 
 
 class LabResultErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="Position of the row in `results`, from 1.")
+    row = serializers.IntegerField(help_text=_("Position of the row in `results`, from 1."))
     column = serializers.CharField(allow_blank=True)
     message = serializers.CharField()
 

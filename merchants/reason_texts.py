@@ -11,6 +11,8 @@ this layer can render every stored code without importing them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
@@ -144,12 +146,61 @@ def _agreement_name(params: dict) -> dict:
     return {"agreement": str(AgreementVersion(version=params.get("version", "")))}
 
 
-def _category_name(category_id) -> str:
-    from core.models import Category
+# The categories of the reasons being rendered, by id (None: no such category), read in one
+# query by `categories_named`; names are taken in the reader's language when rendered.
+_CATEGORIES: ContextVar[dict | None] = ContextVar("reason_categories", default=None)
 
+
+def _category_ids(code: str, params) -> set[int]:
+    """The ids of the categories a reason names, also in the reasons it holds (a blocked
+    listing's reasons, the reason a delisting quotes)."""
+    if not isinstance(params, dict):
+        return set()
+    if code in _NAMES_CATEGORY:
+        category = params.get("category")
+        return {category} if isinstance(category, int) else set()
+    if code == SELLING_RIGHTS_BLOCKED and isinstance(params.get("reasons"), list):
+        return set().union(
+            *(
+                _category_ids(r.get("code", ""), r.get("params"))
+                for r in params["reasons"]
+                if isinstance(r, dict)
+            )
+        )
+    quoted_reason = params.get("reason")
+    if code in (DELISTED_BY_SANCTION, DELISTING_REVOKED) and isinstance(quoted_reason, dict):
+        return _category_ids(
+            quoted_reason.get("reason_code", ""), quoted_reason.get("reason_params")
+        )
+    return set()
+
+
+@contextmanager
+def categories_named(reasons):
+    """Within it, the categories named by `reasons` ((code, params) pairs: of one rendering,
+    or of every row of a page) are known from one query, so rendering them asks nothing
+    more. Nested, only the ones not yet known are read."""
+    known = _CATEGORIES.get() or {}
+    missing = set().union(*(_category_ids(code, params) for code, params in reasons)) - known.keys()
+    names = dict(known)
+    if missing:
+        from core.models import Category
+
+        names.update(dict.fromkeys(missing))
+        names.update(Category.objects.in_bulk(list(missing)))
+    token = _CATEGORIES.set(names)
+    try:
+        yield
+    finally:
+        _CATEGORIES.reset(token)
+
+
+def _category_name(category_id) -> str:
+    """The category's name in the active language, from the ones `categories_named` read
+    (every rendering opens one: `render`)."""
     if not isinstance(category_id, int):
         return str(category_id or "")
-    category = Category.objects.filter(pk=category_id).first()
+    category = (_CATEGORIES.get() or {}).get(category_id)
     return str(category) if category is not None else ""
 
 
@@ -265,9 +316,25 @@ _WORDS = {
 }
 
 
-# The sentence of a reason code in the active language ("" for an unknown code), by the one
-# renderer of reason codes (core.decision_labels.sentences).
-render = sentences(TEXTS, _WORDS)
+# Codes whose parameter "category" is a category id, named in the reader's language.
+_NAMES_CATEGORY = {CATEGORY_NOT_APPROVED, NO_TEST_REPORT, RESTRICTION_IN_FORCE}
+
+_render = sentences(TEXTS, _WORDS)
+
+
+def render(code: str, params: dict | None = None) -> str:
+    """The sentence of a reason code in the active language ("" for an unknown code), by the
+    one renderer of reason codes (core.decision_labels.sentences); the categories it names,
+    however many, are read in one query (none within a `categories_named` of a page)."""
+    with categories_named([(code, params)]):
+        return _render(code, params)
+
+
+def render_all(reasons) -> list[str]:
+    """The sentences of (code, params) pairs, their categories read in one query."""
+    reasons = list(reasons)
+    with categories_named(reasons):
+        return [_render(code, params) for code, params in reasons]
 
 
 def text(code: str, params: dict | None, fallback: str = "") -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import CategoryAdmin, LargeTableAdmin, decision_rows
 from core.exceptions import DomainError
 from core.models import Category
-from products import services
+from products import reason_texts, services
 from products.models import (
     ClaimFlag,
     ClaimPhrase,
@@ -90,11 +90,11 @@ class ListEntryAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        services.request_rescan(by=request.user, reason=str(_("List entry deleted")))
+        services.request_rescan(by=request.user, reason_code=reason_texts.LIST_ENTRY_DELETED)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        services.request_rescan(by=request.user, reason=str(_("List entries deleted")))
+        services.request_rescan(by=request.user, reason_code=reason_texts.LIST_ENTRIES_DELETED)
 
     @admin.action(description=_("Activate (and rescan all products)"))
     def activate(self, request, queryset):
@@ -189,7 +189,7 @@ class ScanRunAdmin(admin.ModelAdmin):
     list_display = [
         "pk",
         "status",
-        "reason",
+        "reason_text",
         "processed",
         "total",
         "flags_new",
@@ -199,7 +199,20 @@ class ScanRunAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     list_filter = ["status"]
-    readonly_fields = [f.name for f in ScanRun._meta.fields]
+    # The reason is shown as words in the reader's language, never as a code.
+    readonly_fields = [
+        *(
+            f.name
+            for f in ScanRun._meta.fields
+            if f.name not in ("reason", "reason_code", "reason_params")
+        ),
+        "reason_text",
+    ]
+    exclude = ["reason", "reason_code", "reason_params"]
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj):
+        return obj.reason_text
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -208,7 +221,7 @@ class ScanRunAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        run = services.request_rescan(by=request.user, reason=str(_("Requested in the admin")))
+        run = services.request_rescan(by=request.user, reason_code=reason_texts.REQUESTED_IN_ADMIN)
         obj.pk = run.pk
 
     def get_fields(self, request, obj=None):

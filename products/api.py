@@ -1,7 +1,9 @@
 """/api/v1/: categories, standards and versions, products, claim flags, the claim check."""
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -10,6 +12,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from core.models import Category
+from merchants.reason_texts import categories_named
 from merchants.selectors import merchant_of
 from products import selectors, services
 from products.models import (
@@ -155,6 +158,15 @@ class StandardVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 # --- products ----------------------------------------------------------------------------
+class ProductListSerializer(serializers.ListSerializer):
+    """A page of listings: the categories their status reasons name are read once."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        with categories_named((p.status_reason_code, p.status_reason_params) for p in rows):
+            return super().to_representation(rows)
+
+
 class ProductSerializer(serializers.ModelSerializer):
     open_flags = serializers.SerializerMethodField()
     images = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -167,6 +179,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
+        list_serializer_class = ProductListSerializer
         fields = [
             "id",
             "merchant",
@@ -257,9 +270,12 @@ class ProductViewSet(
     ordering_fields = ["created_at", "updated_at", "price"]
 
     def get_queryset(self):
-        return selectors.with_open_flag_count(
-            selectors.products_visible_to(self.request.user)
-        ).order_by("-created_at", "-id")
+        # The images of a page of listings in one query, not one per row.
+        return (
+            selectors.with_open_flag_count(selectors.products_visible_to(self.request.user))
+            .prefetch_related("images")
+            .order_by("-created_at", "-id")
+        )
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -412,6 +428,13 @@ class ClaimScanViewSet(viewsets.GenericViewSet):
 
 class ScanRunSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
+    reason_text = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Why the rescan was asked for, in the request's language: the sentence of its "
+            "reason code (reason_code and reason_params)."
+        ),
+    )
 
     class Meta:
         model = ScanRun
@@ -419,6 +442,9 @@ class ScanRunSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "reason",
+            "reason_code",
+            "reason_params",
+            "reason_text",
             "total",
             "processed",
             "percent",

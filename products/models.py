@@ -286,7 +286,16 @@ class ScanRun(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
+    # Why the run was asked for: a code of products.reason_texts and its parameters, read by
+    # `reason_text` in the reader's language; `reason` keeps the words of a run of before
+    # the codes that no known sentence matched.
     reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+    reason_code = models.CharField(
+        _("reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    reason_params = models.JSONField(
+        _("reason parameters"), blank=True, default=dict, db_default={}
+    )
     total = models.PositiveIntegerField(_("products to scan"), default=0)
     processed = models.PositiveIntegerField(_("products scanned"), default=0)
     flags_seen = models.PositiveIntegerField(_("hits found"), default=0)
@@ -314,6 +323,12 @@ class ScanRun(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_status_display()} {self.processed}/{self.total}"
+
+    @property
+    def reason_text(self) -> str:
+        from products import reason_texts
+
+        return reason_texts.text(self.reason_code, self.reason_params, self.reason)
 
     @property
     def percent(self) -> int:

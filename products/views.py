@@ -14,8 +14,9 @@ from django_ratelimit.decorators import ratelimit
 
 from core.exceptions import DomainError
 from core.web import add_service_errors, allowed_if
+from merchants.reason_texts import categories_named
 from merchants.selectors import merchant_of
-from products import selectors, services
+from products import reason_texts, selectors, services
 from products.forms import FlagDecisionForm, ProductForm
 from products.models import ClaimFlag, Product, Requirement, ScanRun, StandardVersion
 
@@ -49,11 +50,14 @@ def merchant_products(request):
         open_flags = ClaimFlag.objects.filter(status=ClaimFlag.Status.OPEN)
         products = products.filter(pk__in=open_flags.values("product_id"))
     page = Paginator(products, 30).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "products/merchant/product_list.html",
-        {"page": page, "statuses": Product.Status.choices, "status": status},
-    )
+    page.object_list = list(page.object_list)
+    # The categories the rows' status reasons name, read once for the page.
+    with categories_named((p.status_reason_code, p.status_reason_params) for p in page):
+        return render(
+            request,
+            "products/merchant/product_list.html",
+            {"page": page, "statuses": Product.Status.choices, "status": status},
+        )
 
 
 @merchant_required
@@ -204,6 +208,6 @@ def staff_claims(request):
 @reviewer_required
 @require_POST
 def staff_rescan(request):
-    run = services.request_rescan(by=request.user, reason=_("Requested from the review queue"))
+    run = services.request_rescan(by=request.user, reason_code=reason_texts.REQUESTED_FROM_QUEUE)
     messages.success(request, _("Rescan #%(id)s queued.") % {"id": run.pk})
     return redirect("products:staff-claims")

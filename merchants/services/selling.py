@@ -30,7 +30,7 @@ class SellingRights:
 
     @property
     def reasons(self) -> list[str]:
-        return [reason_texts.render(code, params) for code, params in self.codes]
+        return reason_texts.render_all(self.codes)
 
     @property
     def blocked(self) -> tuple[str, dict]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from core.audit import record_decision
 from core.db import advisory_xact_lock
 from core.exceptions import DomainError
-from products import claims
+from products import claims, reason_texts
 from products.models import ClaimCategory, ClaimFlag, ClaimPhrase, ClaimTerm, Product, ScanRun
 
 BATCH = 2000
@@ -318,15 +318,18 @@ def scan_product(product: Product) -> ScanResult:
 
 # --- bulk rescan -------------------------------------------------------------------------
 @transaction.atomic
-def request_rescan(*, by=None, reason: str = "") -> ScanRun:
-    """Queue a rescan of every product; a run still going is superseded by this one."""
+def request_rescan(*, by=None, reason_code: str = "", reason_params: dict | None = None) -> ScanRun:
+    """Queue a rescan of every product; a run still going is superseded by this one. Its
+    reason is a code of products.reason_texts and its parameters (words in each reader's
+    language)."""
     advisory_xact_lock(RESCAN_LOCK)
     ScanRun.objects.filter(status__in=[ScanRun.Status.QUEUED, ScanRun.Status.RUNNING]).update(
         status=ScanRun.Status.SUPERSEDED, finished_at=timezone.now()
     )
     run = ScanRun.objects.create(
         requested_by=by if getattr(by, "is_authenticated", False) else None,
-        reason=reason[:200],
+        reason_code=reason_code,
+        reason_params=reason_params or {},
         total=Product.objects.count(),
     )
     from products.tasks import rescan_claims
@@ -489,7 +492,7 @@ def save_claim_term(*, term: ClaimTerm, by=None) -> ClaimTerm:
     if ClaimTerm.objects.filter(text__iexact=term.text).exclude(pk=term.pk).exists():
         raise DomainError({"text": _("This term is already on the list.")})
     term.save()
-    request_rescan(by=by, reason=_("Term “%(term)s” changed") % {"term": term.text})
+    request_rescan(by=by, reason_code=reason_texts.TERM_CHANGED, reason_params={"term": term.text})
     return term
 
 
@@ -503,7 +506,9 @@ def save_claim_phrase(*, phrase: ClaimPhrase, by=None) -> ClaimPhrase:
     ):
         raise DomainError({"text": _("This phrase is already on the list.")})
     phrase.save()
-    request_rescan(by=by, reason=_("Phrase “%(phrase)s” changed") % {"phrase": phrase.text})
+    request_rescan(
+        by=by, reason_code=reason_texts.PHRASE_CHANGED, reason_params={"phrase": phrase.text}
+    )
     return phrase
 
 
@@ -512,5 +517,7 @@ def set_list_entries_active(*, queryset, active: bool, by=None) -> int:
     """Switch terms or phrases on or off together, then one rescan."""
     count = queryset.update(active=active, updated_at=timezone.now())
     if count:
-        request_rescan(by=by, reason=_("%(n)d list entries switched") % {"n": count})
+        request_rescan(
+            by=by, reason_code=reason_texts.LIST_ENTRIES_SWITCHED, reason_params={"n": count}
+        )
     return count

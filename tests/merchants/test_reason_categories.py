@@ -1,0 +1,122 @@
+"""Reasons that name categories (selling rights) read every category they need in one query
+per rendering, and a page of listings reads them once for all its rows, whatever the number
+of reasons, categories and rows (issue 19)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from rest_framework.test import APIClient
+
+from merchants import reason_texts
+from merchants.services.selling import SellingRights
+from products.models import Product
+from tests.factories.core import CategoryFactory
+from tests.factories.products import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _blocked(categories, merchant="Merchant A"):
+    """Several reasons naming several categories (and one restriction on all of them)."""
+    first, second, third = categories
+    return [
+        (reason_texts.CATEGORY_NOT_APPROVED, {"category": first.pk}),
+        (reason_texts.NO_TEST_REPORT, {"category": second.pk}),
+        (
+            reason_texts.RESTRICTION_IN_FORCE,
+            {"merchant": merchant, "kind": "sales_restriction", "category": third.pk},
+        ),
+        (
+            reason_texts.RESTRICTION_IN_FORCE,
+            {"merchant": merchant, "kind": "suspension", "category": None},
+        ),
+    ]
+
+
+@pytest.fixture
+def categories(db):
+    return [CategoryFactory(name_en=f"Tea {n}", name_zh=f"茶叶{n}") for n in range(3)]
+
+
+def test_selling_rights_reasons_read_their_categories_in_one_query(
+    categories, django_assert_num_queries
+):
+    rights = SellingRights(allowed=False, codes=_blocked(categories))
+    with translation.override("en"), django_assert_num_queries(1):
+        en = rights.reasons
+    assert en == [
+        "The merchant is not approved to sell in Tea 0.",
+        "The merchant has no approved test report for Tea 1; selling in it starts when one "
+        "is approved.",
+        "Merchant A: Sales restriction (Tea 2)",
+        "Merchant A: Suspension (all categories)",
+    ]
+    with translation.override("zh-hans"), django_assert_num_queries(1):
+        zh = rights.reasons
+    assert "茶叶0" in zh[0] and "茶叶1" in zh[1] and "茶叶2" in zh[2]
+
+
+def test_a_blocked_listings_reason_reads_its_categories_in_one_query(
+    categories, django_assert_num_queries
+):
+    code, params = SellingRights(allowed=False, codes=_blocked(categories)).blocked
+    with translation.override("en"), django_assert_num_queries(1):
+        text = reason_texts.render(code, params)
+    assert "Tea 0" in text and "Tea 1" in text and "Tea 2" in text
+    # A delisting that quotes it reads them in one query too.
+    quoted = reason_texts.quoted(code, params)
+    with translation.override("en"), django_assert_num_queries(1):
+        assert "Tea 2" in reason_texts.render(reason_texts.DELISTED_BY_SANCTION, quoted)
+    # No category named: no query.
+    with django_assert_num_queries(0):
+        reason_texts.render(reason_texts.MERCHANT_NOT_LIVE, {"status": "suspended"})
+
+
+def _restricted_listings(merchant, count):
+    """`count` listings blocked for selling rights, each naming three categories of its own."""
+    for _n in range(count):
+        categories = [CategoryFactory() for _c in range(3)]
+        product = ProductFactory(merchant=merchant, category=categories[0])
+        code, params = SellingRights(allowed=False, codes=_blocked(categories)).blocked
+        Product.objects.filter(pk=product.pk).update(
+            status=Product.Status.RESTRICTED,
+            status_cause=Product.Cause.SELLING_RIGHTS,
+            status_reason_code=code,
+            status_reason_params=params,
+        )
+
+
+def _queries(read):
+    with CaptureQueriesContext(connection) as queries:
+        read()
+    return len(queries)
+
+
+def test_the_listing_pages_read_categories_once_not_per_row(merchant_a, owner_a, client):
+    client.force_login(owner_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(owner_a)
+    url = reverse("products:merchant-products")
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def listings():
+        return api.get("/api/v1/products/").json()
+
+    _restricted_listings(merchant_a, 2)
+    few_page, few_api = _queries(page), _queries(listings)
+    _restricted_listings(merchant_a, 6)
+    assert _queries(page) == few_page
+    assert _queries(listings) == few_api
+    body = listings()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert len(rows) == 8
+    for row in rows:
+        assert row["status_reason_text"].count("Category ") == 3
+    assert page().count("(all categories)") == 8
