@@ -199,6 +199,18 @@ def _label(model: str, field: str, value) -> str:
     return str(dict(choices).get(value, value))
 
 
+def _training(params: dict) -> dict:
+    """The programme by its id, titled in the reader's language (as `TrainingProgramme.__str__`);
+    a restriction written before the id was kept keeps the title stored with it."""
+    from merchants.models import TrainingProgramme
+
+    programme_id = params.get("programme_id")
+    if not isinstance(programme_id, int):
+        return {}
+    programme = TrainingProgramme.objects.filter(pk=programme_id).first()
+    return {"programme": str(programme)} if programme is not None else {}
+
+
 def _incident(params: dict) -> dict:
     return {"kind": _label("complaints.qualityincident", "kind", params.get("kind", ""))}
 
@@ -247,6 +259,7 @@ def _rating(params: dict) -> dict:
 _WORDS = {
     DOCUMENT_EXPIRED: _document,
     AGREEMENT_NOT_ACCEPTED: _agreement,
+    TRAINING_OVERDUE: _training,
     RATING_BELOW: _rating,
     EXPIRED_DOCUMENT_SOLD: _sold,
     INCIDENT_CONFIRMED: _incident,

@@ -407,7 +407,7 @@ def assign_remedy(*, merchant: Merchant, programme, source: str, by=None, now=No
 
 def _notify_assignment(assignment: TrainingAssignment) -> None:
     payload = {
-        "programme": assignment.programme.title,
+        "programme": assignment.programme.names,
         "due": timezone.localtime(assignment.due_at).strftime("%Y-%m-%d"),
     }
     key = f"training_assigned:assignment:{assignment.pk}"
@@ -510,7 +510,8 @@ def send_reminders(*, now=None) -> int:
         SELECT 'training_due', 'training_due:' || c.stage || ':assignment:' || c.id
                || ':user:' || r.user_id,
                r.user_id, NULL::integer, {ct}, c.id::text,
-               jsonb_build_object('programme', p.title, 'days', c.stage,
+               jsonb_build_object('programme', jsonb_build_object('zh', p.title, 'en', p.title_en),
+                                  'days', c.stage,
                                   'due', to_char(c.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD')),
                r.url
         FROM (SELECT * FROM c WHERE c.fresh) AS c
@@ -542,7 +543,7 @@ def mark_overdue(*, now=None) -> int:
     select_sql = f"""
         SELECT 'training_overdue', 'training_overdue:assignment:' || c.id || ':user:' || r.user_id,
                r.user_id, NULL::integer, {ct}, c.id::text,
-               jsonb_build_object('programme', p.title,
+               jsonb_build_object('programme', jsonb_build_object('zh', p.title, 'en', p.title_en),
                                   'due', to_char(c.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD')),
                r.url
         FROM c JOIN ({_recipients_sql()}) AS r(id, user_id, url) ON r.id = c.id
@@ -606,6 +607,7 @@ def categories_concerned(assignment: TrainingAssignment) -> list:
 
 def _restrict_for(assignment: TrainingAssignment, *, now) -> None:
     params = {
+        "programme_id": assignment.programme_id,
         "programme": str(assignment.programme),
         "due": timezone.localtime(assignment.due_at).strftime("%Y-%m-%d"),
     }
@@ -649,7 +651,7 @@ def _lift_for(assignment_id: int, merchant_id: int, *, now, by=None, note_code="
     TrainingStep.objects.get_or_create(
         assignment_id=assignment_id,
         step="lifted",
-        defaults={"at": now, "note": reason_texts.render(note_code)[:200]},
+        defaults={"at": now, "note_code": note_code, "note_params": {}},
     )
     return lifted
 
@@ -1080,9 +1082,9 @@ def completion_figures(*, now=None, due_from=None, due_until=None, category_ids=
     counts = "count(*), count(*) FILTER (WHERE f.completed), count(*) FILTER (WHERE f.overdue)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT p.code, p.title, p.version, p.audience, {counts}
+            f"""SELECT p.code, p.title, p.title_en, p.version, p.audience, {counts}
                 FROM {facts} f JOIN merchants_trainingprogramme p ON p.id = f.programme_id
-                GROUP BY p.code, p.title, p.version, p.audience
+                GROUP BY p.code, p.title, p.title_en, p.version, p.audience
                 ORDER BY p.code, p.version""",  # noqa: S608 - fragments of ours
             params,
         )
@@ -1090,6 +1092,7 @@ def completion_figures(*, now=None, due_from=None, due_until=None, category_ids=
             {
                 "code": code,
                 "title": title,
+                "title_en": title_en,
                 "version": version,
                 "staff": audience == Audience.STAFF,
                 "assigned": n,
@@ -1097,7 +1100,7 @@ def completion_figures(*, now=None, due_from=None, due_until=None, category_ids=
                 "overdue": late,
                 "rate": _rate(done, n),
             }
-            for code, title, version, audience, n, done, late in cursor.fetchall()
+            for code, title, title_en, version, audience, n, done, late in cursor.fetchall()
         ]
         cursor.execute(
             f"""SELECT c.id, c.code, c.name_zh, c.name_en, {counts}
