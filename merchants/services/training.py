@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from core import policies
 from core.alerts import AlertSpec, raise_alerts, raise_alerts_from_select
 from core.audit import record_decision
+from core.decision_labels import reason_data
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from merchants import reason_texts
@@ -868,6 +869,19 @@ def submit_quiz(
     return attempt
 
 
+def completion_note(how: str) -> tuple[str, dict]:
+    """The code and parameters (merchants.reason_texts) of how an assignment was completed:
+    "modules", "quiz" or "session:<id>"; ("", {}) for anything else (kept as text)."""
+    if how == "modules":
+        return reason_texts.COMPLETED_BY_MODULES, {}
+    if how == "quiz":
+        return reason_texts.COMPLETED_BY_QUIZ, {}
+    kind, _sep, session_id = how.partition(":")
+    if kind == "session" and session_id.isdigit():
+        return reason_texts.COMPLETED_BY_SESSION, {"session_id": int(session_id)}
+    return "", {}
+
+
 @transaction.atomic
 def complete_assignment(
     assignment: TrainingAssignment, *, by=None, now=None, how: str = ""
@@ -884,10 +898,25 @@ def complete_assignment(
         f"TR-{timezone.localtime(now):%Y%m}-{assignment.pk:07d}-{uuid.uuid4().hex[:4].upper()}"
     )
     assignment.save(update_fields=["status", "completed_at", "certificate_number", "next_step_at"])
+    code, params = completion_note(how)
     TrainingStep.objects.get_or_create(
-        assignment=assignment, step="completed", defaults={"at": now, "note": how}
+        assignment=assignment,
+        step="completed",
+        defaults={
+            "at": now,
+            "note": "" if code else how,
+            "note_code": code,
+            "note_params": params,
+        },
     )
-    record_decision(assignment, action="complete", to_state="completed", actor=by, reason=how)
+    record_decision(
+        assignment,
+        action="complete",
+        to_state="completed",
+        actor=by,
+        reason="" if code else how,
+        data=reason_data(code, params),
+    )
     if assignment.restricted_at is not None and assignment.merchant_id:
         _lift_for(
             assignment.pk,
