@@ -168,3 +168,23 @@ def test_sentences_stored_before_the_codes_get_their_code_in_one_statement(mm, o
     for step in ("attempt_1", "reminder_3"):
         assert (rows[step].note, rows[step].note_code) == (notes[step], "")
         assert rows[step].note_text == notes[step]
+
+
+def test_report_tables_title_programmes_in_the_reports_language():
+    from reports.services.render import training_tables
+
+    def figures(**titles):
+        row = {"version": 2, "staff": False, "assigned": 1, "completed": 1, "overdue": 0}
+        return {"training": {"programmes": [{**row, **titles, "rate": 1}], "categories": []}}
+
+    def first_cell(data, language):
+        with translation.override(language):
+            return training_tables(
+                {**data, "training": {**data["training"], "tiers": []}}, language
+            )[0][1][1][0]
+
+    both = figures(title=ZH, title_en=EN)
+    assert first_cell(both, "en") == f"{EN} (v2)"
+    assert first_cell(both, "zh-hans") == f"{ZH} (v2)"
+    # A snapshot taken before English titles were kept.
+    assert first_cell(figures(title=ZH), "en") == f"{ZH} (v2)"
