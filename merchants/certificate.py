@@ -50,7 +50,7 @@ def render_certificate(assignment) -> bytes:
         width / 2,
         height - 126 * mm,
         _("%(title)s (version %(version)s)")
-        % {"title": programme.title, "version": programme.version},
+        % {"title": programme.display_title, "version": programme.version},
     )
     pdf.setFont(font, 11)
     completed = timezone.localtime(assignment.completed_at).strftime("%Y-%m-%d")

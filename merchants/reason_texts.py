@@ -55,6 +55,10 @@ DOCUMENT_ACCEPTED = "document_accepted"
 AGREEMENT_ACCEPTED = "agreement_accepted"
 TRAINING_COMPLETED = "training_completed"
 PROGRAMME_VERSION_CHANGED = "programme_version_changed"
+# How a training assignment was completed (its "completed" step and decision).
+COMPLETED_BY_MODULES = "completed_by_modules"
+COMPLETED_BY_QUIZ = "completed_by_quiz"
+COMPLETED_BY_SESSION = "completed_by_session"
 
 # Why a merchant may not sell (merchants.services.SellingRights.codes); a listing restricted
 # for selling rights keeps them all under SELLING_RIGHTS_BLOCKED: {"reasons": [{code, params}]}.
@@ -105,6 +109,9 @@ TEXTS = {
     AGREEMENT_ACCEPTED: _("Accepted %(agreement)s"),
     TRAINING_COMPLETED: _("Training completed"),
     PROGRAMME_VERSION_CHANGED: _("New programme version"),
+    COMPLETED_BY_MODULES: _("Completed by working through the modules"),
+    COMPLETED_BY_QUIZ: _("Completed by passing the quiz"),
+    COMPLETED_BY_SESSION: _("Completed by attending %(session)s"),
     MERCHANT_NOT_LIVE: _("The merchant is %(status)s."),
     CATEGORY_NOT_APPROVED: _("The merchant is not approved to sell in %(category)s."),
     NO_TEST_REPORT: _(
@@ -250,6 +257,30 @@ def _label(model: str, field: str, value) -> str:
     return str(dict(choices).get(value, value))
 
 
+def _training(params: dict) -> dict:
+    """The programme by its id, titled in the reader's language (as `TrainingProgramme.__str__`);
+    a restriction written before the id was kept keeps the title stored with it."""
+    from merchants.models import TrainingProgramme
+
+    programme_id = params.get("programme_id")
+    if not isinstance(programme_id, int):
+        return {}
+    programme = TrainingProgramme.objects.filter(pk=programme_id).first()
+    return {"programme": str(programme)} if programme is not None else {}
+
+
+def _session(params: dict) -> dict:
+    """The training session by its id (a backfilled id was read from text), as its title."""
+    from merchants.models import TrainingSession
+
+    try:
+        session_id = int(params.get("session_id") or 0)
+    except (TypeError, ValueError):
+        session_id = 0
+    session = TrainingSession.objects.filter(pk=session_id).first()
+    return {"session": session.title if session is not None else f"#{session_id}"}
+
+
 def _incident(params: dict) -> dict:
     return {"kind": _label("complaints.qualityincident", "kind", params.get("kind", ""))}
 
@@ -298,6 +329,8 @@ def _rating(params: dict) -> dict:
 _WORDS = {
     DOCUMENT_EXPIRED: _document,
     AGREEMENT_NOT_ACCEPTED: _agreement,
+    TRAINING_OVERDUE: _training,
+    COMPLETED_BY_SESSION: _session,
     RATING_BELOW: _rating,
     EXPIRED_DOCUMENT_SOLD: _sold,
     INCIDENT_CONFIRMED: _incident,

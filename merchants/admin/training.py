@@ -60,7 +60,9 @@ class ProgrammeForm(forms.ModelForm):
             "code",
             "version",
             "title",
+            "title_en",
             "summary",
+            "summary_en",
             "audience",
             "categories",
             "risk_tier",
@@ -101,14 +103,17 @@ class ProgrammeForm(forms.ModelForm):
 @admin.register(TrainingProgramme)
 class TrainingProgrammeAdmin(admin.ModelAdmin):
     form = ProgrammeForm
-    list_display = ["title", "code", "version", "audience", "status", "published_at"]
+    list_display = ["shown_title", "code", "version", "audience", "status", "published_at"]
     list_filter = ["status", "audience"]
-    search_fields = ["title", "code"]
+    search_fields = ["title", "title_en", "code"]
     filter_horizontal = ["categories"]
     inlines = [ModuleInline, QuestionInline, DecisionsInline]
     actions = ["publish", "make_new_version", "retire"]
     fieldsets = (
-        (None, {"fields": ["code", "version", "title", "summary", "status"]}),
+        (
+            None,
+            {"fields": ["code", "version", "title", "title_en", "summary", "summary_en", "status"]},
+        ),
         (_("Audience"), {"fields": ["audience", "categories", "risk_tier", "department"]}),
         (
             _("Schedule and assessment"),
@@ -127,6 +132,10 @@ class TrainingProgrammeAdmin(admin.ModelAdmin):
             {"fields": ["published_at", "published_by", "cycle", "cycle_started_at"]},
         ),
     )
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, obj):
+        return obj.display_title
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["status", "published_at", "published_by", "cycle", "cycle_started_at"]
@@ -227,7 +236,7 @@ class MaterialInline(admin.TabularInline):
 @admin.register(TrainingModule)
 class TrainingModuleAdmin(admin.ModelAdmin):
     list_display = ["title", "programme", "order"]
-    search_fields = ["title", "programme__title"]
+    search_fields = ["title", "programme__title", "programme__title_en"]
     inlines = [MaterialInline]
 
     def _frozen(self, obj):
@@ -243,9 +252,13 @@ class TrainingModuleAdmin(admin.ModelAdmin):
 class StepInline(admin.TabularInline):
     model = TrainingStep
     extra = 0
-    fields = ["step", "at", "note"]
+    fields = ["step", "at", "shown_note"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("note"))
+    def shown_note(self, obj):
+        return obj.note_text
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -266,7 +279,12 @@ class AttemptInline(admin.TabularInline):
 class TrainingAssignmentAdmin(LargeTableAdmin):
     list_display = ["programme", "merchant", "user", "cycle", "status", "due_at", "completed_at"]
     list_filter = ["status", "reason", ("restricted_at", admin.EmptyFieldListFilter)]
-    search_fields = ["merchant__legal_name", "user__username", "programme__title"]
+    search_fields = [
+        "merchant__legal_name",
+        "user__username",
+        "programme__title",
+        "programme__title_en",
+    ]
     list_select_related = ["programme", "merchant", "user"]
     raw_id_fields = ["merchant", "user", "programme"]
     readonly_fields = [f.name for f in TrainingAssignment._meta.fields]

@@ -41,6 +41,8 @@ class TrainingModuleSerializer(serializers.ModelSerializer):
 class TrainingProgrammeSerializer(serializers.ModelSerializer):
     categories = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     modules = TrainingModuleSerializer(many=True, read_only=True)
+    display_title = serializers.CharField(read_only=True)
+    display_summary = serializers.CharField(read_only=True)
 
     class Meta:
         model = TrainingProgramme
@@ -49,7 +51,11 @@ class TrainingProgrammeSerializer(serializers.ModelSerializer):
             "code",
             "version",
             "title",
+            "title_en",
             "summary",
+            "summary_en",
+            "display_title",
+            "display_summary",
             "audience",
             "categories",
             "risk_tier",
@@ -67,7 +73,7 @@ class TrainingProgrammeSerializer(serializers.ModelSerializer):
 
 
 class TrainingAssignmentSerializer(serializers.ModelSerializer):
-    programme_title = serializers.CharField(source="programme.title", read_only=True)
+    programme_title = serializers.CharField(source="programme.display_title", read_only=True)
     programme_version = serializers.IntegerField(source="programme.version", read_only=True)
 
     class Meta:

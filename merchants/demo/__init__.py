@@ -135,12 +135,12 @@ def seed(log):
         },
     )
     past_session, _ = TrainingSession.objects.get_or_create(
-        title="商家入驻培训（第 1 期） / Onboarding training #1",
-        defaults={"starts_at": now - timedelta(days=60), "location": "线上 / Online"},
+        title="商家入驻培训（第 1 期）",
+        defaults={"starts_at": now - timedelta(days=60), "location": "线上"},
     )
     TrainingSession.objects.get_or_create(
-        title="商家入驻培训（第 2 期） / Onboarding training #2",
-        defaults={"starts_at": now + timedelta(days=7), "location": "线上 / Online"},
+        title="商家入驻培训（第 2 期）",
+        defaults={"starts_at": now + timedelta(days=7), "location": "线上"},
     )
     food = Category.objects.filter(code="food").first()
     if food:

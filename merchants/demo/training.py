@@ -3,6 +3,10 @@ programme for food sellers, a high-risk-tier refresher, a Consumer Service staff
 an expert session and an experience exchange. Merchant A has completed the yearly programme
 (certificate in the portal); merchant B's food-safety training is overdue.
 
+Programme titles and summaries are kept in Chinese and English (the reader's language picks);
+modules, quiz, materials and sessions have one text each and are written in Chinese, the
+language merchants on the platform read.
+
 Idempotent: programmes are found by code, sessions by title; publishing and assignment happen
 once (a published version is left alone)."""
 
@@ -28,54 +32,52 @@ from merchants.services import training
 PROGRAMMES = [
     {
         "code": "quality-yearly",
-        "title": "年度商品质量培训 / Yearly product quality training",
-        "summary": "质量责任、抽检与售后规则 / Quality responsibility, spot checks, after-sales.",
+        "title": "年度商品质量培训",
+        "title_en": "Yearly product quality training",
+        "summary": "质量责任、抽检与售后规则。",
+        "summary_en": "Quality responsibility, spot checks, after-sales.",
         "audience": "all_merchants",
         "recurrence_months": 12,
         "window_days": 30,
         "pass_mark": 80,
         "modules": [
-            ("质量责任 / Quality responsibility", "《电子商务法》第 38 条:商家对商品质量负责。"),
-            ("抽检与整改 / Spot checks and remedies", "抽检不合格的批次须下架并整改。"),
+            ("质量责任", "《电子商务法》第 38 条:商家对商品质量负责。"),
+            ("抽检与整改", "抽检不合格的批次须下架并整改。"),
         ],
         "questions": [
-            (
-                "谁对所售商品的质量负责? / Who is responsible for product quality?",
-                "平台 / The platform\n商家 / The merchant\n消费者 / The consumer",
-                2,
-            ),
-            (
-                "抽检不合格后应当? / After a failed spot check?",
-                "继续销售 / Keep selling\n下架并整改 / Delist and fix\n降价 / Discount",
-                2,
-            ),
+            ("谁对所售商品的质量负责?", "平台\n商家\n消费者", 2),
+            ("抽检不合格后应当?", "继续销售\n下架并整改\n降价", 2),
         ],
     },
     {
         "code": "food-safety",
-        "title": "食品安全培训 / Food safety training",
-        "summary": "食品类目商家必修 / Required for food sellers.",
+        "title": "食品安全培训",
+        "title_en": "Food safety training",
+        "summary": "食品类目商家必修。",
+        "summary_en": "Required for food sellers.",
         "audience": "categories",
         "categories": ["food", "fresh", "snacks"],
         "window_days": 10,
-        "modules": [("冷链与保质期 / Cold chain and shelf life", "生鲜须全程冷链。")],
+        "modules": [("冷链与保质期", "生鲜须全程冷链。")],
     },
     {
         "code": "high-risk-refresher",
-        "title": "高风险商家整改培训 / High-risk merchant refresher",
+        "title": "高风险商家整改培训",
+        "title_en": "High-risk merchant refresher",
         "audience": "risk_tier",
         "risk_tier": "high",
         "window_days": 21,
-        "modules": [("投诉与时限 / Complaints and deadlines", "24 小时内首次回复。")],
+        "modules": [("投诉与时限", "24 小时内首次回复。")],
     },
     {
         "code": "cs-service",
-        "title": "客服服务规范培训 / Consumer Service standards",
+        "title": "客服服务规范培训",
+        "title_en": "Consumer Service standards",
         "audience": "staff",
         "department": "consumer_service",
         "recurrence_months": 6,
         "window_days": 30,
-        "modules": [("投诉受理 / Taking a complaint", "记录、分类、在时限内答复。")],
+        "modules": [("投诉受理", "记录、分类、在时限内答复。")],
     },
 ]
 
@@ -87,7 +89,9 @@ def _programme(spec, actor, now) -> TrainingProgramme:
     programme = TrainingProgramme.objects.create(
         code=spec["code"],
         title=spec["title"],
+        title_en=spec.get("title_en", ""),
         summary=spec.get("summary", ""),
+        summary_en=spec.get("summary_en", ""),
         audience=spec["audience"],
         risk_tier=spec.get("risk_tier", ""),
         department=Group.objects.filter(name=spec.get("department", "")).first(),
@@ -103,7 +107,7 @@ def _programme(spec, actor, now) -> TrainingProgramme:
         )
         TrainingMaterial.objects.create(
             module=module,
-            title="国家市场监督管理总局 / SAMR",
+            title="国家市场监督管理总局",
             url="https://www.samr.gov.cn/",
         )
     for order, (text, choices, correct) in enumerate(spec.get("questions", []), start=1):
@@ -155,36 +159,36 @@ def seed(log):
     staff_cs = Group.objects.filter(name="consumer_service").first()
     starts = now + timedelta(days=10)
     TrainingSession.objects.get_or_create(
-        title="行业专家讲座:食品标签合规 / Expert talk: food labelling",
+        title="行业专家讲座:食品标签合规",
         defaults={
             "kind": TrainingSession.Kind.EXPERT,
             "is_onboarding": False,
             "starts_at": starts,
             "ends_at": starts + timedelta(hours=2),
-            "location": "线上 / Online: https://meeting.example.test/food-labels",
-            "speaker": "王教授 / Prof. Wang, food law",
+            "location": "线上:https://meeting.example.test/food-labels",
+            "speaker": "王教授(食品法)",
             "capacity": 100,
             "programme": programmes["food-safety"],
         },
     )
     TrainingSession.objects.get_or_create(
-        title="商家经验交流会 / Merchant experience exchange",
+        title="商家经验交流会",
         defaults={
             "kind": TrainingSession.Kind.EXCHANGE,
             "is_onboarding": False,
             "starts_at": now + timedelta(days=24),
-            "location": "杭州 / Hangzhou, meeting room 3",
+            "location": "杭州 3 号会议室",
             "capacity": 30,
         },
     )
     TrainingSession.objects.get_or_create(
-        title="客服案例复盘 / Consumer Service case review",
+        title="客服案例复盘",
         defaults={
             "kind": TrainingSession.Kind.ONLINE,
             "is_onboarding": False,
             "for_staff": True,
             "starts_at": now + timedelta(days=5),
-            "location": "线上 / Online",
+            "location": "线上",
             "capacity": 20,
             "programme": programmes["cs-service"],
         },

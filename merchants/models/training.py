@@ -9,8 +9,8 @@ completes the attendee's assignment of that programme."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.audit import governed
 from core.roles import role_label
@@ -31,6 +31,22 @@ RISK_TIERS = [
 ]
 
 
+def in_language(chinese: str, english: str) -> str:
+    """Of a text kept in Chinese and English: the reader's language (English pages take the
+    English one), falling back to the other when it is empty."""
+    if (get_language() or "").startswith("en"):
+        return english or chinese
+    return chinese or english
+
+
+def programme_name(value) -> str:
+    """A programme's title kept in an alert payload as {"zh": ..., "en": ...} (text stored
+    before both were kept: as it is), in the reader's language."""
+    if isinstance(value, dict):
+        return in_language(str(value.get("zh") or ""), str(value.get("en") or ""))
+    return str(value or "")
+
+
 @governed
 class TrainingProgramme(models.Model):
     """One version of a programme. Versions of the same programme share `code`; once a
@@ -45,8 +61,12 @@ class TrainingProgramme(models.Model):
         _("code"), max_length=60, help_text=_("Shared by every version of the programme.")
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    title = models.CharField(_("title"), max_length=200)
-    summary = models.TextField(_("summary"), blank=True, default="")
+    title = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(
+        _("title (English)"), max_length=200, blank=True, default="", db_default=""
+    )
+    summary = models.TextField(_("summary (Chinese)"), blank=True, default="")
+    summary_en = models.TextField(_("summary (English)"), blank=True, default="", db_default="")
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.ALL_MERCHANTS
     )
@@ -120,7 +140,24 @@ class TrainingProgramme(models.Model):
         ]
 
     def __str__(self):
-        return _("%(title)s (v%(version)s)") % {"title": self.title, "version": self.version}
+        return _("%(title)s (v%(version)s)") % {
+            "title": self.display_title,
+            "version": self.version,
+        }
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language, the other one when that is empty."""
+        return in_language(self.title, self.title_en)
+
+    @property
+    def display_summary(self) -> str:
+        return in_language(self.summary, self.summary_en)
+
+    @property
+    def names(self) -> dict:
+        """Both titles, as alert payloads keep them (read by `programme_name`)."""
+        return {"zh": self.title, "en": self.title_en}
 
     @property
     def has_quiz(self) -> bool:
@@ -389,7 +426,13 @@ class TrainingStep(models.Model):
     )
     step = models.CharField(_("step"), max_length=20)
     at = models.DateTimeField(_("at"))
+    # A note the system writes is a code of merchants.reason_texts plus its parameters,
+    # rendered in the reader's language; `note` keeps plain text (a score, older sentences).
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    note_code = models.CharField(
+        _("note code"), max_length=40, blank=True, default="", db_default=""
+    )
+    note_params = models.JSONField(_("note parameters"), blank=True, default=dict, db_default={})
 
     class Meta:
         verbose_name = _("training step")
@@ -401,3 +444,10 @@ class TrainingStep(models.Model):
 
     def __str__(self):
         return f"{self.assignment_id}: {self.step}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language."""
+        from merchants import reason_texts
+
+        return reason_texts.text(self.note_code, self.note_params, self.note)

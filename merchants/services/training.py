@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from core import policies
 from core.alerts import AlertSpec, raise_alerts, raise_alerts_from_select
 from core.audit import record_decision
+from core.decision_labels import reason_data
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from merchants import reason_texts
@@ -407,7 +408,7 @@ def assign_remedy(*, merchant: Merchant, programme, source: str, by=None, now=No
 
 def _notify_assignment(assignment: TrainingAssignment) -> None:
     payload = {
-        "programme": assignment.programme.title,
+        "programme": assignment.programme.names,
         "due": timezone.localtime(assignment.due_at).strftime("%Y-%m-%d"),
     }
     key = f"training_assigned:assignment:{assignment.pk}"
@@ -510,7 +511,8 @@ def send_reminders(*, now=None) -> int:
         SELECT 'training_due', 'training_due:' || c.stage || ':assignment:' || c.id
                || ':user:' || r.user_id,
                r.user_id, NULL::integer, {ct}, c.id::text,
-               jsonb_build_object('programme', p.title, 'days', c.stage,
+               jsonb_build_object('programme', jsonb_build_object('zh', p.title, 'en', p.title_en),
+                                  'days', c.stage,
                                   'due', to_char(c.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD')),
                r.url
         FROM (SELECT * FROM c WHERE c.fresh) AS c
@@ -542,7 +544,7 @@ def mark_overdue(*, now=None) -> int:
     select_sql = f"""
         SELECT 'training_overdue', 'training_overdue:assignment:' || c.id || ':user:' || r.user_id,
                r.user_id, NULL::integer, {ct}, c.id::text,
-               jsonb_build_object('programme', p.title,
+               jsonb_build_object('programme', jsonb_build_object('zh', p.title, 'en', p.title_en),
                                   'due', to_char(c.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD')),
                r.url
         FROM c JOIN ({_recipients_sql()}) AS r(id, user_id, url) ON r.id = c.id
@@ -606,6 +608,7 @@ def categories_concerned(assignment: TrainingAssignment) -> list:
 
 def _restrict_for(assignment: TrainingAssignment, *, now) -> None:
     params = {
+        "programme_id": assignment.programme_id,
         "programme": str(assignment.programme),
         "due": timezone.localtime(assignment.due_at).strftime("%Y-%m-%d"),
     }
@@ -649,7 +652,7 @@ def _lift_for(assignment_id: int, merchant_id: int, *, now, by=None, note_code="
     TrainingStep.objects.get_or_create(
         assignment_id=assignment_id,
         step="lifted",
-        defaults={"at": now, "note": reason_texts.render(note_code)[:200]},
+        defaults={"at": now, "note_code": note_code, "note_params": {}},
     )
     return lifted
 
@@ -866,6 +869,19 @@ def submit_quiz(
     return attempt
 
 
+def completion_note(how: str) -> tuple[str, dict]:
+    """The code and parameters (merchants.reason_texts) of how an assignment was completed:
+    "modules", "quiz" or "session:<id>"; ("", {}) for anything else (kept as text)."""
+    if how == "modules":
+        return reason_texts.COMPLETED_BY_MODULES, {}
+    if how == "quiz":
+        return reason_texts.COMPLETED_BY_QUIZ, {}
+    kind, _sep, session_id = how.partition(":")
+    if kind == "session" and session_id.isdigit():
+        return reason_texts.COMPLETED_BY_SESSION, {"session_id": int(session_id)}
+    return "", {}
+
+
 @transaction.atomic
 def complete_assignment(
     assignment: TrainingAssignment, *, by=None, now=None, how: str = ""
@@ -882,10 +898,25 @@ def complete_assignment(
         f"TR-{timezone.localtime(now):%Y%m}-{assignment.pk:07d}-{uuid.uuid4().hex[:4].upper()}"
     )
     assignment.save(update_fields=["status", "completed_at", "certificate_number", "next_step_at"])
+    code, params = completion_note(how)
     TrainingStep.objects.get_or_create(
-        assignment=assignment, step="completed", defaults={"at": now, "note": how}
+        assignment=assignment,
+        step="completed",
+        defaults={
+            "at": now,
+            "note": "" if code else how,
+            "note_code": code,
+            "note_params": params,
+        },
     )
-    record_decision(assignment, action="complete", to_state="completed", actor=by, reason=how)
+    record_decision(
+        assignment,
+        action="complete",
+        to_state="completed",
+        actor=by,
+        reason="" if code else how,
+        data=reason_data(code, params),
+    )
     if assignment.restricted_at is not None and assignment.merchant_id:
         _lift_for(
             assignment.pk,
@@ -1080,9 +1111,9 @@ def completion_figures(*, now=None, due_from=None, due_until=None, category_ids=
     counts = "count(*), count(*) FILTER (WHERE f.completed), count(*) FILTER (WHERE f.overdue)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT p.code, p.title, p.version, p.audience, {counts}
+            f"""SELECT p.code, p.title, p.title_en, p.version, p.audience, {counts}
                 FROM {facts} f JOIN merchants_trainingprogramme p ON p.id = f.programme_id
-                GROUP BY p.code, p.title, p.version, p.audience
+                GROUP BY p.code, p.title, p.title_en, p.version, p.audience
                 ORDER BY p.code, p.version""",  # noqa: S608 - fragments of ours
             params,
         )
@@ -1090,6 +1121,7 @@ def completion_figures(*, now=None, due_from=None, due_until=None, category_ids=
             {
                 "code": code,
                 "title": title,
+                "title_en": title_en,
                 "version": version,
                 "staff": audience == Audience.STAFF,
                 "assigned": n,
@@ -1097,7 +1129,7 @@ def completion_figures(*, now=None, due_from=None, due_until=None, category_ids=
                 "overdue": late,
                 "rate": _rate(done, n),
             }
-            for code, title, version, audience, n, done, late in cursor.fetchall()
+            for code, title, title_en, version, audience, n, done, late in cursor.fetchall()
         ]
         cursor.execute(
             f"""SELECT c.id, c.code, c.name_zh, c.name_en, {counts}

@@ -41,21 +41,27 @@ def _on_groups_changed(sender, instance, action, reverse, **kwargs):
 
 def ready() -> None:
     from merchants.models import Merchant
+    from merchants.models.training import programme_name
+
+    names = {"programme": programme_name}
 
     register_kind(
         "training_assigned",
         _("Training assigned"),
         _("New training: %(programme)s, due %(due)s"),
+        labels=names,
     )
     register_kind(
         "training_due",
         _("Training due soon"),
         _("Training %(programme)s is due in %(days)s days (%(due)s)"),
+        labels=names,
     )
     register_kind(
         "training_overdue",
         _("Training overdue"),
         _("Training %(programme)s was due on %(due)s; sales may be restricted until it is done"),
+        labels=names,
     )
     install_upload_access_rule()
     post_save.connect(_on_merchant_saved, sender=Merchant, dispatch_uid="training_merchant_saved")

@@ -76,7 +76,7 @@ def _assignment(request, pk, *, portal: bool):
         "state": assignment.state(timezone.now()),
     }
     context["body"] = "merchants/training/_assignment.html"
-    context["page_title"] = assignment.programme.title
+    context["page_title"] = assignment.programme.display_title
     return render(
         request, f"merchants/training/frame_{'portal' if portal else 'staff'}.html", context
     )

@@ -246,6 +246,15 @@ def _share_text(rate) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+def _title(row: dict, language: str) -> str:
+    """A programme's title in the report's language, the other one when that is empty (a
+    snapshot taken before English titles were kept has only `title`)."""
+    chinese, english = row.get("title", ""), row.get("title_en", "")
+    if language.startswith("en"):
+        return english or chinese
+    return chinese or english
+
+
 def training_tables(figures: dict, language: str) -> list[tuple[str, list[list[str]]]]:
     """(heading, rows with a header row) for training completion: per programme, per
     category, per risk tier. Empty for snapshots taken before training was recorded."""
@@ -270,7 +279,8 @@ def training_tables(figures: dict, language: str) -> list[tuple[str, list[list[s
             [[_("Programme"), *head]]
             + [
                 [
-                    f"{r['title']} (v{r['version']})" + (f" · {_('staff')}" if r["staff"] else ""),
+                    f"{_title(r, language)} (v{r['version']})"
+                    + (f" · {_('staff')}" if r["staff"] else ""),
                     *nums(r),
                 ]
                 for r in data["programmes"]

@@ -100,6 +100,7 @@ def _top_risk(category: Category | None) -> list[dict]:
 
 def _training(category: Category | None) -> dict:
     """Training completion now (per programme, category, risk tier), from the merchants app."""
+    from merchants.models.training import in_language
     from merchants.services import completion_figures
 
     data = completion_figures(category_ids=_scope(category))
@@ -108,6 +109,8 @@ def _training(category: Category | None) -> dict:
         row["label"] = tiers.get(row["tier"], row["tier"])
     for row in data["categories"]:
         row["label"] = row["name_zh"] if get_language() == "zh-hans" else row["name_en"]
+    for row in data["programmes"]:
+        row["label"] = in_language(row["title"], row["title_en"])
     return data
 
 
