@@ -21,9 +21,12 @@ def _get(decision, name):
 
 
 @register.filter
-def action_label(decision) -> str:
-    action = decision if isinstance(decision, str) else _get(decision, "action")
-    return decision_labels.action_label(action)
+def action_label(decision, model: str = "") -> str:
+    """A decision's action in words; a bare action code takes the "app_label.model" whose
+    states may name it (`{{ code|action_label:"products.product" }}`)."""
+    if isinstance(decision, str):
+        return decision_labels.action_label(decision, apps.get_model(model) if model else None)
+    return decision_labels.action_label(_get(decision, "action"), decision)
 
 
 @register.filter
