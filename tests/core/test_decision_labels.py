@@ -127,3 +127,13 @@ def test_every_action_the_code_writes_has_words():
     assert len(written) > 50
     missing = {code: where for code, where in written.items() if code not in ACTIONS}
     assert not missing, missing
+
+
+def test_a_person_is_shown_by_name_not_by_login():
+    from tests.factories.core import UserFactory
+
+    page = Template("{% load labels %}{{ u|person }}|{{ nobody|person|default:'-' }}")
+    named = UserFactory(username="manager", first_name="静", last_name="吴")
+    assert page.render(Context({"u": named, "nobody": None})) == f"{named.get_full_name()}|-"
+    unnamed = UserFactory(username="lab7", first_name="", last_name="")
+    assert page.render(Context({"u": unnamed})) == "lab7|-"
