@@ -65,7 +65,9 @@ def timeline(incident: QualityIncident) -> list:
     statuses = dict(QualityIncident.Status.choices)
     decisions = list(decisions_for(incident).order_by("created_at", "id"))
     for decision in decisions:
-        decision.label = ACTION_LABELS.get(decision.action) or action_label(decision.action)
+        decision.label = ACTION_LABELS.get(decision.action) or action_label(
+            decision.action, decision
+        )
         decision.from_label = statuses.get(decision.from_state, decision.from_state)
         decision.to_label = statuses.get(decision.to_state, decision.to_state)
     return decisions

@@ -238,7 +238,7 @@ ACTION_LABELS = {
 
 
 def _labelled(decision):
-    decision.label = ACTION_LABELS.get(decision.action) or action_label(decision.action)
+    decision.label = ACTION_LABELS.get(decision.action) or action_label(decision.action, decision)
     statuses = dict(CaseStatus.choices)
     decision.from_label = statuses.get(decision.from_state, decision.from_state)
     decision.to_label = statuses.get(decision.to_state, decision.to_state)

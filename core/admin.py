@@ -53,7 +53,7 @@ class DecisionLabelsMixin:
 
     @admin.display(description=_("action"))
     def action_label(self, obj):
-        return decision_labels.action_label(obj.action)
+        return decision_labels.action_label(obj.action, obj)
 
     @admin.display(description=_("from"))
     def from_label(self, obj):
@@ -80,7 +80,7 @@ def decision_rows(obj) -> list[tuple]:
     return [
         (
             timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
-            decision_labels.action_label(d.action),
+            decision_labels.action_label(d.action, d),
             decision_labels.state_label(d, d.from_state) or "-",
             decision_labels.state_label(d, d.to_state) or "-",
             decision_labels.actor_label(d),

@@ -39,6 +39,7 @@ ACTIONS = {
     "contain": pgettext_lazy("decision", "Contained"),
     "create_version": pgettext_lazy("decision", "New version created"),
     "created": pgettext_lazy("decision", "Created"),
+    "deactivate": pgettext_lazy("decision", "Deactivated"),
     "decide": pgettext_lazy("decision", "Decided"),
     "delist": pgettext_lazy("decision", "Delisted"),
     "demo": pgettext_lazy("decision", "Demo data"),
@@ -93,6 +94,7 @@ ACTIONS = {
     "reverify": pgettext_lazy("decision", "Verified again"),
     "review": pgettext_lazy("decision", "Reviewed"),
     "review_due": pgettext_lazy("decision", "Review due"),
+    "sanction_status": pgettext_lazy("decision", "Status set by a sanction"),
     "sealed": pgettext_lazy("decision", "Sealed"),
     "staff_added": pgettext_lazy("decision", "Staff member added"),
     "start": pgettext_lazy("decision", "Started"),
@@ -123,10 +125,14 @@ def words(code: str) -> str:
     return str(code).replace("_", " ")
 
 
-def action_label(action: str) -> str:
+def action_label(action: str, subject=None) -> str:
+    """The words for a decision's action; an action named after the state it moved to (a
+    state machine's default) reads as that state's label of the subject's model."""
     if not action:
         return ""
     label = ACTIONS.get(action)
+    if label is None and subject is not None:
+        label = choices_of(_model(subject)).get(action)
     return str(label) if label is not None else words(action)
 
 

@@ -1,8 +1,9 @@
 """Template filters for codes shown to people: `{{ decision|action_label }}`,
 `{{ decision|from_label }}`, `{{ decision|to_label }}`, `{{ decision|actor_label }}`,
 `{{ decision|subject_label }}`, `{{ decision|reason_label }}`, `{{ number|version_label }}`,
-`{{ instance|state_label:code }}`, `{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}`
-and `{{ value|score }}` (two decimals). The words live in core.decision_labels."""
+`{{ instance|state_label:code }}`, `{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}`,
+`{{ value|score }}` (two decimals) and `{{ user|person }}` (a name). The words live in
+core.decision_labels."""
 
 from decimal import Decimal
 
@@ -21,9 +22,12 @@ def _get(decision, name):
 
 
 @register.filter
-def action_label(decision) -> str:
-    action = decision if isinstance(decision, str) else _get(decision, "action")
-    return decision_labels.action_label(action)
+def action_label(decision, model: str = "") -> str:
+    """A decision's action in words; a bare action code takes the "app_label.model" whose
+    states may name it (`{{ code|action_label:"products.product" }}`)."""
+    if isinstance(decision, str):
+        return decision_labels.action_label(decision, apps.get_model(model) if model else None)
+    return decision_labels.action_label(_get(decision, "action"), decision)
 
 
 @register.filter
@@ -101,3 +105,11 @@ def state_of(value, model: str) -> str:
 @register.filter
 def alert_kind(kind: str) -> str:
     return alerts.kind_label(kind)
+
+
+@register.filter
+def person(user) -> str:
+    """A user as people know them: the full name, else the login name; "" for nobody."""
+    if user is None or user == "":
+        return ""
+    return user.get_full_name() or user.get_username()

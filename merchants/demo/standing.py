@@ -55,7 +55,6 @@ def seed(log):
             rule_code=code,
             evidence=_evidence(name),
             occurred_at=now - timedelta(days=days_ago),
-            note="Demo",
         )
     owner_a = _owner("merchant_a")
     disputed = owner_a.merchant.violations.filter(rule_code="sla_breach_merchant").first()

@@ -98,3 +98,23 @@ def test_remedy_and_priority_labels_are_not_taken_from_another_catalogue():
         assert str(Case.Remedy.EXCHANGE.label) == "换货"
         assert str(Case.Outcome.EXCHANGE.label) == "换货"
         assert str(Priority.NORMAL.label) == "普通"
+
+
+def test_a_chinese_form_label_ends_in_one_full_width_colon():
+    """Django appends its label suffix unless a label ends in one of _(":?.!"): the project's
+    catalogue makes the suffix a full-width colon in Chinese and counts the full-width
+    question mark as an ending, so a question on the complaint form gets no colon after it."""
+    from django import forms
+
+    colon, question = "\uff1a", "\uff1f"
+
+    class Form(forms.Form):
+        name = forms.CharField(label="您的姓名")
+        about = forms.CharField(label=f"投诉什么问题{question}")
+
+    with translation.override("zh-hans"):
+        form = Form()
+        assert form["name"].label_tag().endswith(f">您的姓名{colon}</label>")
+        assert form["about"].label_tag().endswith(f">投诉什么问题{question}</label>")
+    with translation.override("en"):
+        assert Form()["name"].label_tag().endswith(">您的姓名:</label>")

@@ -237,3 +237,26 @@ def test_the_overview_puts_what_is_due_first_with_one_click_to_meet_it(client):
     form = client.get(f"/merchant/documents/?type=test_report&category={category.pk}")
     assert form.context["form"]["document_type"].value() == "test_report"
     assert str(form.context["form"]["category"].value()) == str(category.pk)
+
+
+def test_an_accepted_document_past_its_expiry_reads_expired_not_accepted(
+    client, merchant_a, owner_a
+):
+    today = timezone.localdate()
+    DocumentFactory(merchant=merchant_a, number="OLD-1", expires_on=today)
+    DocumentFactory(
+        merchant=merchant_a,
+        document_type="test_report",
+        category=CategoryFactory(),
+        number="NEW-1",
+        expires_on=today + datetime.timedelta(days=1),
+    )
+    for language, expired, accepted in (
+        ("en", "Expired", "Accepted"),
+        ("zh-hans", "已过期", "已通过"),
+    ):
+        page = _in(client, owner_a, language).get("/merchant/documents/").content.decode()
+        old = page[page.index("OLD-1") :].split("</tr>", 1)[0]
+        new = page[page.index("NEW-1") :].split("</tr>", 1)[0]
+        assert expired in old and accepted not in old
+        assert accepted in new and expired not in new
