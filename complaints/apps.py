@@ -68,6 +68,7 @@ class ComplaintsConfig(AppConfig):
             reason_texts,
             selectors,
         )
+        from complaints.services import policies as sla_policies
         from complaints.services import remedies  # noqa: F401 (registers alert kinds)
         from core.decision_labels import register_reasons
 
@@ -92,6 +93,7 @@ class ComplaintsConfig(AppConfig):
         intake_hooks.register()
         merchant_alerts.register()
         incident_hooks.register()
+        sla_policies.register()
         register_overview_panel(merchant_alerts.waiting_panel, 10)
         from inspections.quality_record import register_notice_source
 

@@ -239,7 +239,12 @@ class SLAPolicy(models.Model):
     def is_used(self) -> bool:
         return bool(self.pk) and Case.objects.filter(policy=self).exists()
 
+    #: The calendar worked out once, on the versions services.policies keeps per process.
+    kept_calendar: sla.Calendar | None = None
+
     def calendar(self) -> sla.Calendar:
+        if self.kept_calendar is not None:
+            return self.kept_calendar
         if self.calendar_kind == CalendarKind.BUSINESS_HOURS:
             return self.business_calendar.as_calendar()
         return sla.CALENDAR_HOURS
