@@ -5,7 +5,7 @@ one child per calendar month (UTC bounds) named `<table>_pYYYYMM`, plus `<table>
 as a safety net for rows outside every month created so far (it stays empty in
 production: `ensure_partitions` creates the months ahead of time). A partitioned table's
 primary key must contain the partition key, so in the database the key is
-(id, <month column>), or (pgh_id, pgh_created_at) for django-pghistory event tables;
+(id, <month column>), or (pgh_id, <history stamp>) for django-pghistory event tables;
 Django's state keeps `id` (`pgh_id`) as the model's pk (ids still come from one identity
 sequence, so they stay unique). Nothing may point a foreign key at such a table.
 
@@ -42,16 +42,21 @@ logger = logging.getLogger(__name__)
 
 # Every partitioned table and its month column (the migrations that convert them list
 # the same pairs). Owners: the app of each table.
+# django-pghistory event tables carry no instant of the application's clock, only the
+# stamp their trigger writes with the database's: it decides only the month partition an
+# event goes to, and retention drops whole months older than N months by the application's
+# clock, so a clock skew of seconds moves nothing a rule reads (tests/core/test_one_clock.py).
+HISTORY_STAMP = "pgh_created_at"  # db-clock-ok: placement by month only, no rule compares it
 PARTITIONED = {
     "reviews_servicerating": "created_at",
     "core_decision": "created_at",
     "reports_riskscorehistory": "computed_at",
-    # django-pghistory event tables: keyed by `pgh_id` (their `id` column is the tracked
-    # row's id, repeated in every event of that row), partitioned on the trigger's NOW().
-    "reviews_serviceratingevent": "pgh_created_at",
-    "complaints_caseevent": "pgh_created_at",
-    "products_productevent": "pgh_created_at",
-    "merchants_restrictionevent": "pgh_created_at",
+    # Event tables are keyed by `pgh_id` (their `id` column is the tracked row's id,
+    # repeated in every event of that row).
+    "reviews_serviceratingevent": HISTORY_STAMP,
+    "complaints_caseevent": HISTORY_STAMP,
+    "products_productevent": HISTORY_STAMP,
+    "merchants_restrictionevent": HISTORY_STAMP,
 }
 # The identity column of each table whose key is not `id`.
 KEYS = {table: "pgh_id" for table in PARTITIONED if table.endswith("event")}
