@@ -323,6 +323,7 @@ PARTITION_RETENTION_MONTHS = {
     "reports_riskscorehistory": env.int("RETENTION_MONTHS_RISK_HISTORY", default=0),
     # Row history (django-pghistory events): the before/after of the audit trail.
     "reviews_serviceratingevent": env.int("RETENTION_MONTHS_RATING_EVENTS", default=0),
+    "reviews_productreviewevent": env.int("RETENTION_MONTHS_REVIEW_EVENTS", default=0),
     "complaints_caseevent": env.int("RETENTION_MONTHS_CASE_EVENTS", default=0),
     "products_productevent": env.int("RETENTION_MONTHS_PRODUCT_EVENTS", default=0),
     "merchants_restrictionevent": env.int("RETENTION_MONTHS_RESTRICTION_EVENTS", default=0),

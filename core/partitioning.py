@@ -54,6 +54,7 @@ PARTITIONED = {
     # Event tables are keyed by `pgh_id` (their `id` column is the tracked row's id,
     # repeated in every event of that row).
     "reviews_serviceratingevent": HISTORY_STAMP,
+    "reviews_productreviewevent": HISTORY_STAMP,
     "complaints_caseevent": HISTORY_STAMP,
     "products_productevent": HISTORY_STAMP,
     "merchants_restrictionevent": HISTORY_STAMP,

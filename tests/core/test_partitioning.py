@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from core import partitioning
 from core.models import Decision
 from reviews.models import ServiceRating
-from tests.factories.reviews import PurchaseFactory, ServiceRatingFactory
+from tests.factories.reviews import ProductReviewFactory, PurchaseFactory, ServiceRatingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +243,7 @@ def test_decisions_land_in_their_month_and_old_months_are_archived_then_dropped(
 RISK_HISTORY = "reports_riskscorehistory"
 EVENT_TABLES = (
     "reviews_serviceratingevent",
+    "reviews_productreviewevent",
     "complaints_caseevent",
     "products_productevent",
     "merchants_restrictionevent",
@@ -291,7 +292,7 @@ def test_the_monthly_task_creates_the_months_ahead_of_the_new_tables():
 
 
 def test_history_triggers_still_write_into_this_months_partition(merchant_a):
-    """Row-level (cases, ratings) and statement-level (products, restrictions) history
+    """Row-level (cases, ratings, reviews) and statement-level (products, restrictions) history
     triggers insert into the partitioned event tables; the app reads the events back."""
     from merchants.models import Restriction
     from products.models import Product
@@ -309,12 +310,14 @@ def test_history_triggers_still_write_into_this_months_partition(merchant_a):
         starts_at=datetime(2026, 12, 1, tzinfo=UTC),
     )
     rating = ServiceRatingFactory(merchant=merchant_a)
+    review = ProductReviewFactory()
     (this_month,) = _one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')")
     written = {
         "complaints_caseevent": case.events.all(),
         "products_productevent": product.events.all(),
         "merchants_restrictionevent": restriction.events.all(),
         "reviews_serviceratingevent": rating.events.all(),
+        "reviews_productreviewevent": review.events.all(),
     }
     for table, events in written.items():
         events = list(events.order_by("pgh_id"))
