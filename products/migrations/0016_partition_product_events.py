@@ -1,4 +1,4 @@
-"""History events of merchant restrictions (one per restriction and per change, the sweeps'
+"""History events of product listings (one per listing and per change, set-based delistings
 included) become partitioned by month on `pgh_created_at` (the time django-pghistory's
 trigger wrote the event).
 
@@ -12,7 +12,7 @@ from django.db import migrations
 
 from core.partitioning import convert_to_partitioned, convert_to_plain
 
-TABLE = "merchants_restrictionevent"
+TABLE = "products_productevent"
 
 
 def forwards(apps, schema_editor):
@@ -24,6 +24,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("merchants", "0015_merge_20261206_1158")]
+    dependencies = [("products", "0015_selling_rights_reason_backfill")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

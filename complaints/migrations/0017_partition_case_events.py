@@ -24,6 +24,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("complaints", "0015_merge_20261206_1200")]
+    dependencies = [("complaints", "0016_confirmed_incident_plan_reasons")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

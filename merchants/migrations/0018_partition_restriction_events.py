@@ -1,4 +1,4 @@
-"""History events of product listings (one per listing and per change, set-based delistings
+"""History events of merchant restrictions (one per restriction and per change, the sweeps'
 included) become partitioned by month on `pgh_created_at` (the time django-pghistory's
 trigger wrote the event).
 
@@ -12,7 +12,7 @@ from django.db import migrations
 
 from core.partitioning import convert_to_partitioned, convert_to_plain
 
-TABLE = "products_productevent"
+TABLE = "merchants_restrictionevent"
 
 
 def forwards(apps, schema_editor):
@@ -24,6 +24,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("products", "0013_product_fewer_indexes")]
+    dependencies = [("merchants", "0017_training_step_note_codes")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
