@@ -320,6 +320,13 @@ PARTITION_RETENTION_MONTHS = {
     "reviews_servicerating": env.int("RETENTION_MONTHS_SERVICE_RATINGS", default=0),
     # Decision records are the audit trail (who, when, why): keep their archive files too.
     "core_decision": env.int("RETENTION_MONTHS_DECISIONS", default=0),
+    "reports_riskscorehistory": env.int("RETENTION_MONTHS_RISK_HISTORY", default=0),
+    # Row history (django-pghistory events): the before/after of the audit trail.
+    "reviews_serviceratingevent": env.int("RETENTION_MONTHS_RATING_EVENTS", default=0),
+    "reviews_productreviewevent": env.int("RETENTION_MONTHS_REVIEW_EVENTS", default=0),
+    "complaints_caseevent": env.int("RETENTION_MONTHS_CASE_EVENTS", default=0),
+    "products_productevent": env.int("RETENTION_MONTHS_PRODUCT_EVENTS", default=0),
+    "merchants_restrictionevent": env.int("RETENTION_MONTHS_RESTRICTION_EVENTS", default=0),
 }
 STORAGES = {
     "default": {

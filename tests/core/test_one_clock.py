@@ -199,6 +199,8 @@ def test_no_app_code_reads_the_history_stamp():
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if "pgh_created_at" in line
         and "INSERT INTO" not in line
+        # core.partitioning names it once, as the month key of the event tables' partitions
+        and not ALLOWED.search(line)
         # the planner writes its plans' history itself, with the application's clock
         and not re.match(r"\s*\(pgh_created_at, pgh_label", line)
     ]

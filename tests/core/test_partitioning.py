@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from core import partitioning
 from core.models import Decision
 from reviews.models import ServiceRating
-from tests.factories.reviews import PurchaseFactory, ServiceRatingFactory
+from tests.factories.reviews import ProductReviewFactory, PurchaseFactory, ServiceRatingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +237,152 @@ def test_decisions_land_in_their_month_and_old_months_are_archived_then_dropped(
     record = Decision.objects.get(action="archive_partition", object_id=f"{DECISIONS}_p203101")
     assert record.data["rows"] == 1 and record.content_type.model == "decision"
     assert _one(sql, [record.pk])[0] == f"{DECISIONS}_p203105"
+
+
+# --- risk score history and history event tables ---------------------------------------------
+RISK_HISTORY = "reports_riskscorehistory"
+EVENT_TABLES = (
+    "reviews_serviceratingevent",
+    "reviews_productreviewevent",
+    "complaints_caseevent",
+    "products_productevent",
+    "merchants_restrictionevent",
+)
+
+
+def _primary_key(table) -> str:
+    return _one(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'p'",
+        [table],
+    )[0]
+
+
+def _indexes(table) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_risk_history_and_event_tables_are_partitioned_with_their_indexes():
+    assert _partitioning(RISK_HISTORY) == ("r", "computed_at")
+    assert _primary_key(RISK_HISTORY) == "PRIMARY KEY (id, computed_at)"
+    assert "risk_history_by_merchant" in _indexes(RISK_HISTORY)
+    for table in EVENT_TABLES:
+        assert _partitioning(table) == ("r", partitioning.HISTORY_STAMP), table
+        assert _primary_key(table) == "PRIMARY KEY (pgh_id, pgh_created_at)", table
+        # The tracked object's index is there (one per partition), and pgh_id is the identity.
+        obj_index = [name for name in _indexes(table) if "_pgh_obj_id_" in name]
+        assert obj_index, table
+        (identity,) = _one(
+            "SELECT attidentity FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attname = 'pgh_id'",
+            [table],
+        )
+        assert identity == "d", table
+        assert partitioning.key_of(table) == "pgh_id"
+    assert partitioning.key_of(RISK_HISTORY) == "id"
+
+
+def test_the_monthly_task_creates_the_months_ahead_of_the_new_tables():
+    with time_machine.travel(JAN, tick=False):
+        created = partitioning.ensure_partitions(months_ahead=1)
+    for table in (RISK_HISTORY, *EVENT_TABLES):
+        assert created[table] == [f"{table}_p203101", f"{table}_p203102"], table
+
+
+def test_history_triggers_still_write_into_this_months_partition(merchant_a):
+    """Row-level (cases, ratings, reviews) and statement-level (products, restrictions) history
+    triggers insert into the partitioned event tables; the app reads the events back."""
+    from merchants.models import Restriction
+    from products.models import Product
+    from tests.factories.complaints import CaseFactory
+    from tests.factories.products import ProductFactory
+
+    case = CaseFactory(merchant=merchant_a)
+    product = ProductFactory(merchant=merchant_a)
+    Product.objects.filter(pk=product.pk).update(title="Renamed kettle")  # set-based
+    restriction = Restriction.objects.create(
+        merchant=merchant_a,
+        kind=Restriction.Kind.SALES_RESTRICTION,
+        reason=Restriction.Reason.DOCUMENT_EXPIRED,
+        source="merchants.document:test_partitioning:1",
+        starts_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    rating = ServiceRatingFactory(merchant=merchant_a)
+    review = ProductReviewFactory()
+    (this_month,) = _one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')")
+    written = {
+        "complaints_caseevent": case.events.all(),
+        "products_productevent": product.events.all(),
+        "merchants_restrictionevent": restriction.events.all(),
+        "reviews_serviceratingevent": rating.events.all(),
+        "reviews_productreviewevent": review.events.all(),
+    }
+    for table, events in written.items():
+        events = list(events.order_by("pgh_id"))
+        assert events and events[0].pgh_label == "insert", table
+        sql = f"SELECT DISTINCT tableoid::regclass::text FROM {table} WHERE pgh_obj_id = %s"  # noqa: S608
+        assert _one(sql, [events[0].pgh_obj_id]) == (f"{table}_p{this_month}",), table
+    product_events = list(product.events.order_by("pgh_id"))
+    assert [e.pgh_label for e in product_events] == ["insert", "update"]
+    assert product_events[-1].title == "Renamed kettle"
+
+
+def test_risk_history_lands_in_its_month_and_retention_archives_it(merchant_a, settings, tmp_path):
+    from reports.models import RiskScoreHistory
+    from reports.services.risk import recompute_scores, score_history
+
+    with time_machine.travel(JAN, tick=False):
+        partitioning.ensure_partitions(months_ahead=5)
+        recompute_scores()
+    (january,) = RiskScoreHistory.objects.filter(merchant=merchant_a)
+    sql = f"SELECT tableoid::regclass::text FROM {RISK_HISTORY} WHERE id = %s"  # noqa: S608
+    assert _one(sql, [january.pk])[0] == f"{RISK_HISTORY}_p203101"
+    assert [row.pk for row in score_history(merchant_a.pk)] == [january.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    settings.PARTITION_RETENTION_MONTHS = {RISK_HISTORY: 2}
+    with time_machine.travel(MAY, tick=False):
+        archived = partitioning.apply_retention(now=MAY, folder=tmp_path)
+    ours = [(a.partition, a.rows) for a in archived if "_p2031" in a.partition]
+    assert ours == [(f"{RISK_HISTORY}_p203101", 1), (f"{RISK_HISTORY}_p203102", 0)]
+    rows = partitioning.read_archive(tmp_path / RISK_HISTORY / f"{RISK_HISTORY}_p203101.csv.gz")
+    assert [(int(r["id"]), r["merchant_id"]) for r in rows] == [(january.pk, str(merchant_a.pk))]
+    assert not RiskScoreHistory.objects.filter(pk=january.pk).exists()
+    assert {f"{RISK_HISTORY}_p203103", f"{RISK_HISTORY}_p203105"} <= {
+        name for name, _month in partitioning.partitions(RISK_HISTORY)
+    }
+
+
+def test_event_retention_exports_in_event_order_then_drops(merchant_a, settings, tmp_path):
+    """Events are stamped by the database's clock, so they sit in the real month; a
+    retention run far ahead archives that month, ordered by pgh_id, then drops it."""
+    from products.models import Product
+    from tests.factories.products import ProductFactory
+
+    table = "products_productevent"
+    products = [ProductFactory(merchant=merchant_a) for _ in range(3)]
+    Product.objects.filter(pk__in=[p.pk for p in products]).update(title="Bulk rename")
+    events = list(Product.pgh_event_model.objects.order_by("pgh_id"))
+    assert len(events) == 6
+    (month,) = _one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')")
+    partition = f"{table}_p{month}"
+    settings.PARTITION_RETENTION_MONTHS = {table: 2}
+    with time_machine.travel(MAY, tick=False):
+        archived = partitioning.apply_retention(now=MAY, folder=tmp_path)
+    mine = [a for a in archived if a.partition == partition]
+    assert [a.rows for a in mine] == [6]
+    rows = partitioning.read_archive(tmp_path / table / f"{partition}.csv.gz")
+    assert [int(r["pgh_id"]) for r in rows] == [e.pgh_id for e in events]
+    assert [r["pgh_label"] for r in rows] == ["insert"] * 3 + ["update"] * 3
+    assert {int(r["id"]) for r in rows} == {p.pk for p in products}
+    assert not Product.pgh_event_model.objects.exists()
+    assert partition not in {name for name, _month in partitioning.partitions(table)}
+    record = Decision.objects.get(action="archive_partition", object_id=partition)
+    assert record.data["rows"] == 6 and record.content_type.model == "productevent"
+    # The history triggers keep writing after the drop: into the default partition.
+    Product.objects.filter(pk=products[0].pk).update(title="After the drop")
+    after = Product.pgh_event_model.objects.get()
+    sql = f"SELECT tableoid::regclass::text FROM {table} WHERE pgh_id = %s"  # noqa: S608
+    assert _one(sql, [after.pgh_id])[0] == f"{table}{partitioning.DEFAULT_SUFFIX}"
