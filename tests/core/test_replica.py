@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -56,8 +57,11 @@ class Cluster:
 
 
 @pytest.fixture
-def streaming_pair(tmp_path_factory):
-    base = Path(tmp_path_factory.mktemp("replica"))
+def streaming_pair():
+    # Not under pytest's own temp root: that folder is private to its user, and any other
+    # pytest session of the same user takes back the traversal rights the servers' user
+    # is given here.
+    base = Path(tempfile.mkdtemp(prefix="quality-replica-"))
     cluster = Cluster(base)
     primary, standby = base / "primary", base / "standby"
     primary_port, standby_port = _free_port(), _free_port()
