@@ -18,19 +18,12 @@ from inspections.models import InspectionPlan
 from merchants import reason_texts
 from tests.factories.inspections import InspectionPlanFactory
 from tests.factories.notices import QualityIncidentFactory
+from tests.languages import in_both
 
 pytestmark = pytest.mark.django_db
 forwards = importlib.import_module(
     "complaints.migrations.0016_confirmed_incident_plan_reasons"
 ).forwards
-
-
-def both(read):
-    with translation.override("en"):
-        en = str(read())
-    with translation.override("zh-hans"):
-        zh = str(read())
-    return en, zh
 
 
 def _sentence(language, incident, findings):
@@ -77,16 +70,16 @@ def test_old_confirmed_incident_plans_become_codes_in_either_language():
         reason_texts.INCIDENT_CONFIRMED,
         {"reference": safety.reference, "kind": "safety", "findings": findings},
     )
-    en, zh = both(lambda: en_plan.reason_text)
+    en, zh = in_both(lambda: en_plan.reason_text)
     assert en == _sentence("en", safety, findings)
     assert zh == _sentence("zh-hans", safety, findings)
-    assert both(lambda: reason_label(en_decision)) == (en, zh)
+    assert in_both(lambda: reason_label(en_decision)) == (en, zh)
     assert zh_plan.reason_params == {
         "reference": counterfeit.reference,
         "kind": "counterfeit",
         "findings": "假冒标签",
     }
-    assert both(lambda: zh_plan.reason_text)[0] == _sentence("en", counterfeit, "假冒标签")
+    assert in_both(lambda: zh_plan.reason_text)[0] == _sentence("en", counterfeit, "假冒标签")
     assert zh_decision.data["reason_code"] == reason_texts.INCIDENT_CONFIRMED
     assert (misplaced.reason_code, typed.reason_code) == ("", "")
     assert typed.reason == _sentence("en", safety, findings)

@@ -22,20 +22,13 @@ from merchants.models import Restriction
 from merchants.services import lift, restrict, selling_rights
 from tests.factories.inspections import InspectionPlanFactory, LabFactory
 from tests.factories.merchants import MerchantFactory
+from tests.languages import in_both
 
 pytestmark = pytest.mark.django_db
 plans_backfill = importlib.import_module(
     "inspections.migrations.0005_reason_codes_on_plans_and_labs"
 ).backfill
 lifts_backfill = importlib.import_module("merchants.migrations.0014_lift_reason_codes").forwards
-
-
-def both(read):
-    with translation.override("en"):
-        en = str(read())
-    with translation.override("zh-hans"):
-        zh = str(read())
-    return en, zh
 
 
 def _decision(model, action, reason, object_id="7"):
@@ -53,7 +46,7 @@ def test_the_planner_writes_codes_read_in_each_language():
     plan = InspectionPlan.objects.get(kind=InspectionPlan.Kind.PERIODIC)
     assert (plan.reason, plan.reason_code) == ("", reason_texts.PLAN_QUARTERLY)
     period = plan.reason_params["period"]
-    en, zh = both(lambda: plan.reason_text)
+    en, zh = in_both(lambda: plan.reason_text)
     assert en == f"Quarterly spot check {period}"
     assert zh == f"{period} 季度抽检"
     history = apps.get_model("inspections", "InspectionPlanEvent").objects.get(pgh_obj_id=plan.pk)
@@ -86,7 +79,7 @@ def test_staff_words_stay_as_typed():
         merchant=MerchantFactory(status="active"), source="manual:1", reason="Customer letter"
     )
     assert (plan.reason, plan.reason_code) == ("Customer letter", "")
-    assert both(lambda: plan.reason_text) == ("Customer letter", "Customer letter")
+    assert in_both(lambda: plan.reason_text) == ("Customer letter", "Customer letter")
 
 
 def test_admin_cancellation_reads_in_each_language(role_user):
@@ -102,7 +95,7 @@ def test_admin_cancellation_reads_in_each_language(role_user):
         action="cancelled",
     )
     assert decision.reason == ""
-    assert both(lambda: reason_label(decision)) == ("Cancelled by staff", "工作人员取消")
+    assert in_both(lambda: reason_label(decision)) == ("Cancelled by staff", "工作人员取消")
 
 
 def test_lab_suspensions_read_in_each_language(role_user):
@@ -116,19 +109,19 @@ def test_lab_suspensions_read_in_each_language(role_user):
     gone.refresh_from_db()
     other.refresh_from_db()
     assert (gone.status_reason, gone.status_reason_code) == ("", reason_texts.ACCREDITATION_EXPIRED)
-    assert both(lambda: gone.status_reason_text) == ("Accreditation expired", "资质已到期")
+    assert in_both(lambda: gone.status_reason_text) == ("Accreditation expired", "资质已到期")
     assert other.status_reason == ""
-    assert both(lambda: other.status_reason_text) == ("Suspended in the admin", "在管理后台暂停")
-    assert both(lambda: LabSerializer(other).data["status_reason_text"]) == (
+    assert in_both(lambda: other.status_reason_text) == ("Suspended in the admin", "在管理后台暂停")
+    assert in_both(lambda: LabSerializer(other).data["status_reason_text"]) == (
         "Suspended in the admin",
         "在管理后台暂停",
     )
-    en, zh = both(lambda: labs.accreditation_problem(other))
+    en, zh = in_both(lambda: labs.accreditation_problem(other))
     assert "Suspended in the admin" in en and "在管理后台暂停" in zh
     decision = Decision.objects.get(
         content_type=ContentType.objects.get_for_model(Lab), object_id=str(other.pk)
     )
-    assert both(lambda: reason_label(decision)) == ("Suspended in the admin", "在管理后台暂停")
+    assert in_both(lambda: reason_label(decision)) == ("Suspended in the admin", "在管理后台暂停")
     # Reinstating clears the code too.
     other.valid_until = today + timedelta(days=30)
     other.save(update_fields=["valid_until"])
@@ -157,7 +150,7 @@ def test_a_lift_note_of_the_system_reads_in_each_language():
         object_id=str(restriction.pk),
         action="lift",
     )
-    en, zh = both(lambda: reason_label(decision))
+    en, zh = in_both(lambda: reason_label(decision))
     assert en == "The 90-day service rating recovered to 4.20 over 31 ratings."
     assert zh != en and "4.20" in zh
 
@@ -170,7 +163,7 @@ def test_selling_rights_blocked_reads_in_each_language():
         "code": merchant_reasons.MERCHANT_NOT_LIVE,
         "params": {"status": "suspended"},
     }
-    en, zh = both(lambda: merchant_reasons.render(code, params))
+    en, zh = in_both(lambda: merchant_reasons.render(code, params))
     assert en.startswith("The merchant is ") and "suspended" in en.lower()
     assert zh.startswith("商家状态为") and "Suspended" not in zh
 
@@ -199,17 +192,17 @@ def test_old_texts_become_codes_in_either_language():
         reason_texts.PLAN_RANDOM,
         {"period": "2026-10"},
     )
-    assert both(lambda: random.reason_text) == ("Random spot check 2026-10", random_zh)
-    assert both(lambda: retest.reason_text)[0] == (
+    assert in_both(lambda: random.reason_text) == ("Random spot check 2026-10", random_zh)
+    assert in_both(lambda: retest.reason_text)[0] == (
         "Re-test asked for in the objection to inspection #12."
     )
     assert (typed.reason, typed.reason_code) == ("Customer letter about the seal", "")
     assert expired.status_reason_code == reason_texts.ACCREDITATION_EXPIRED
-    assert both(lambda: admin.status_reason_text) == ("Suspended in the admin", "在管理后台暂停")
+    assert in_both(lambda: admin.status_reason_text) == ("Suspended in the admin", "在管理后台暂停")
     assert (audit.status_reason, audit.status_reason_code) == ("Audit found forged reports", "")
-    assert both(lambda: reason_label(cancelled)) == ("Cancelled by staff", "工作人员取消")
+    assert in_both(lambda: reason_label(cancelled)) == ("Cancelled by staff", "工作人员取消")
     assert planned.data["reason_code"] == reason_texts.PLAN_QUARTERLY
-    assert both(lambda: reason_label(planned))[1] == "2026Q3 季度抽检"
+    assert in_both(lambda: reason_label(planned))[1] == "2026Q3 季度抽检"
 
 
 def test_old_lift_notes_become_codes_in_either_language():
@@ -223,10 +216,10 @@ def test_old_lift_notes_become_codes_in_either_language():
     for row in (rating, trained, agreement, typed):
         row.refresh_from_db()
     assert rating.data["reason_code"] == merchant_reasons.RATING_RECOVERED
-    assert both(lambda: reason_label(rating))[0] == (
+    assert in_both(lambda: reason_label(rating))[0] == (
         "The 90-day service rating recovered to 4.20 over 31 ratings."
     )
-    assert both(lambda: reason_label(trained)) == ("Training completed", "培训已完成")
+    assert in_both(lambda: reason_label(trained)) == ("Training completed", "培训已完成")
     assert agreement.data["reason_code"] == merchant_reasons.AGREEMENT_ACCEPTED
-    assert both(lambda: reason_label(agreement))[0] == "Accepted Merchant agreement, version 3"
+    assert in_both(lambda: reason_label(agreement))[0] == "Accepted Merchant agreement, version 3"
     assert typed.reason == "Fixed after a call" and "reason_code" not in typed.data

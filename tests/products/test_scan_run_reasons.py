@@ -10,23 +10,15 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from products import reason_texts, services
 from products.models import ClaimCategory, ClaimPhrase, ClaimTerm, ScanRun
 from tests.factories.core import UserFactory
+from tests.languages import in_both
 
 pytestmark = pytest.mark.django_db
 backfill = importlib.import_module("products.migrations.0014_scan_run_reason_codes").backfill
-
-
-def both(read):
-    with translation.override("en"):
-        en = str(read())
-    with translation.override("zh-hans"):
-        zh = str(read())
-    return en, zh
 
 
 @pytest.fixture
@@ -46,14 +38,14 @@ def test_admin_list_actions_store_a_code_read_in_each_language(admin_client):
         reason_texts.LIST_ENTRIES_SWITCHED,
         {"n": 2},
     )
-    assert both(lambda: switched.reason_text) == (
+    assert in_both(lambda: switched.reason_text) == (
         "2 list entries switched",
         "已切换 2 个词表条目",
     )
     admin_client.post(reverse("admin:products_claimterm_delete", args=[term.pk]), {"post": "yes"})
     deleted = ScanRun.objects.first()
     assert (deleted.reason, deleted.reason_code) == ("", reason_texts.LIST_ENTRY_DELETED)
-    assert both(lambda: deleted.reason_text) == ("List entry deleted", "词表条目已删除")
+    assert in_both(lambda: deleted.reason_text) == ("List entry deleted", "词表条目已删除")
     admin_client.post(
         changelist,
         {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
@@ -62,7 +54,7 @@ def test_admin_list_actions_store_a_code_read_in_each_language(admin_client):
     admin_client.post(reverse("admin:products_scanrun_add"), {})
     requested = ScanRun.objects.first()
     assert requested.reason_code == reason_texts.REQUESTED_IN_ADMIN
-    assert both(lambda: requested.reason_text) == ("Requested in the admin", "在管理后台发起")
+    assert in_both(lambda: requested.reason_text) == ("Requested in the admin", "在管理后台发起")
 
 
 def test_the_admin_shows_the_words_in_the_readers_language(admin_client):
@@ -86,7 +78,7 @@ def test_list_edits_and_the_review_queue_store_codes(role_user):
     )
     run = ScanRun.objects.first()
     assert (run.reason_code, run.reason_params) == (reason_texts.TERM_CHANGED, {"term": "寰宇无双"})
-    assert both(lambda: run.reason_text) == ("Term “寰宇无双” changed", "用语“寰宇无双”已修改")
+    assert in_both(lambda: run.reason_text) == ("Term “寰宇无双” changed", "用语“寰宇无双”已修改")
     services.save_claim_phrase(
         phrase=ClaimPhrase(text="无双牌", kind=ClaimPhrase.Kind.TRADEMARK), by=qm
     )
@@ -121,8 +113,8 @@ def test_old_runs_stored_as_text_become_codes_in_either_language():
         reason_texts.TERM_CHANGED,
         {"term": "第一"},
     )
-    assert both(lambda: term_en.reason_text) == ("Term “第一” changed", "用语“第一”已修改")
-    assert both(lambda: switched_zh.reason_text) == (
+    assert in_both(lambda: term_en.reason_text) == ("Term “第一” changed", "用语“第一”已修改")
+    assert in_both(lambda: switched_zh.reason_text) == (
         "4 list entries switched",
         "已切换 4 个词表条目",
     )

@@ -20,19 +20,12 @@ from products.models import Product
 from tests.factories.core import CategoryFactory
 from tests.factories.merchants import MerchantFactory
 from tests.factories.products import ProductFactory
+from tests.languages import in_both
 
 pytestmark = pytest.mark.django_db
 forwards = importlib.import_module(
     "products.migrations.0015_selling_rights_reason_backfill"
 ).forwards
-
-
-def both(read):
-    with translation.override("en"):
-        en = str(read())
-    with translation.override("zh-hans"):
-        zh = str(read())
-    return en, zh
 
 
 def _codes(category, merchant):
@@ -95,12 +88,12 @@ def test_old_joined_selling_rights_texts_become_codes_in_either_language():
         reason_texts.SELLING_RIGHTS_BLOCKED,
     )
     assert en_product.status_reason_params == {"reasons": expected}
-    assert both(lambda: en_product.status_reason_text) == (
+    assert in_both(lambda: en_product.status_reason_text) == (
         _old("en", codes),
         _old("zh-hans", codes),
     )
     assert en_decision.data["reason_params"] == {"reasons": expected}
-    assert both(lambda: reason_label(en_decision)) == (_old("en", codes), _old("zh-hans", codes))
+    assert in_both(lambda: reason_label(en_decision)) == (_old("en", codes), _old("zh-hans", codes))
     assert zh_product.status_reason_params == {"reasons": expected[1:3]}
     assert zh_decision.reason == ""
     for kept in (stale, truncated, typed):
