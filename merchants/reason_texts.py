@@ -51,6 +51,10 @@ INCIDENT_STEP = "incident_step"
 
 # Why a restriction was lifted (the lift decision's reason_code).
 RATING_RECOVERED = "rating_recovered"
+# A merchant's rating standing changed (reviews, its "verdict" decision): {average, count}.
+RATING_VERDICT = "rating_verdict"
+# Staff approved the application: the merchant goes live on probation. No params.
+APPLICATION_APPROVED = "application_approved"
 DOCUMENT_ACCEPTED = "document_accepted"
 AGREEMENT_ACCEPTED = "agreement_accepted"
 TRAINING_COMPLETED = "training_completed"
@@ -105,6 +109,8 @@ TEXTS = {
     RATING_RECOVERED: _(
         "The 90-day service rating recovered to %(average)s over %(count)d ratings."
     ),
+    RATING_VERDICT: _("90-day service rating %(average)s over %(count)d ratings."),
+    APPLICATION_APPROVED: _("Application approved"),
     DOCUMENT_ACCEPTED: _("New document accepted: %(document)s"),
     AGREEMENT_ACCEPTED: _("Accepted %(agreement)s"),
     TRAINING_COMPLETED: _("Training completed"),
@@ -339,6 +345,7 @@ _WORDS = {
     DELISTED_BY_SANCTION: _quoted,
     DELISTING_REVOKED: _quoted,
     RATING_RECOVERED: _rating,
+    RATING_VERDICT: _rating,
     DOCUMENT_ACCEPTED: _accepted_document,
     AGREEMENT_ACCEPTED: _agreement_name,
     MERCHANT_NOT_LIVE: _merchant_status,

@@ -36,15 +36,20 @@ class ReportsConfig(AppConfig):
     }
 
     def ready(self):
+        from core.decision_labels import register_reasons
         from core.navigation import register_nav
         from inspections.services import register_risk_source
         from merchants.services import register_tier_source
-        from reports import policies  # noqa: F401 - registers the policies
+        from reports import (
+            policies,  # noqa: F401 - registers the policies
+            reason_texts,
+        )
         from reports.services import risk
         from reports.services.risk import may_see_risk
         from reports.services.snapshots import may_read
         from reports.views.dashboards import may_read_dashboards
 
+        register_reasons(reason_texts.TEXTS, reason_texts.render)
         register_risk_source(risk.planner_risk_source)
         register_tier_source(risk.tier_source)
         from core.alerts import register_kind

@@ -23,6 +23,7 @@ from core import policies
 from core.alerts import AlertSpec, raise_alerts, raise_alerts_from_select
 from core.audit import SYSTEM, Workflow, record_decision
 from core.db import advisory_xact_lock
+from core.decision_labels import reason_data
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from core.text import validate_single_line
@@ -965,8 +966,11 @@ def start_probation(*, merchant: Merchant, actor, at=None) -> Probation:
         merchant,
         Merchant.Status.PROBATION,
         actor=actor,
-        reason=_("Application approved"),
-        data={"probation": probation.pk, "policy_version": version.version},
+        data={
+            "probation": probation.pk,
+            "policy_version": version.version,
+            **reason_data(reason_texts.APPLICATION_APPROVED),
+        },
         fields=["went_live_at", "probation_ends_at"],
     )
     record_decision(

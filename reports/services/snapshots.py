@@ -22,9 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import Workflow, record_decision
 from core.db import advisory_xact_lock
+from core.decision_labels import reason_data
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from merchants.services import completion_figures
+from reports import reason_texts
 from reports.models.snapshots import QuarterlyReport, Snapshot
 from reports.services import figures as defs
 
@@ -320,8 +322,10 @@ def publish_report(*, report: QuarterlyReport, by, reason: str = "") -> Quarterl
             older,
             QuarterlyReport.Status.SUPERSEDED,
             actor=by,
-            reason=_("Replaced by report #%(id)s.") % {"id": report.pk},
-            data={"replaced_by": report.pk},
+            data={
+                "replaced_by": report.pk,
+                **reason_data(reason_texts.REPLACED_BY_REPORT, {"id": report.pk}),
+            },
         )
     report.published_at = timezone.now()
     report.published_by = by

@@ -20,11 +20,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core import policies
 from core.alerts import AlertSpec, raise_alerts
 from core.audit import SYSTEM
+from core.decision_labels import reason_data
 from core.models import Decision
 from core.roles import Role
 from merchants import reason_texts
@@ -304,12 +304,16 @@ def _record_verdicts(standings: list[MerchantRatingStanding]) -> None:
             from_state=standing.previous_state,
             to_state=standing.state,
             actor_label=SYSTEM,
-            reason=_("90-day service rating %(average)s over %(count)d ratings.")
-            % {
-                "average": f"{standing.figure.overall:.2f}",
-                "count": standing.figure.rating_count,
+            data={
+                **standing.figure.as_evidence(),
+                **reason_data(
+                    reason_texts.RATING_VERDICT,
+                    {
+                        "average": f"{standing.figure.overall:.2f}",
+                        "count": standing.figure.rating_count,
+                    },
+                ),
             },
-            data=standing.figure.as_evidence(),
         )
         for standing in standings
     )

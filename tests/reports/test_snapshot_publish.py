@@ -8,10 +8,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from core.audit import decisions_for
+from core.decision_labels import reason_label
 from core.exceptions import DomainError, InvalidTransition, NotAllowed
 from reports.models.snapshots import QuarterlyReport, Snapshot
 from reports.services import figures as defs
 from reports.services import snapshots as services
+from tests.languages import in_both
 from tests.reports.snapshot_quarter import (
     AS_OF,
     CST,
@@ -134,7 +136,13 @@ def test_publishing_a_newer_report_supersedes_the_older(
     newer.refresh_from_db()
     assert older.status == QuarterlyReport.Status.SUPERSEDED
     assert newer.status == QuarterlyReport.Status.PUBLISHED
-    assert list(decisions_for(older))[-1].data == {"replaced_by": newer.pk}
+    decision = list(decisions_for(older))[-1]
+    assert decision.data["replaced_by"] == newer.pk and decision.reason == ""
+    # The reason is a code, read in each reader's language.
+    assert in_both(lambda: reason_label(decision)) == (
+        f"Replaced by report #{newer.pk}.",
+        f"已由报告 #{newer.pk} 取代。",
+    )
 
 
 def test_publish_page_is_forbidden_to_data_analysis(
