@@ -696,6 +696,7 @@ def _restore_database(
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(loader.stderr.read()), daemon=True)
     drain.start()
+    loader_stopped = False
     try:
         loader.stdin.write(
             f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
@@ -705,13 +706,17 @@ def _restore_database(
         loader.stdin.write(_count_check_sql(tables).encode())
         loader.stdin.close()
     except BrokenPipeError:
-        pass  # psql stopped at an error; its message says which
+        loader_stopped = True  # psql stopped at an error; its message says which
+    finally:
+        # Nobody reads the script any more: pg_restore must not wait on a full pipe (it
+        # would never end, and reading its errors below would wait for ever).
+        script.stdout.close()
     script_err = script.stderr.read().decode(errors="replace")
     script.wait()
     loader.wait()
     drain.join()
     message = b"".join(errors).decode(errors="replace").strip()
-    if script.returncode != 0:
+    if script.returncode != 0 and not loader_stopped:
         loader.returncode = loader.returncode or 1
         message = script_err.strip() or message
     if loader.returncode != 0:
