@@ -29,6 +29,14 @@ def _one(sql, params=()):
         return cursor.fetchone()
 
 
+def _database_month_partitions():
+    """History events are stamped by the database's clock (`pgh_created_at`). Under a
+    shifted test clock (CI's QUALITY_CLOCK_SHIFT_DAYS) the migrations made the months
+    around the shifted date, not the database's month: make that one too."""
+    (now,) = _one("SELECT now()")
+    partitioning.ensure_partitions(now=now, months_ahead=0)
+
+
 def _partition_of(rating) -> str:
     sql = f"SELECT tableoid::regclass::text FROM {TABLE} WHERE id = %s"  # noqa: S608
     return _one(sql, [rating.pk])[0]
@@ -299,6 +307,7 @@ def test_history_triggers_still_write_into_this_months_partition(merchant_a):
     from tests.factories.complaints import CaseFactory
     from tests.factories.products import ProductFactory
 
+    _database_month_partitions()
     case = CaseFactory(merchant=merchant_a)
     product = ProductFactory(merchant=merchant_a)
     Product.objects.filter(pk=product.pk).update(title="Renamed kettle")  # set-based
@@ -362,6 +371,7 @@ def test_event_retention_exports_in_event_order_then_drops(merchant_a, settings,
     from tests.factories.products import ProductFactory
 
     table = "products_productevent"
+    _database_month_partitions()
     products = [ProductFactory(merchant=merchant_a) for _ in range(3)]
     Product.objects.filter(pk__in=[p.pk for p in products]).update(title="Bulk rename")
     events = list(Product.pgh_event_model.objects.order_by("pgh_id"))
