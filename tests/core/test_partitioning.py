@@ -29,12 +29,14 @@ def _one(sql, params=()):
         return cursor.fetchone()
 
 
-def _database_month_partitions():
+def _database_month_partitions() -> str:
     """History events are stamped by the database's clock (`pgh_created_at`). Under a
     shifted test clock (CI's QUALITY_CLOCK_SHIFT_DAYS) the migrations made the months
-    around the shifted date, not the database's month: make that one too."""
+    around the shifted date, not the database's month: make that one too. Returns it
+    (YYYYMM)."""
     (now,) = _one("SELECT now()")
     partitioning.ensure_partitions(now=now, months_ahead=0)
+    return f"{now.astimezone(UTC):%Y%m}"
 
 
 def _partition_of(rating) -> str:
@@ -307,7 +309,7 @@ def test_history_triggers_still_write_into_this_months_partition(merchant_a):
     from tests.factories.complaints import CaseFactory
     from tests.factories.products import ProductFactory
 
-    _database_month_partitions()
+    this_month = _database_month_partitions()
     case = CaseFactory(merchant=merchant_a)
     product = ProductFactory(merchant=merchant_a)
     Product.objects.filter(pk=product.pk).update(title="Renamed kettle")  # set-based
@@ -320,7 +322,6 @@ def test_history_triggers_still_write_into_this_months_partition(merchant_a):
     )
     rating = ServiceRatingFactory(merchant=merchant_a)
     review = ProductReviewFactory()
-    (this_month,) = _one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')")
     written = {
         "complaints_caseevent": case.events.all(),
         "products_productevent": product.events.all(),
@@ -371,12 +372,11 @@ def test_event_retention_exports_in_event_order_then_drops(merchant_a, settings,
     from tests.factories.products import ProductFactory
 
     table = "products_productevent"
-    _database_month_partitions()
+    month = _database_month_partitions()
     products = [ProductFactory(merchant=merchant_a) for _ in range(3)]
     Product.objects.filter(pk__in=[p.pk for p in products]).update(title="Bulk rename")
     events = list(Product.pgh_event_model.objects.order_by("pgh_id"))
     assert len(events) == 6
-    (month,) = _one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')")
     partition = f"{table}_p{month}"
     settings.PARTITION_RETENTION_MONTHS = {table: 2}
     with time_machine.travel(MAY, tick=False):
