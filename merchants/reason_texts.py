@@ -63,6 +63,9 @@ PROGRAMME_VERSION_CHANGED = "programme_version_changed"
 COMPLETED_BY_MODULES = "completed_by_modules"
 COMPLETED_BY_QUIZ = "completed_by_quiz"
 COMPLETED_BY_SESSION = "completed_by_session"
+# A quiz attempt's step note, and a training assignment asked for by a sanction.
+QUIZ_SCORED = "quiz_scored"
+ASSIGNED_BY_SANCTION = "assigned_by_sanction"
 
 # Why a merchant may not sell (merchants.services.SellingRights.codes); a listing restricted
 # for selling rights keeps them all under SELLING_RIGHTS_BLOCKED: {"reasons": [{code, params}]}.
@@ -118,6 +121,8 @@ TEXTS = {
     COMPLETED_BY_MODULES: _("Completed by working through the modules"),
     COMPLETED_BY_QUIZ: _("Completed by passing the quiz"),
     COMPLETED_BY_SESSION: _("Completed by attending %(session)s"),
+    QUIZ_SCORED: _("Scored %(score)d%%"),
+    ASSIGNED_BY_SANCTION: _("Assigned as the remedy of sanction #%(id)d"),
     MERCHANT_NOT_LIVE: _("The merchant is %(status)s."),
     CATEGORY_NOT_APPROVED: _("The merchant is not approved to sell in %(category)s."),
     NO_TEST_REPORT: _(
@@ -293,17 +298,26 @@ def _incident(params: dict) -> dict:
 
 def _lot_class(params: dict) -> dict:
     return {
-        **_lot(params),
+        **_record_id(params),
         "class": _label("inspections.inspection", "decided_by_class", params.get("class", "")),
     }
 
 
-def _lot(params: dict) -> dict:
-    """The inspection's number as a number (a backfilled one was read from text)."""
+def _record_id(params: dict) -> dict:
+    """The record's number (an inspection, a sanction) as a number (a backfilled one was read
+    from text)."""
     try:
         return {"id": int(params.get("id") or 0)}
     except (TypeError, ValueError):
         return {"id": 0}
+
+
+def _score(params: dict) -> dict:
+    """The score as a whole number of percent (a backfilled one was read from "80%")."""
+    try:
+        return {"score": int(params.get("score") or 0)}
+    except (TypeError, ValueError):
+        return {"score": 0}
 
 
 def _quoted(params: dict) -> dict:
@@ -337,10 +351,12 @@ _WORDS = {
     AGREEMENT_NOT_ACCEPTED: _agreement,
     TRAINING_OVERDUE: _training,
     COMPLETED_BY_SESSION: _session,
+    QUIZ_SCORED: _score,
+    ASSIGNED_BY_SANCTION: _record_id,
     RATING_BELOW: _rating,
     EXPIRED_DOCUMENT_SOLD: _sold,
     INCIDENT_CONFIRMED: _incident,
-    LOT_REJECTED: _lot,
+    LOT_REJECTED: _record_id,
     LOT_REJECTED_DELISTED: _lot_class,
     DELISTED_BY_SANCTION: _quoted,
     DELISTING_REVOKED: _quoted,

@@ -401,7 +401,14 @@ def assign_remedy(*, merchant: Merchant, programme, source: str, by=None, now=No
         },
     )
     if _created:
-        record_decision(assignment, action="assign", actor=by, reason=source)
+        code, params = remedy_source_note(source)
+        record_decision(
+            assignment,
+            action="assign",
+            actor=by,
+            reason="" if code else source,
+            data=reason_data(code, params),
+        )
         _notify_assignment(assignment)
     return assignment
 
@@ -862,11 +869,24 @@ def submit_quiz(
     TrainingStep.objects.get_or_create(
         assignment=assignment,
         step=f"attempt_{attempt.number}",
-        defaults={"at": now, "note": f"{score}%"},
+        defaults={
+            "at": now,
+            "note_code": reason_texts.QUIZ_SCORED,
+            "note_params": {"score": score},
+        },
     )
     if passed:
         complete_assignment(assignment, by=actor, now=now, how="quiz")
     return attempt
+
+
+def remedy_source_note(source: str) -> tuple[str, dict]:
+    """The code and parameters of what asked for a remedy assignment: a sanction
+    ("merchants.sanction:<id>"); ("", {}) for anything else (kept as written)."""
+    kind, _sep, sanction_id = source.partition(":")
+    if kind == "merchants.sanction" and sanction_id.isdigit():
+        return reason_texts.ASSIGNED_BY_SANCTION, {"id": int(sanction_id)}
+    return "", {}
 
 
 def completion_note(how: str) -> tuple[str, dict]:

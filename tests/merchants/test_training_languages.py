@@ -5,10 +5,13 @@ given their code by one statement (issue 19)."""
 
 import datetime as dt
 from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,7 +20,7 @@ from django.utils import translation
 from core.alerts import render_text
 from core.audit import decisions_for
 from core.decision_labels import reason_label
-from core.models import Alert
+from core.models import Alert, Decision
 from merchants import reason_texts
 from merchants.models import TrainingStep
 from merchants.models.training import in_language
@@ -25,6 +28,7 @@ from merchants.services import training
 from tests.factories import CategoryFactory, MembershipFactory, MerchantFactory
 from tests.factories.merchants import sells_in
 from tests.merchants.test_reason_texts import in_both
+from tests.merchants.test_training import _answers, _quiz_assignment
 from tests.merchants.training_helpers import manager, published
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +192,65 @@ def test_report_tables_title_programmes_in_the_reports_language():
     assert first_cell(both, "zh-hans") == f"{ZH} (v2)"
     # A snapshot taken before English titles were kept.
     assert first_cell(figures(title=ZH), "en") == f"{ZH} (v2)"
+
+
+def test_a_quiz_attempts_score_and_a_remedys_sanction_are_codes_in_the_readers_language(mm, owner):
+    p, assignment = _quiz_assignment(mm, owner)
+    started = training.start_quiz(assignment, actor=owner)["token"]
+    answers = _answers(p)
+    answers[next(iter(answers))] = 3  # one wrong of two
+    training.submit_quiz(assignment, answers=answers, actor=owner, token=started)
+    step = TrainingStep.objects.get(assignment=assignment, step="attempt_1")
+    assert (step.note, step.note_code, step.note_params) == (
+        "",
+        reason_texts.QUIZ_SCORED,
+        {"score": 50},
+    )
+    english, chinese = in_both(lambda: step.note_text)
+    assert "50%" in english and "50%" in chinese and english != chinese
+
+    remedy = training.assign_remedy(
+        merchant=owner.membership.merchant, programme=p, source="merchants.sanction:7"
+    )
+    decision = decisions_for(remedy).get(action="assign")
+    assert decision.reason == ""
+    english, chinese = in_both(lambda: reason_label(decision))
+    assert "#7" in english and "#7" in chinese and "merchants.sanction" not in english + chinese
+    typed = training.assign_remedy(
+        merchant=owner.membership.merchant, programme=p, source="Staff: repeat offences"
+    )
+    assert decisions_for(typed).get(action="assign").reason == "Staff: repeat offences"
+
+
+def test_scores_and_sanction_references_stored_before_the_codes_are_converted(mm, owner):
+    p = published(mm, title=ZH)
+    assignment = p.assignments.get()
+    notes = {"attempt_1": "80%", "attempt_2": "about 80%", "reminder_3": "80%"}
+    rows = {
+        step: TrainingStep.objects.create(assignment=assignment, step=step, at=T0, note=note)
+        for step, note in notes.items()
+    }
+    content_type = ContentType.objects.get_for_model(assignment)
+    made = {
+        reason: Decision.objects.create(
+            content_type=content_type,
+            object_id=str(assignment.pk),
+            action="assign",
+            actor_label="system",
+            reason=reason,
+        )
+        for reason in ("merchants.sanction:12", "Typed by a person")
+    }
+    migration = import_module("merchants.migrations.0020_quiz_score_and_remedy_source_codes")
+    migration.forwards(apps, SimpleNamespace(connection=connection))
+    for row in rows.values():
+        row.refresh_from_db()
+    assert (rows["attempt_1"].note, rows["attempt_1"].note_code) == ("", reason_texts.QUIZ_SCORED)
+    assert "80%" in in_both(lambda: rows["attempt_1"].note_text)[1]
+    for step in ("attempt_2", "reminder_3"):
+        assert (rows[step].note, rows[step].note_code) == (notes[step], "")
+    converted = Decision.objects.get(pk=made["merchants.sanction:12"].pk)
+    assert converted.reason == ""
+    assert converted.data["reason_code"] == reason_texts.ASSIGNED_BY_SANCTION
+    assert "#12" in in_both(lambda: reason_label(converted))[0]
+    assert Decision.objects.get(pk=made["Typed by a person"].pk).reason == "Typed by a person"
