@@ -996,8 +996,8 @@ def _conclude_retest(retest: Inspection, verdict: Verdict, *, by) -> None:
                     evidence=original,
                     rule_code=LOT_REJECTED_RULE,
                     by=by,
-                    reason=_("Re-test #%(id)d accepted the lot; the verdict is overturned.")
-                    % {"id": retest.pk},
+                    reason_code=reason_texts.RETEST_OVERTURNED,
+                    reason_params={"id": retest.pk},
                 )
             _close_objection(
                 objection,

@@ -35,6 +35,10 @@ CASE_NOT_ANSWERED = "case_not_answered"
 LOT_REJECTED = "lot_rejected"
 FALSE_AD_SUBSTANTIATED = "false_ad_substantiated"
 INCIDENT_CONFIRMED = "incident_confirmed"
+# Why the system withdrew a ledger entry (ViolationEntry.withdrawal_code): a re-test accepted
+# the lot whose rejection was the evidence ({"id": the re-test}), or an appeal was upheld
+# (APPEAL_UPHELD, {"reason": the reviewer's words}).
+RETEST_OVERTURNED = "retest_overturned"
 # Why a sanction ended (Sanction.end_reason_code).
 TIME_RAN_OUT = "time_ran_out"
 SERVED_WHEN_SHORTENED = "served_when_shortened"
@@ -99,6 +103,7 @@ TEXTS = {
     LOT_REJECTED: _("Inspection #%(id)d rejected lot %(batch)s."),
     FALSE_AD_SUBSTANTIATED: _("False advertising report %(reference)s substantiated."),
     INCIDENT_CONFIRMED: _("Quality incident %(reference)s confirmed (%(kind)s): %(findings)s"),
+    RETEST_OVERTURNED: _("Re-test #%(id)d accepted the lot; the verdict is overturned."),
     TIME_RAN_OUT: _("The sanction's time ran out."),
     SERVED_WHEN_SHORTENED: _("Already served when it was shortened."),
     APPEAL_UPHELD: _("Appeal upheld: %(reason)s"),
@@ -357,6 +362,7 @@ _WORDS = {
     EXPIRED_DOCUMENT_SOLD: _sold,
     INCIDENT_CONFIRMED: _incident,
     LOT_REJECTED: _record_id,
+    RETEST_OVERTURNED: _record_id,
     LOT_REJECTED_DELISTED: _lot_class,
     DELISTED_BY_SANCTION: _quoted,
     DELISTING_REVOKED: _quoted,
@@ -418,12 +424,14 @@ def is_known(code: str) -> bool:
     return code in TEXTS
 
 
-def backfill_sql(table: str, column: str, patterns) -> str:
+def backfill_sql(table: str, column: str, patterns, *, prefix: str = "") -> str:
     """One UPDATE giving a code and parameters to the rows of `table` whose text `column`
-    (with `column`_code and `column`_params beside it) is a known sentence, in English or
-    Chinese; the text is emptied, as a writer of codes leaves it. Other rows keep their text.
+    (with `prefix`_code and `prefix`_params beside it; `prefix` defaults to `column`) is a
+    known sentence, in English or Chinese; the text is emptied, as a writer of codes leaves
+    it. Other rows keep their text.
 
     `patterns`: (code, regular expression, names of its groups) per sentence."""
+    prefix = prefix or column
     rows = ",\n".join(
         "('{}', '{}', ARRAY[{}]::text[])".format(
             code, pattern.replace("'", "''"), ", ".join(f"'{n}'" for n in names)
@@ -432,10 +440,10 @@ def backfill_sql(table: str, column: str, patterns) -> str:
     )
     return f"""
         UPDATE {table} AS t
-        SET {column}_code = p.code,
-            {column}_params = CASE WHEN cardinality(p.names) = 0 THEN '{{}}'::jsonb
+        SET {prefix}_code = p.code,
+            {prefix}_params = CASE WHEN cardinality(p.names) = 0 THEN '{{}}'::jsonb
                 ELSE jsonb_object(p.names, regexp_match(t.{column}, p.pattern)) END,
             {column} = ''
         FROM (VALUES {rows}) AS p(code, pattern, names)
-        WHERE t.{column}_code = '' AND t.{column} ~ p.pattern
+        WHERE t.{prefix}_code = '' AND t.{column} ~ p.pattern
     """  # noqa: S608 (constants of the migrations, no input)

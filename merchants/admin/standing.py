@@ -198,14 +198,16 @@ class ViolationEntryAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else super().get_fields(request, obj)
 
-    # A note is shown as words in the reader's language (`note_text`), never as a code.
-    exclude = ["note_code", "note_params"]
+    # A note and a withdrawal's reason are shown as words in the reader's language
+    # (`note_text`, `withdrawal_text`), never as a code.
+    exclude = ["note_code", "note_params", "withdrawal_code", "withdrawal_params"]
+    _SHOWN_AS = {"note": "note_text", "withdrawal_reason": "withdrawal_text"}
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         shown = [
-            "note_text" if f.name == "note" else f.name
+            self._SHOWN_AS.get(f.name, f.name)
             for f in ViolationEntry._meta.fields
             if f.name not in self.exclude
         ]
@@ -214,6 +216,10 @@ class ViolationEntryAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
     @admin.display(description=_("note"))
     def note_text(self, obj):
         return obj.note_text
+
+    @admin.display(description=_("why withdrawn"))
+    def withdrawal_text(self, obj):
+        return obj.withdrawal_text
 
     @admin.display(description=_("evidence"))
     def evidence_link(self, obj):

@@ -64,6 +64,13 @@ class EntrySerializer(serializers.ModelSerializer):
         help_text="The note in the reader's language (Accept-Language): rendered from "
         "note_code and note_params when the system wrote it, else staff's note as typed.",
     )
+    withdrawal_reason = serializers.CharField(
+        source="withdrawal_text",
+        read_only=True,
+        help_text="Why the entry was withdrawn, in the reader's language (Accept-Language): "
+        "rendered from withdrawal_code and withdrawal_params when the system withdrew it (a "
+        "re-test, an upheld appeal), else staff's reason as typed; empty while it counts.",
+    )
     merchant_status = serializers.CharField(source="merchant.status", read_only=True)
     merchant_status_display = serializers.CharField(
         source="merchant.get_status_display", read_only=True
@@ -92,6 +99,8 @@ class EntrySerializer(serializers.ModelSerializer):
             "merchant_status_display",
             "withdrawn_at",
             "withdrawal_reason",
+            "withdrawal_code",
+            "withdrawal_params",
             "appeal_until",
         ]
 

@@ -188,7 +188,16 @@ class ViolationEntry(EvidenceMixin):
         db_index=False,
         verbose_name=_("withdrawn by"),
     )
+    # What staff wrote; a withdrawal the system makes (a re-test overturned the verdict, an
+    # appeal was upheld) is a code and its parameters (merchants.reason_texts), read by
+    # `withdrawal_text` in the reader's language.
     withdrawal_reason = models.TextField(_("why withdrawn"), blank=True, default="")
+    withdrawal_code = models.CharField(
+        _("withdrawal code"), max_length=40, blank=True, default="", db_default=""
+    )
+    withdrawal_params = models.JSONField(
+        _("withdrawal parameters"), blank=True, default=dict, db_default={}
+    )
     # A file staff attached when the evidence is another object (a case, an inspection).
     evidence_file = models.ForeignKey(
         "core.Upload",
@@ -236,6 +245,14 @@ class ViolationEntry(EvidenceMixin):
         from merchants import reason_texts
 
         return reason_texts.text(self.note_code, self.note_params, self.note)
+
+    @property
+    def withdrawal_text(self) -> str:
+        from merchants import reason_texts
+
+        return reason_texts.text(
+            self.withdrawal_code, self.withdrawal_params, self.withdrawal_reason
+        )
 
 
 @governed

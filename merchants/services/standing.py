@@ -413,9 +413,12 @@ def _already_recorded(entry: ViolationEntry | None) -> DomainError:
 
 
 @transaction.atomic
-def withdraw_violation(*, evidence, rule_code: str, by, reason: str) -> ViolationEntry:
+def withdraw_violation(
+    *, evidence, rule_code: str, by, reason: str = "", reason_code: str = "", reason_params=None
+) -> ViolationEntry:
     """Take an entry off the ledger (a re-test overturned the verdict, an appeal was upheld)
-    and undo the ladder sanctions it no longer justifies."""
+    and undo the ladder sanctions it no longer justifies. `reason`: staff's words; the system
+    gives a code of merchants.reason_texts and its parameters instead."""
     if evidence is None or getattr(evidence, "pk", None) is None:
         raise DomainError(_("Name the evidence whose violation is withdrawn."))
     entry = ViolationEntry.objects.filter(
@@ -427,11 +430,15 @@ def withdraw_violation(*, evidence, rule_code: str, by, reason: str) -> Violatio
         raise DomainError(
             _("No “%(code)s” violation is recorded for this evidence.") % {"code": rule_code}
         )
-    return _withdraw(entry, by=by, reason=reason)
+    return _withdraw(
+        entry, by=by, reason=reason, reason_code=reason_code, reason_params=reason_params
+    )
 
 
-def _withdraw(entry: ViolationEntry, *, by, reason: str) -> ViolationEntry:
-    if not (reason or "").strip():
+def _withdraw(
+    entry: ViolationEntry, *, by, reason: str = "", reason_code: str = "", reason_params=None
+) -> ViolationEntry:
+    if not (reason_code or (reason or "").strip()):
         raise DomainError(_("Give the reason for withdrawing the violation."))
     merchant = _lock(entry.merchant)
     entry.refresh_from_db()
@@ -441,18 +448,31 @@ def _withdraw(entry: ViolationEntry, *, by, reason: str) -> ViolationEntry:
     entry.status = ViolationEntry.Status.WITHDRAWN
     entry.withdrawn_at = timezone.now()
     entry.withdrawn_by = _user(by)
-    entry.withdrawal_reason = reason
-    entry.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    entry.withdrawal_reason = "" if reason_code else reason
+    entry.withdrawal_code = reason_code
+    entry.withdrawal_params = (reason_params or {}) if reason_code else {}
+    entry.save(
+        update_fields=[
+            "status",
+            "withdrawn_at",
+            "withdrawn_by",
+            "withdrawal_reason",
+            "withdrawal_code",
+            "withdrawal_params",
+        ]
+    )
+    coded = {"reason_code": entry.withdrawal_code, "reason_params": entry.withdrawal_params}
     record_decision(
         entry,
         action="withdraw",
         from_state=previous,
         to_state=entry.status,
         actor=by,
-        reason=reason,
+        reason=entry.withdrawal_reason,
+        data=reason_data(entry.withdrawal_code, entry.withdrawal_params),
     )
-    _undo_unjustified_sanctions(merchant, by=by, reason=reason)
-    _sync_status(merchant, by=by, reason=reason)
+    _undo_unjustified_sanctions(merchant, by=by, reason=entry.withdrawal_reason, **coded)
+    _sync_status(merchant, by=by, reason=entry.withdrawal_reason, **coded)
     return entry
 
 
@@ -575,10 +595,13 @@ def _impose_step(
     return sanctions
 
 
-def _undo_unjustified_sanctions(merchant: Merchant, *, by, reason: str) -> None:
+def _undo_unjustified_sanctions(
+    merchant: Merchant, *, by, reason: str = "", reason_code: str = "", reason_params=None
+) -> None:
     """After a withdrawal: a ladder sanction whose own entries (minus the withdrawn ones) no
     longer reach its step is revoked, and replaced by the lower step they still reach,
-    counted from the original start (a shortened sanction)."""
+    counted from the original start (a shortened sanction). The revocation gives the
+    withdrawal's reason (staff's words, or the system's code and parameters)."""
     version, ladder = ladder_in_force()
     affected = (
         Sanction.objects.filter(
@@ -595,7 +618,14 @@ def _undo_unjustified_sanctions(merchant: Merchant, *, by, reason: str) -> None:
         still = sum(e.points for e in remaining)
         if still >= sanction.step_points:
             continue
-        _end_sanction(sanction, status=Sanction.Status.REVOKED, by=by, reason=reason)
+        _end_sanction(
+            sanction,
+            status=Sanction.Status.REVOKED,
+            by=by,
+            reason=reason,
+            reason_code=reason_code,
+            reason_params=reason_params,
+        )
         lower = ladder_rules.step_for(still, ladder)
         if (
             lower is not None
@@ -674,10 +704,13 @@ def _reinstated_status(merchant: Merchant) -> str:
     )
 
 
-def _sync_status(merchant: Merchant, *, by=None, reason: str = "") -> None:
+def _sync_status(
+    merchant: Merchant, *, by=None, reason: str = "", reason_code: str = "", reason_params=None
+) -> None:
     """Suspension and termination move `Merchant.status`; when neither holds any more, a
     merchant the sanctions had taken off is reinstated (on probation if its probation is
-    still open). A decision records each move; selling rights are re-read. Called with the
+    still open). A decision records each move, with `reason` (staff's words) or the
+    system's `reason_code` and parameters; selling rights are re-read. Called with the
     merchant row locked."""
     now = timezone.now()
     merchant.refresh_from_db(fields=["status"])
@@ -687,7 +720,7 @@ def _sync_status(merchant: Merchant, *, by=None, reason: str = "") -> None:
     if wanted is not None:
         if before == wanted or not (merchant.is_live or before in HELD_BY_SANCTION):
             return
-        if not reason:
+        if not (reason or reason_code):
             latest = (
                 Sanction.objects.filter(merchant=merchant, kind=wanted_kind(wanted))
                 .filter(status=Sanction.Status.ACTIVE)
@@ -713,7 +746,8 @@ def _sync_status(merchant: Merchant, *, by=None, reason: str = "") -> None:
         from_state=before,
         to_state=to,
         actor=by,
-        reason=reason,
+        reason="" if reason_code else reason,
+        data=reason_data(reason_code, reason_params),
     )
     if to not in HELD_BY_SANCTION:
         _notify_reinstated([decision.pk])
@@ -1103,7 +1137,12 @@ def decide_appeal(*, appeal: Appeal, by, upheld: bool, reason: str) -> Appeal:
         appeal, to, actor=by, reason=reason, update_fields=["decided_at", "decision_reason"]
     )
     if upheld and appeal.entry_id:
-        _withdraw(appeal.entry, by=by, reason=_("Appeal upheld: %(reason)s") % {"reason": reason})
+        _withdraw(
+            appeal.entry,
+            by=by,
+            reason_code=reason_texts.APPEAL_UPHELD,
+            reason_params={"reason": reason.strip()},
+        )
     elif upheld:
         _lock(appeal.merchant)
         sanction = Sanction.objects.select_for_update().get(pk=appeal.sanction_id)

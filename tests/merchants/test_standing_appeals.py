@@ -59,7 +59,10 @@ def test_upheld_appeal_revokes_the_step_it_caused_and_keeps_the_lower_one(
 
     disputed.refresh_from_db()
     assert disputed.status == "withdrawn"
-    assert "The evidence was for another shop." in disputed.withdrawal_reason
+    # The system's sentence is a code with the reviewer's words, rendered when read.
+    assert disputed.withdrawal_code == "appeal_upheld"
+    assert disputed.withdrawal_params == {"reason": "The evidence was for another shop."}
+    assert "The evidence was for another shop." in disputed.withdrawal_text
     assert services.current_points(merchant_a) == 18
     step24.refresh_from_db()
     assert step24.status == "revoked" and step24.restriction.lifted_at is not None
