@@ -25,7 +25,7 @@ from tests.factories.standing import EvidenceFactory, rules_catalogue  # noqa: F
 from tests.languages import in_both
 
 pytestmark = pytest.mark.django_db
-backfill = import_module("merchants.migrations.0021_withdrawal_reason_codes").forwards
+backfill = import_module("merchants.migrations.0022_withdrawal_reason_codes").forwards
 
 UPHELD = ("Appeal upheld: Wrong shop.", "申诉成立：Wrong shop.")  # noqa: RUF001
 
