@@ -214,10 +214,14 @@ class ObjectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "submitted_by",
         "submitted_at",
         "decided_at",
-        "decision_note",
+        "decision_text",
     ]
     fields = readonly_fields
     inlines = [DecisionsInline]
+
+    @admin.display(description=_("decision"))
+    def decision_text(self, obj):
+        return obj.decision_text
 
 
 # --- labs and samples ------------------------------------------------------------------------

@@ -282,6 +282,15 @@ class InspectionViewSet(
 
 # --- objections ------------------------------------------------------------------------------
 class ObjectionSerializer(serializers.ModelSerializer):
+    decision_note = serializers.CharField(
+        source="decision_text",
+        read_only=True,
+        help_text=_(
+            "How the re-test decided the objection, in the reader's language "
+            "(Accept-Language); empty until it is decided."
+        ),
+    )
+
     class Meta:
         model = Objection
         fields = [
@@ -294,6 +303,8 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "submitted_at",
             "decided_at",
             "decision_note",
+            "decision_code",
+            "decision_params",
         ]
         read_only_fields = fields
 

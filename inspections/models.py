@@ -416,6 +416,13 @@ class Objection(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("decision"), blank=True, default="")
+    # The re-test decides an objection: its words are a code of inspections.reason_texts.
+    decision_code = models.CharField(
+        _("decision code"), max_length=40, blank=True, default="", db_default=""
+    )
+    decision_params = models.JSONField(
+        _("decision parameters"), blank=True, default=dict, db_default={}
+    )
 
     class Meta:
         verbose_name = _("objection")
@@ -424,6 +431,13 @@ class Objection(models.Model):
 
     def __str__(self):
         return _("Objection to inspection #%(id)s") % {"id": self.inspection_id}
+
+    @property
+    def decision_text(self) -> str:
+        """The decision in the reader's language (text stored before the codes as it is)."""
+        from inspections import reason_texts
+
+        return reason_texts.text(self.decision_code, self.decision_params, self.decision_note)
 
 
 # --- third-party testing labs, samples and chain of custody --------------------------------

@@ -30,6 +30,9 @@ SWITCH_RULE = "switch_rule"
 RETEST_ACCEPTED = "retest_accepted"
 # The re-test plan an objection asks for: params {"id": the objected inspection's id}.
 RETEST_REQUESTED = "retest_requested"
+# How a re-test decided the objection that asked for it: params {"id": the re-test's id}.
+OBJECTION_UPHELD = "objection_upheld"
+OBJECTION_DISMISSED = "objection_dismissed"
 # The nightly sweep suspended a lab whose accreditation ran out: no params.
 ACCREDITATION_EXPIRED = "accreditation_expired"
 
@@ -59,6 +62,8 @@ TEXTS = {
     RETEST_ACCEPTED: _("Re-test #%(id)d accepted the lot."),
     RETEST_REQUESTED: _("Re-test asked for in the objection to inspection #%(id)d."),
     ACCREDITATION_EXPIRED: _("Accreditation expired"),
+    OBJECTION_UPHELD: _("Re-test #%(id)d accepted the lot; the verdict is overturned."),
+    OBJECTION_DISMISSED: _("Re-test #%(id)d rejected the lot too; the verdict stands."),
 }
 
 
@@ -74,4 +79,18 @@ def _id(params: dict) -> dict:
         return {"id": 0}
 
 
-render = sentences(TEXTS, {SWITCH_RULE: _rule, RETEST_ACCEPTED: _id, RETEST_REQUESTED: _id})
+render = sentences(
+    TEXTS,
+    {
+        SWITCH_RULE: _rule,
+        RETEST_ACCEPTED: _id,
+        RETEST_REQUESTED: _id,
+        OBJECTION_UPHELD: _id,
+        OBJECTION_DISMISSED: _id,
+    },
+)
+
+
+def text(code: str, params: dict | None, fallback: str = "") -> str:
+    """A stored reason as a reader sees it: its code's sentence, else the stored text."""
+    return (render(code, params) if code else "") or fallback

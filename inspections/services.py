@@ -1003,8 +1003,8 @@ def _conclude_retest(retest: Inspection, verdict: Verdict, *, by) -> None:
                 objection,
                 Objection.Status.UPHELD,
                 by=by,
-                note=_("Re-test #%(id)d accepted the lot; the verdict is overturned.")
-                % {"id": retest.pk},
+                code=inspection_reasons.OBJECTION_UPHELD,
+                retest=retest,
             )
         return
     _alert_rejected(retest)
@@ -1013,15 +1013,23 @@ def _conclude_retest(retest: Inspection, verdict: Verdict, *, by) -> None:
             objection,
             Objection.Status.DISMISSED,
             by=by,
-            note=_("Re-test #%(id)d rejected the lot too; the verdict stands.") % {"id": retest.pk},
+            code=inspection_reasons.OBJECTION_DISMISSED,
+            retest=retest,
         )
 
 
-def _close_objection(objection: Objection, to: str, *, by, note: str) -> None:
+def _close_objection(objection: Objection, to: str, *, by, code: str, retest) -> None:
+    """The re-test decides the objection; its words are a code, shown in each reader's
+    language on the objection and its decision."""
     objection.decided_at = timezone.now()
-    objection.decision_note = note
+    objection.decision_code = code
+    objection.decision_params = {"id": retest.pk}
     OBJECTION_FLOW.apply(
-        objection, to, actor=by, reason=note, update_fields=["decided_at", "decision_note"]
+        objection,
+        to,
+        actor=by,
+        data=reason_data(code, objection.decision_params),
+        update_fields=["decided_at", "decision_code", "decision_params"],
     )
 
 
