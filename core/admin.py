@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core import decision_labels, policies
+from core import alerts, decision_labels, policies
 from core.db import estimated_count
 from core.exceptions import DomainError
 from core.models import Alert, Category, Decision, PolicyVersion, Upload, User
@@ -77,17 +77,19 @@ def decision_rows(obj) -> list[tuple]:
     by, why), oldest first."""
     from core.audit import decisions_for
 
-    return [
-        (
-            timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
-            decision_labels.action_label(d.action, d),
-            decision_labels.state_label(d, d.from_state) or "-",
-            decision_labels.state_label(d, d.to_state) or "-",
-            decision_labels.actor_label(d),
-            decision_labels.reason_label(d),
-        )
-        for d in decisions_for(obj)
-    ]
+    decisions = list(decisions_for(obj))
+    with decision_labels.decisions_read(decisions):
+        return [
+            (
+                timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
+                decision_labels.action_label(d.action, d),
+                decision_labels.state_label(d, d.from_state) or "-",
+                decision_labels.state_label(d, d.to_state) or "-",
+                decision_labels.actor_label(d),
+                decision_labels.reason_label(d),
+            )
+            for d in decisions
+        ]
 
 
 class DecisionsInline(DecisionLabelsMixin, ReadOnlyAdminMixin, GenericTabularInline):
@@ -120,6 +122,23 @@ class LargeTableAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
+
+
+class ReasonsOfPageAdmin(admin.ModelAdmin):
+    """A change list whose rows show reasons kept as codes: what the page's reasons name
+    (a listing's categories) is read once, while the page renders. `reasons_of_page(rows)`:
+    the context manager that reads them (`decision_labels.decisions_read`,
+    `alerts.alerts_read`)."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is None or not hasattr(response, "render"):
+            return response
+        # Evaluated here, the page's rows stay cached on the queryset the template reads.
+        rows = list(changelist.result_list)
+        with self.reasons_of_page(rows):
+            return response.render()
 
 
 class PlatformUserChangeForm(UserChangeForm):
@@ -160,7 +179,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+class AlertAdmin(ReadOnlyAdminMixin, ReasonsOfPageAdmin, LargeTableAdmin):
     list_display = [
         "created_at",
         "kind",
@@ -182,6 +201,7 @@ class AlertAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     list_select_related = ["recipient_user", "recipient_group"]
     readonly_fields = ["attempts", "next_attempt_at", "last_error", "failed_at"]
     actions = ["retry_delivery"]
+    reasons_of_page = staticmethod(alerts.alerts_read)
 
     @admin.action(description=_("Retry delivery of the selected alerts"))
     def retry_delivery(self, request, queryset):
@@ -201,7 +221,7 @@ class AlertAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(DecisionLabelsMixin, ReadOnlyAdminMixin, LargeTableAdmin):
+class DecisionAdmin(DecisionLabelsMixin, ReadOnlyAdminMixin, ReasonsOfPageAdmin, LargeTableAdmin):
     list_display = [
         "created_at",
         "content_type",
@@ -215,6 +235,7 @@ class DecisionAdmin(DecisionLabelsMixin, ReadOnlyAdminMixin, LargeTableAdmin):
     list_filter = ["content_type", "action"]
     search_fields = ["object_id", "reason"]
     list_select_related = ["content_type", "actor"]
+    reasons_of_page = staticmethod(decision_labels.decisions_read)
 
 
 class PolicyVersionForm(forms.ModelForm):

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.decision_labels import reasons_read, stored_reason
 from core.models import Alert
 
 
@@ -67,6 +68,18 @@ def render_text(kind: str, payload: dict) -> str:
         return str(spec.template) % values
     except (KeyError, TypeError, ValueError):
         return str(spec.label)
+
+
+def alerts_read(alerts):
+    """`decision_labels.reasons_read` over the reasons these alerts' payloads keep (a
+    listing's status reason): a page of alerts reads what they name at once, not per row."""
+    reasons = (
+        stored_reason(value)
+        for alert in alerts
+        if isinstance(alert.payload, dict)
+        for value in alert.payload.values()
+    )
+    return reasons_read(r for r in reasons if r is not None)
 
 
 # The kernel's own kind; every other kind is registered by the app that raises it, in its

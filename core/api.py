@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -38,11 +39,21 @@ def role_permission(*roles):
     return HasRole
 
 
+class AlertListSerializer(serializers.ListSerializer):
+    """A page of alerts: what their reasons name is read once (`alerts.alerts_read`)."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        with alerts.alerts_read(rows):
+            return super().to_representation(rows)
+
+
 class AlertSerializer(serializers.ModelSerializer):
     text = serializers.CharField(read_only=True)
 
     class Meta:
         model = Alert
+        list_serializer_class = AlertListSerializer
         fields = ["id", "kind", "text", "payload", "url", "created_at", "read_at"]
 
 

@@ -15,6 +15,7 @@ language: one place for every page that shows a history.
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack, contextmanager
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import pgettext, pgettext_lazy
@@ -197,11 +198,46 @@ def actor_label(decision) -> str:
 # Apps register the sentences of the reason codes they write (merchants.reason_texts), so the
 # kernel can render a history's reasons without knowing the apps: code -> render(code, params).
 REASON_RENDERERS: dict = {}
+# What an app reads once for a page of its reasons (merchants: the categories they name), as
+# context managers taking the page's (code, params) pairs: `reasons_read` opens them all.
+REASON_READERS: list = []
 
 
-def register_reasons(codes, render) -> None:
+def register_reasons(codes, render, *, read_many=None) -> None:
     for code in codes:
         REASON_RENDERERS[code] = render
+    if read_many is not None and read_many not in REASON_READERS:
+        REASON_READERS.append(read_many)
+
+
+@contextmanager
+def reasons_read(reasons):
+    """Within it, rendering these reasons ((code, params) pairs: every row of a page) reads
+    nothing more: each app that registered a `read_many` reads what they name at once, so a
+    page costs the same queries however many rows it has."""
+    reasons = list(reasons)
+    with ExitStack() as stack:
+        for read_many in REASON_READERS:
+            stack.enter_context(read_many(reasons))
+        yield
+
+
+def stored_reason(value) -> tuple[str, dict] | None:
+    """The (code, params) of a reason kept as `reason_data` (a decision's data, a value of an
+    alert's payload); None when it holds none."""
+    if isinstance(value, dict) and value.get("reason_code"):
+        params = value.get("reason_params")
+        return value["reason_code"], params if isinstance(params, dict) else {}
+    return None
+
+
+def decisions_read(decisions):
+    """`reasons_read` over the reasons of these decisions (objects or `.values()` rows)."""
+    reasons = (
+        stored_reason(d.get("data") if isinstance(d, dict) else getattr(d, "data", None))
+        for d in decisions
+    )
+    return reasons_read(r for r in reasons if r is not None)
 
 
 class _Params(dict):
@@ -245,9 +281,9 @@ def reason_label(decision) -> str:
         data, reason = decision.get("data") or {}, decision.get("reason", "")
     else:
         data, reason = getattr(decision, "data", None) or {}, getattr(decision, "reason", "")
-    code = data.get("reason_code") if isinstance(data, dict) else None
-    if code:
-        text = reason_text(code, data.get("reason_params"))
+    stored = stored_reason(data)
+    if stored is not None:
+        text = reason_text(*stored)
         if text:
             return text
     return reason or ""

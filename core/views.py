@@ -28,7 +28,10 @@ def inbox(request):
     page = Paginator(alerts.inbox_for(request.user).select_related("content_type"), 30).get_page(
         request.GET.get("page")
     )
-    return render(request, "core/inbox.html", {"page": page})
+    page.object_list = list(page.object_list)
+    # What the rows' reasons name (a listing's categories), read once for the page.
+    with alerts.alerts_read(page):
+        return render(request, "core/inbox.html", {"page": page})
 
 
 @login_required

@@ -78,8 +78,11 @@ class MerchantsConfig(AppConfig):
         from core.decision_labels import register_reasons
         from merchants import reason_texts
 
-        # Histories render the reasons this app writes as codes, in the reader's language.
-        register_reasons(reason_texts.TEXTS, reason_texts.render)
+        # Histories render the reasons this app writes as codes, in the reader's language;
+        # a page of them reads the categories they name at once.
+        register_reasons(
+            reason_texts.TEXTS, reason_texts.render, read_many=reason_texts.categories_named
+        )
 
         register_kind(
             "document_expiring", _("Document expiring"), _("%(document)s expires on %(expires)s")

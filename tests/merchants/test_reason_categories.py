@@ -4,11 +4,14 @@ of reasons, categories and rows (issue 19)."""
 
 import pytest
 from django.db import connection
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from core.models import Category
 from merchants import reason_texts
 from merchants.services.selling import SellingRights
 from products.models import Product
@@ -120,3 +123,143 @@ def test_the_listing_pages_read_categories_once_not_per_row(merchant_a, owner_a,
     for row in rows:
         assert row["status_reason_text"].count("Category ") == 3
     assert page().count("(all categories)") == 8
+
+
+# --- pages of decisions and of alerts -----------------------------------------------------
+def _blocked_reasons(count):
+    """`count` reasons of blocked listings, each naming three categories of its own ("Oolong"
+    in English, "乌龙" in Chinese, and its code in brackets), as (code, params)."""
+    reasons = []
+    for _n in range(count):
+        categories = [CategoryFactory() for _c in range(3)]
+        Category.objects.filter(pk__in=[c.pk for c in categories]).update(
+            name_en=Concat(Value("Oolong ["), "code", Value("]")),
+            name_zh=Concat(Value("乌龙["), "code", Value("]")),
+        )
+        reasons.append(SellingRights(allowed=False, codes=_blocked(categories)).blocked)
+    return reasons
+
+
+def _listing_decisions(product, count):
+    """`count` decisions restricting the listing for selling rights (as the sync writes)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.decision_labels import reason_data
+    from core.models import Decision
+
+    Decision.objects.bulk_create(
+        Decision(
+            content_type=ContentType.objects.get_for_model(Product),
+            object_id=str(product.pk),
+            action="restrict",
+            from_state="listed",
+            to_state="restricted",
+            actor_label="system",
+            data={"cause": "selling_rights", **reason_data(code, params)},
+        )
+        for code, params in _blocked_reasons(count)
+    )
+
+
+def _listing_alerts(user, product, count):
+    """`count` "listing status" alerts to the user, each quoting a blocked listing's reason."""
+    from core.models import Alert
+
+    Alert.objects.bulk_create(
+        Alert(
+            kind="listing_status",
+            key=f"test:listing_status:{user.pk}:{code}:{n}:{Alert.objects.count()}",
+            recipient_user=user,
+            payload={
+                "product": product.title,
+                "status": Product.Status.RESTRICTED,
+                "reason": reason_texts.quoted(code, params),
+            },
+        )
+        for n, (code, params) in enumerate(_blocked_reasons(count))
+    )
+
+
+def _same_queries_for_two_and_eight_rows(add_rows, get):
+    """Reading the page with 2 rows and with 8 costs the same queries; returns the page of 8
+    in English and in Chinese."""
+    add_rows(2)
+    few = _queries(lambda: get("en"))
+    add_rows(6)
+    assert _queries(lambda: get("en")) == few
+    return get("en"), get("zh-hans")
+
+
+def _names_every_category(en, zh):
+    """Both pages name every category of their rows, each in its language."""
+    names = Category.objects.filter(name_en__startswith="Oolong ").values_list("name_en", "name_zh")
+    assert len(names) == 3 * 8
+    for name_en, name_zh in names:
+        assert name_en in en and name_zh in zh
+        assert name_zh not in en and name_en not in zh
+    assert "(all categories)" in en
+
+
+def _html(client, url):
+    def get(language):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    return get
+
+
+def test_the_staff_decision_list_reads_categories_once_not_per_row(admin_client, merchant_a):
+    product = ProductFactory(merchant=merchant_a)
+    en, zh = _same_queries_for_two_and_eight_rows(
+        lambda n: _listing_decisions(product, n),
+        _html(admin_client, "/admin/core/decision/"),
+    )
+    _names_every_category(en, zh)
+
+
+def test_a_listings_admin_history_reads_categories_once_not_per_decision(admin_client, merchant_a):
+    product = ProductFactory(merchant=merchant_a)
+    en, zh = _same_queries_for_two_and_eight_rows(
+        lambda n: _listing_decisions(product, n),
+        _html(admin_client, f"/admin/products/product/{product.pk}/change/"),
+    )
+    _names_every_category(en, zh)
+
+
+def test_the_inbox_reads_categories_once_not_per_alert(client, merchant_a, owner_a):
+    product = ProductFactory(merchant=merchant_a)
+    client.force_login(owner_a)
+    en, zh = _same_queries_for_two_and_eight_rows(
+        lambda n: _listing_alerts(owner_a, product, n), _html(client, reverse("core:inbox"))
+    )
+    _names_every_category(en, zh)
+
+
+def test_the_alerts_api_reads_categories_once_not_per_alert(merchant_a, owner_a):
+    product = ProductFactory(merchant=merchant_a)
+    api = APIClient()
+    api.force_authenticate(owner_a)
+
+    def get(language):
+        response = api.get("/api/v1/alerts/", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        body = response.json()
+        rows = body["results"] if isinstance(body, dict) else body
+        return " ".join(row["text"] for row in rows)
+
+    en, zh = _same_queries_for_two_and_eight_rows(
+        lambda n: _listing_alerts(owner_a, product, n), get
+    )
+    _names_every_category(en, zh)
+
+
+def test_the_staff_alert_list_reads_categories_once_not_per_alert(
+    admin_client, merchant_a, owner_a
+):
+    product = ProductFactory(merchant=merchant_a)
+    en, zh = _same_queries_for_two_and_eight_rows(
+        lambda n: _listing_alerts(owner_a, product, n),
+        _html(admin_client, "/admin/core/alert/"),
+    )
+    _names_every_category(en, zh)
