@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef
 
 from complaints.models import OPEN, Case
+from core.decision_labels import decisions_read, reason_label
 from core.models import Decision
 from inspections.models import Inspection, Sample
 from products.models import Lot, Product
@@ -65,19 +66,24 @@ def _inspections(queryset) -> list[dict]:
 
 
 def _listing_changes(product: Product) -> list[dict]:
-    decisions = Decision.objects.filter(
-        content_type=ContentType.objects.get_for_model(Product), object_id=str(product.pk)
-    ).order_by("-created_at")[:50]
-    return [
-        {
-            "at": d.created_at,
-            "action": d.action,
-            "from": d.from_state,
-            "to": d.to_state,
-            "reason": d.reason,
-        }
-        for d in decisions
-    ]
+    """The listing's status changes, newest first, each reason in the reader's language (a
+    system reason is kept as a code); the categories they name are read once for all."""
+    decisions = list(
+        Decision.objects.filter(
+            content_type=ContentType.objects.get_for_model(Product), object_id=str(product.pk)
+        ).order_by("-created_at")[:50]
+    )
+    with decisions_read(decisions):
+        return [
+            {
+                "at": d.created_at,
+                "action": d.action,
+                "from": d.from_state,
+                "to": d.to_state,
+                "reason": reason_label(d),
+            }
+            for d in decisions
+        ]
 
 
 def _complaints(cases) -> dict:
