@@ -3,7 +3,8 @@
 `{{ decision|subject_label }}`, `{{ decision|reason_label }}`, `{{ number|version_label }}`,
 `{{ instance|state_label:code }}`, `{{ code|state_of:"app.model" }}`, `{{ kind|alert_kind }}`,
 `{{ value|score }}` (two decimals) and `{{ user|person }}` (a name). The words live in
-core.decision_labels."""
+core.decision_labels. `{% decisions_read decisions %}…{% end_decisions_read %}`: what the
+reasons of a list of decisions name is read once for the list, not per row."""
 
 from decimal import Decimal
 
@@ -113,3 +114,30 @@ def person(user) -> str:
     if user is None or user == "":
         return ""
     return user.get_full_name() or user.get_username()
+
+
+class DecisionsReadNode(template.Node):
+    def __init__(self, decisions, nodelist):
+        self.decisions, self.nodelist = decisions, nodelist
+
+    def render(self, context):
+        decisions = self.decisions.resolve(context)
+        formset = getattr(decisions, "formset", None)  # an admin inline: its forms' rows
+        if formset is not None:
+            decisions = [form.instance for form in formset.forms]
+        decisions = list(decisions or [])
+        with decision_labels.decisions_read(decisions):
+            return self.nodelist.render(context)
+
+
+@register.tag
+def decisions_read(parser, token):
+    """`{% decisions_read decisions %}` (decisions, or an admin inline of them) … the rows
+    rendered … `{% end_decisions_read %}`: their reasons' names read once for all rows."""
+    try:
+        _tag, decisions = token.split_contents()
+    except ValueError as exc:
+        raise template.TemplateSyntaxError("decisions_read takes the decisions") from exc
+    nodelist = parser.parse(("end_decisions_read",))
+    parser.delete_first_token()
+    return DecisionsReadNode(parser.compile_filter(decisions), nodelist)

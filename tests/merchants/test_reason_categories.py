@@ -285,3 +285,23 @@ def test_a_listings_trace_reads_categories_once_not_per_change(client, merchant_
         lambda n: _listing_decisions(product, n), page_and_api
     )
     _names_every_category(en, zh)
+
+
+def test_an_admin_pages_decision_inline_reads_categories_once_not_per_row(admin_client, merchant_a):
+    """The workflow history inline of a change page (here a merchant's, holding reasons
+    that name categories) reads their names once for all rows."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import Decision
+    from merchants.models import Merchant
+
+    def add_rows(count):
+        _listing_decisions(ProductFactory(merchant=merchant_a), count)
+        Decision.objects.filter(content_type=ContentType.objects.get_for_model(Product)).update(
+            content_type=ContentType.objects.get_for_model(Merchant), object_id=str(merchant_a.pk)
+        )
+
+    en, zh = _same_queries_for_two_and_eight_rows(
+        add_rows, _html(admin_client, f"/admin/merchants/merchant/{merchant_a.pk}/change/")
+    )
+    _names_every_category(en, zh)
