@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.roles import Role
 from merchants.selectors import scoped
+from products.models import Product
 from reviews.models import (
     IntegritySignal,
     MerchantRatingFigure,
@@ -22,19 +23,31 @@ STAFF_READERS = tuple(Role.values)
 
 
 def purchase_for_order(
-    order_number: str, line: int | None = None, *, merchant=None
+    order_number: str, line: int | None = None, *, merchant=None, product=None
 ) -> Purchase | None:
-    """The purchase behind an order (its given line, else its first line), or None.
+    """The purchase behind an order (its given line, else its first line), or None, with its
+    product and merchant.
 
-    Complaints read `delivered_at` from here; pass `merchant` to stay inside one merchant."""
-    purchases = Purchase.objects.filter(order_number=order_number).select_related(
-        "product", "merchant"
-    )
+    Complaints read `delivered_at` from here; pass `merchant` to stay inside one merchant.
+    `product`: one the caller already holds (the complaint form's product number, read
+    with its merchant): the purchase alone is read, and when it is of that product its
+    product and merchant are that product and its merchant, not read again (another
+    product is read with its merchant)."""
+    purchases = Purchase.objects.filter(order_number=order_number)
+    if product is None:
+        purchases = purchases.select_related("product", "merchant")
     if merchant is not None:
         purchases = purchases.filter(merchant=merchant)
     if line is not None:
         purchases = purchases.filter(line=line)
-    return purchases.order_by("line").first()
+    purchase = purchases.order_by("line").first()
+    if purchase is not None and product is not None:
+        if purchase.product_id != product.pk:  # another product: read it with its merchant
+            product = Product.objects.select_related("merchant").get(pk=purchase.product_id)
+        purchase.product = product
+        if purchase.merchant_id == product.merchant_id:
+            purchase.merchant = product.merchant
+    return purchase
 
 
 def purchase_by_token(token: str) -> Purchase | None:

@@ -35,7 +35,7 @@ class _ProductNumber(forms.ModelChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(
-            queryset=Product.objects.select_related("merchant", "category"),
+            queryset=Product.objects.select_related("merchant"),
             label=_("Product number"),
             error_messages={"invalid_choice": _("There is no product with this number.")},
             **kwargs,
@@ -161,6 +161,7 @@ class ComplaintForm(_ContactMixin):
             order_number=cleaned.get("order_number") or "",
             contacts=self.contacts(),
             trusted=self.trusted,
+            product=cleaned.get("product"),  # read by its field with its merchant
         )
         typed = self._delivered_at(cleaned.get("delivered_on"))
         if self.purchase is not None:

@@ -47,7 +47,16 @@ def category_exclusion(category) -> str:
 
 
 def product_exclusion(product) -> str:
-    return category_exclusion(getattr(product, "category_id", None))
+    """The exclusion of the product's category, read once per product instance: a filing's
+    checks (the form's, then the service's on the product the form read) ask it again."""
+    category_id = getattr(product, "category_id", None)
+    known = getattr(product, "_remedy_exclusion", None)
+    if known is not None and known[0] == category_id:
+        return known[1]
+    exclusion = category_exclusion(category_id)
+    if product is not None:
+        product._remedy_exclusion = (category_id, exclusion)
+    return exclusion
 
 
 def opened_matters(product) -> bool:

@@ -238,20 +238,22 @@ def _open_case(
     return case
 
 
-def purchase_for_filer(*, order_number: str, contacts=(), trusted: bool = False):
+def purchase_for_filer(*, order_number: str, contacts=(), trusted: bool = False, product=None):
     """The purchase behind an order number, when the person filing may rely on it.
 
     A consumer on the public form only gets the stored purchase (its delivered-at, product
     and merchant) when one of the contacts they typed is the purchase's consumer: otherwise
     anyone could read a stranger's delivery date off the remedy list by guessing order
-    numbers. Staff recording a call or an email (`trusted`) match on the order alone."""
+    numbers. Staff recording a call or an email (`trusted`) match on the order alone.
+    `product`: the product the filer named, already read (reviews.selectors.purchase_for_order
+    does not read it again)."""
     from reviews.identity import normalize
     from reviews.selectors import purchase_for_order
 
     order_number = (order_number or "").strip()
     if not order_number:
         return None
-    purchase = purchase_for_order(order_number)
+    purchase = purchase_for_order(order_number, product=product)
     if purchase is None or trusted:
         return purchase
     given = {normalize(c) for c in contacts if c and c.strip()}

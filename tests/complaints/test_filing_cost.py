@@ -15,6 +15,7 @@ from django.utils import timezone
 from complaints.models import Case, QualityIncident
 from core.audit import decisions_for
 from tests.factories.products import ProductFactory
+from tests.factories.reviews import PurchaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,11 +115,42 @@ def test_asking_for_a_windowed_remedy_reads_the_category_and_the_windows(
     client, django_capture_on_commit_callbacks
 ):
     """A refund within the window needs the category's exclusion and the windows in
-    force: read by the form's check and again by the service's (two statements each)."""
+    force: the form's check reads both; the service's check reads the windows again (at
+    its own instant) but not the exclusion, kept on the product instance the form read."""
     product = ProductFactory()
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     _first_use(client, django_capture_on_commit_callbacks)
     _file(client, _filing(product, 1))
     delivered = (timezone.localdate() - timedelta(days=2)).isoformat()
     sql = _file(client, _filing(product, 2, desired_remedy="exchange", delivered_on=delivered))
-    assert len(sql) == STATEMENTS + 4, "\n".join(sql)
+    assert len(sql) == STATEMENTS + 3, "\n".join(sql)
+    assert len([q for q in sql if "WITH RECURSIVE chain" in q]) == 1
+
+
+def test_an_order_of_the_named_product_reads_the_purchase_alone(
+    client, django_capture_on_commit_callbacks
+):
+    """The consumer names the product and an order of theirs: the purchase is read without
+    its product and merchant (the product field read them); the case takes the order's
+    delivery date. An order of another product reads that product (one statement more)
+    and files against it."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    _first_use(client, django_capture_on_commit_callbacks)
+    purchase = PurchaseFactory(consumer="li1@example.test")
+    product = purchase.product
+    _file(client, _filing(product, 0))  # opens the product's incident
+    sql = _file(client, _filing(product, 1, order_number=purchase.order_number))
+    assert len(sql) == STATEMENTS, "\n".join(sql)
+    purchase_read = next(q for q in sql if '"reviews_purchase"' in q)
+    assert '"products_product"' not in purchase_read
+    case = Case.objects.get(consumer_email="li1@example.test")
+    assert (case.product, case.merchant) == (product, product.merchant)
+    assert case.delivered_at == purchase.delivered_at
+
+    other = PurchaseFactory(consumer="li2@example.test")
+    _file(client, _filing(other.product, 0))  # the other product's incident
+    sql = _file(client, _filing(product, 2, order_number=other.order_number))
+    assert len(sql) == STATEMENTS + 1, "\n".join(sql)
+    case = Case.objects.get(consumer_email="li2@example.test")
+    assert (case.product, case.merchant) == (other.product, other.merchant)
+    assert case.delivered_at == other.delivered_at
