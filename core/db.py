@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, CharField, F, Func, Value
+from django.db.models.expressions import DatabaseDefault
 
 
 class NextId(Func):
@@ -59,6 +60,67 @@ def in_ids(field: str, ids) -> Func:
         arg_joiner=" = ANY(",
         output_field=BooleanField(),
     )
+
+
+# Identifiers are the model's, the conflict clause the caller's constant; values are
+# parameters.
+_INSERT_NEW = """
+    INSERT INTO {table} ({columns}) VALUES {rows}
+    ON CONFLICT {conflict} DO NOTHING
+    RETURNING {returning}
+"""
+
+
+def insert_new(objs, *, key: tuple[str, ...], conflict: str = "") -> list:
+    """INSERT unsaved instances of one model in one statement, `ON CONFLICT {conflict} DO
+    NOTHING`: rows a unique constraint already holds (or an earlier row of the batch took)
+    are skipped. Returns the instances inserted, their pk set, in the given order
+    (`bulk_create(ignore_conflicts=True)` cannot tell which went in). `key`: the fields
+    that tell the rows apart (the unique constraint's fields).
+
+    Values are prepared as `save()` prepares them (defaults, auto_now_add, JSON); the
+    table's insert triggers (row history) fire as for any INSERT."""
+    objs = list(objs)
+    if not objs:
+        return []
+    meta = objs[0]._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    rows, params = [], []
+    for obj in objs:
+        marks = []
+        for f in fields:
+            value = f.pre_save(obj, add=True)
+            if isinstance(value, DatabaseDefault):
+                marks.append("DEFAULT")
+            else:
+                marks.append("%s")
+                params.append(f.get_db_prep_save(value, connection))
+        rows.append("(" + ", ".join(marks) + ")")
+    quote = connection.ops.quote_name
+    keys = [meta.get_field(name) for name in key]
+    sql = _INSERT_NEW.format(
+        table=quote(meta.db_table),
+        columns=", ".join(quote(f.column) for f in fields),
+        rows=", ".join(rows),
+        conflict=conflict,
+        returning=", ".join(quote(f.column) for f in [meta.pk, *keys]),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {_key(row[1:]): row[0] for row in cursor.fetchall()}
+    found = []
+    for obj in objs:
+        pk = inserted.pop(_key(getattr(obj, f.attname) for f in keys), None)
+        if pk is not None:
+            obj.pk = pk
+            obj._state.adding, obj._state.db = False, connection.alias
+            found.append(obj)
+    return found
+
+
+def _key(values) -> tuple:
+    # As text: a choices member hashes by its name, not its value.
+    return tuple(None if value is None else str(value) for value in values)
 
 
 def advisory_xact_lock(name: str) -> None:

@@ -1,14 +1,15 @@
 """Writes and decisions about merchants. Other apps call these, never the models directly."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import record_decision
-from core.db import in_ids
+from core.audit import batched_decisions, record_decision
+from core.db import in_ids, insert_new
 from core.decision_labels import reason_data
 from core.exceptions import DomainError
 from core.models import Category
@@ -183,6 +184,34 @@ def refuse_categories_without_report(merchant: Merchant, categories) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RestrictionSpec:
+    """One restriction to open (`restrict_many`): the arguments of `restrict`."""
+
+    merchant: Merchant | int
+    kind: str
+    reason: str
+    source: str
+    category: Category | int | None = None
+    detail: str = ""
+    reason_code: str = ""
+    reason_params: dict | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LiftSpec:
+    """The open restrictions of one cause to lift (`lift_many`): the arguments of `lift`."""
+
+    merchant: Merchant | int
+    reason: str
+    source: str
+    note: str = ""
+    reason_code: str = ""
+    reason_params: dict | None = None
+
+
 @transaction.atomic
 def restrict(
     *,
@@ -202,33 +231,62 @@ def restrict(
 
     Staff give `detail` as text; the system gives `reason_code` and `reason_params`
     (merchants.reason_texts) so the reason is shown in each reader's language."""
-    try:
-        with transaction.atomic():
-            restriction = Restriction.objects.create(
-                merchant=merchant,
-                category=category,
-                kind=kind,
-                reason=reason,
-                source=source,
-                detail=detail,
-                reason_code=reason_code,
-                reason_params=reason_params or {},
-                starts_at=starts_at or timezone.now(),
-                ends_at=ends_at,
-                created_by=by if getattr(by, "is_authenticated", False) else None,
-            )
-    except IntegrityError:
-        return None
-    record_decision(
-        restriction,
-        action="restrict",
-        to_state=kind,
-        actor=by,
-        reason=detail,
-        data=reason_data(reason_code, reason_params),
+    spec = RestrictionSpec(
+        merchant=merchant,
+        kind=kind,
+        reason=reason,
+        source=source,
+        category=category,
+        detail=detail,
+        reason_code=reason_code,
+        reason_params=reason_params,
+        starts_at=starts_at,
+        ends_at=ends_at,
     )
-    _after_restriction_change(merchant)
-    return restriction
+    opened = restrict_many([spec], by=by)
+    return opened[0] if opened else None
+
+
+@transaction.atomic
+def restrict_many(specs, *, by=None) -> list[Restriction]:
+    """Open many restrictions in a constant number of statements: one INSERT that skips
+    each cause already open (the constraint that makes `restrict` idempotent), one INSERT
+    of their decisions, and the listeners told once about every merchant that got one.
+    Returns the restrictions opened, in the order given."""
+    now = timezone.now()
+    created_by = by if getattr(by, "is_authenticated", False) else None
+    opened = insert_new(
+        (
+            Restriction(
+                merchant_id=getattr(spec.merchant, "pk", spec.merchant),
+                category_id=getattr(spec.category, "pk", spec.category),
+                kind=spec.kind,
+                reason=spec.reason,
+                source=spec.source,
+                detail=spec.detail,
+                reason_code=spec.reason_code,
+                reason_params=spec.reason_params or {},
+                starts_at=spec.starts_at or now,
+                ends_at=spec.ends_at,
+                created_by=created_by,
+            )
+            for spec in specs
+        ),
+        key=("merchant", "reason", "source"),
+        conflict="(merchant_id, reason, source) WHERE lifted_at IS NULL",
+    )
+    with batched_decisions():
+        for restriction in opened:
+            record_decision(
+                restriction,
+                action="restrict",
+                to_state=restriction.kind,
+                actor=by,
+                reason=restriction.detail,
+                data=reason_data(restriction.reason_code, restriction.reason_params),
+            )
+    after_restrictions_change(restriction.merchant_id for restriction in opened)
+    return opened
 
 
 @transaction.atomic
@@ -244,28 +302,56 @@ def lift(
 ) -> int:
     """Lift the open restrictions of one cause. Returns how many were lifted. `note`:
     staff's words; the system gives a code and its parameters instead."""
-    open_ones = list(
-        Restriction.objects.select_for_update().filter(
-            merchant=merchant, reason=reason, source=source, lifted_at__isnull=True
-        )
+    spec = LiftSpec(
+        merchant=merchant,
+        reason=reason,
+        source=source,
+        note=note,
+        reason_code=reason_code,
+        reason_params=reason_params,
     )
-    now = timezone.now()
-    for restriction in open_ones:
-        restriction.lifted_at = now
-        restriction.lifted_by = by if getattr(by, "is_authenticated", False) else None
-        restriction.save(update_fields=["lifted_at", "lifted_by"])
-        record_decision(
-            restriction,
-            action="lift",
-            from_state=restriction.kind,
-            to_state="lifted",
-            actor=by,
-            reason="" if reason_code else note,
-            data=reason_data(reason_code, reason_params),
-        )
-    if open_ones:
-        _after_restriction_change(merchant)
-    return len(open_ones)
+    return lift_many([spec], by=by)
+
+
+_LIFT = """
+    UPDATE merchants_restriction r SET lifted_at = %s, lifted_by_id = %s
+    FROM (VALUES {values}) AS given (position, merchant_id, reason, source)
+    WHERE r.merchant_id = given.merchant_id AND r.reason = given.reason
+      AND r.source = given.source AND r.lifted_at IS NULL
+    RETURNING r.id, r.merchant_id, r.kind, given.position
+"""
+
+
+@transaction.atomic
+def lift_many(specs, *, by=None) -> int:
+    """Lift the open restrictions of many causes in a constant number of statements: one
+    UPDATE, one INSERT of their decisions, the listeners told once about every merchant
+    that had one lifted. Returns how many were lifted."""
+    specs = list(specs)
+    if not specs:
+        return 0
+    lifted_by = by if getattr(by, "is_authenticated", False) else None
+    values = ", ".join(["(%s::int, %s::bigint, %s, %s)"] * len(specs))
+    params = [timezone.now(), getattr(lifted_by, "pk", None)]
+    for position, spec in enumerate(specs):
+        params += [position, getattr(spec.merchant, "pk", spec.merchant), spec.reason, spec.source]
+    with connection.cursor() as cursor:
+        cursor.execute(_LIFT.format(values=values), params)
+        lifted = sorted(cursor.fetchall(), key=lambda row: (row[3], row[0]))
+    with batched_decisions():
+        for pk, _merchant_id, kind, position in lifted:
+            spec = specs[position]
+            record_decision(
+                Restriction(pk=pk),
+                action="lift",
+                from_state=kind,
+                to_state="lifted",
+                actor=by,
+                reason="" if spec.reason_code else spec.note,
+                data=reason_data(spec.reason_code, spec.reason_params),
+            )
+    after_restrictions_change(row[1] for row in lifted)
+    return len(lifted)
 
 
 # Higher layers (products) subscribe to restriction changes to restrict their listings,

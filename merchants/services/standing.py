@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 
 from core import policies
 from core.alerts import AlertSpec, raise_alerts, raise_alerts_from_select
-from core.audit import SYSTEM, Workflow, record_decision
-from core.db import advisory_xact_lock
+from core.audit import SYSTEM, Workflow, batched_decisions, record_decision
+from core.db import advisory_xact_lock, in_ids, insert_new
 from core.exceptions import DomainError, NotAllowed
 from core.roles import Role, has_role
 from core.uploads import atomic_with_uploads, store_upload, validate_upload
@@ -140,10 +140,7 @@ def publish_rule_version(
 def current_points(merchant: Merchant, at=None) -> int:
     """Points a merchant carries at `at` (now): unexpired, non-withdrawn entries."""
     if at is None:
-        at = timezone.now()
-        counting = ViolationEntry.objects.filter(
-            merchant=merchant, status=ViolationEntry.Status.ACTIVE, expires_at__gt=at
-        )
+        counting = counting_entries(merchant)
     else:
         counting = ViolationEntry.objects.filter(
             Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at),
@@ -155,9 +152,28 @@ def current_points(merchant: Merchant, at=None) -> int:
 
 
 def counting_entries(merchant: Merchant):
+    return _counting().filter(merchant=merchant)
+
+
+def _counting():
+    """The entries that count now: active and not yet expired."""
     return ViolationEntry.objects.filter(
-        merchant=merchant, status=ViolationEntry.Status.ACTIVE, expires_at__gt=timezone.now()
+        status=ViolationEntry.Status.ACTIVE, expires_at__gt=timezone.now()
     )
+
+
+@dataclass(frozen=True)
+class ViolationSpec:
+    """One violation to record (`record_violations`): the arguments of `record_violation`."""
+
+    merchant: Merchant
+    rule_code: str
+    evidence: object
+    occurred_at: datetime | None = None
+    note: str = ""
+    note_code: str = ""
+    note_params: dict | None = None
+    evidence_file: object = None
 
 
 @transaction.atomic
@@ -180,72 +196,121 @@ def record_violation(
     Idempotent per (evidence object, rule code): a second call returns None and changes
     nothing. Refuses when no version of the rule was in force when it happened.
     """
+    spec = ViolationSpec(
+        merchant=merchant,
+        rule_code=rule_code,
+        evidence=evidence,
+        occurred_at=occurred_at,
+        note=note,
+        note_code=note_code,
+        note_params=note_params,
+        evidence_file=evidence_file,
+    )
+    return record_violations([spec], recorded_by=recorded_by)[0]
+
+
+@transaction.atomic
+def record_violations(specs, *, recorded_by=None) -> list[ViolationEntry | None]:
+    """`record_violation` for many violations at once, in a number of statements that does
+    not grow with them: the merchants locked in one, the entries in one INSERT that skips
+    each (evidence, rule) already in the ledger, their decisions and the owners' alerts in
+    one each, then the ladder and the merchant status for the merchants that got an entry
+    (a merchant that crosses a ladder step gets its sanctions one by one, a rare event).
+    A merchant with several entries in one call gets the ladder applied once, for their
+    sum, as one violation crossing several steps would.
+
+    Returns, for each spec in order, the entry it added, or None when it was recorded
+    before. Refuses everything when one spec is refused."""
+    specs = list(specs)
+    if not specs:
+        return []
     now = timezone.now()
-    occurred_at = occurred_at or now
-    if occurred_at > now + timedelta(minutes=5):
-        raise DomainError(_("A violation cannot have happened in the future."))
-    if evidence is None or getattr(evidence, "pk", None) is None:
-        raise DomainError(_("A violation needs the evidence that shows it (a saved object)."))
-    rule = rule_in_force(rule_code, at=occurred_at)
-    days = policies.get(POINTS, at=occurred_at)["expire_after_days"]
-    expires_at = occurred_at + timedelta(days=days)
-    if expires_at <= now:
-        raise DomainError(
-            _("This violation is older than %(days)s days: its points would already have expired.")
-            % {"days": days}
-        )
-    merchant = _lock(merchant)
-    try:
-        with transaction.atomic():
-            entry = ViolationEntry.objects.create(
-                merchant=merchant,
-                rule=rule,
-                rule_code=rule.code,
-                points=rule.points,
-                evidence_type=ContentType.objects.get_for_model(evidence),
-                evidence_id=str(evidence.pk),
-                occurred_at=occurred_at,
-                expires_at=expires_at,
-                recorded_by=_user(recorded_by),
-                recorded_at=now,
-                appeal_until=_appeal_until(now),
-                note="" if note_code else note or "",
-                note_code=note_code,
-                note_params=note_params or {},
-                evidence_file=evidence_file,
+    rules, expiry = {}, {}
+    prepared = []
+    for spec in specs:
+        occurred_at = spec.occurred_at or now
+        if occurred_at > now + timedelta(minutes=5):
+            raise DomainError(_("A violation cannot have happened in the future."))
+        if spec.evidence is None or getattr(spec.evidence, "pk", None) is None:
+            raise DomainError(_("A violation needs the evidence that shows it (a saved object)."))
+        if (spec.rule_code, occurred_at) not in rules:
+            rules[spec.rule_code, occurred_at] = rule_in_force(spec.rule_code, at=occurred_at)
+        if occurred_at not in expiry:
+            expiry[occurred_at] = policies.get(POINTS, at=occurred_at)["expire_after_days"]
+        days = expiry[occurred_at]
+        expires_at = occurred_at + timedelta(days=days)
+        if expires_at <= now:
+            raise DomainError(
+                _(
+                    "This violation is older than %(days)s days: its points would already "
+                    "have expired."
+                )
+                % {"days": days}
             )
-    except IntegrityError as exc:
-        if _violated_constraint(exc) == "violation_once_per_evidence_rule":
-            return None
-        raise
-    record_decision(
-        entry,
-        action="record",
-        to_state=entry.status,
-        actor=recorded_by,
-        reason=entry.note,
-        data={
-            "rule": rule.code,
-            "version": rule.version,
-            "points": rule.points,
-            **reason_data(entry.note_code, entry.note_params),
-        },
+        prepared.append((spec, rules[spec.rule_code, occurred_at], occurred_at, expires_at))
+    merchants = _lock_many({spec.merchant.pk for spec in specs})
+    appeal_until = _appeal_until(now)
+    entries = [
+        ViolationEntry(
+            merchant=merchants[spec.merchant.pk],
+            rule=rule,
+            rule_code=rule.code,
+            points=rule.points,
+            evidence_type=ContentType.objects.get_for_model(spec.evidence),
+            evidence_id=str(spec.evidence.pk),
+            occurred_at=occurred_at,
+            expires_at=expires_at,
+            recorded_by=_user(recorded_by),
+            recorded_at=now,
+            appeal_until=appeal_until,
+            note="" if spec.note_code else spec.note or "",
+            note_code=spec.note_code,
+            note_params=spec.note_params or {},
+            evidence_file=spec.evidence_file,
+        )
+        for spec, rule, occurred_at, expires_at in prepared
+    ]
+    recorded = insert_new(
+        entries,
+        key=("evidence_type", "evidence_id", "rule_code"),
+        conflict="ON CONSTRAINT violation_once_per_evidence_rule",
     )
-    _notify_owners(
-        merchant,
-        kind="violation_recorded",
-        key=f"violation_recorded:entry:{entry.pk}",
-        obj=entry,
-        payload={
-            "merchant": merchant.legal_name,
-            "points": entry.points,
-            "rule": rule.code,
-            "expires": _day(entry.expires_at),
-        },
+    if not recorded:
+        return [None] * len(specs)
+    with batched_decisions():
+        for entry in recorded:
+            record_decision(
+                entry,
+                action="record",
+                to_state=entry.status,
+                actor=recorded_by,
+                reason=entry.note,
+                data={
+                    "rule": entry.rule.code,
+                    "version": entry.rule.version,
+                    "points": entry.rule.points,
+                    **reason_data(entry.note_code, entry.note_params),
+                },
+            )
+    _notify_owners_many(
+        Notice(
+            merchant=entry.merchant,
+            kind="violation_recorded",
+            key=f"violation_recorded:entry:{entry.pk}",
+            obj=entry,
+            payload={
+                "merchant": entry.merchant.legal_name,
+                "points": entry.points,
+                "rule": entry.rule.code,
+                "expires": _day(entry.expires_at),
+            },
+        )
+        for entry in recorded
     )
-    _apply_ladder(merchant, now=now)
-    _sync_status(merchant, by=recorded_by)
-    return entry
+    touched = list({entry.merchant_id: entry.merchant for entry in recorded}.values())
+    _apply_ladders(touched, now=now)
+    _sync_statuses(touched, by=recorded_by)
+    return [entry if entry.pk is not None else None for entry in entries]
 
 
 RECORDERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT)
@@ -487,34 +552,58 @@ def _standing(merchant: Merchant) -> MerchantStanding:
     return MerchantStanding.objects.get_or_create(merchant=merchant)[0]
 
 
-def _apply_ladder(merchant: Merchant, *, now) -> list[Sanction]:
-    """Apply the steps the merchant's points newly reach (once each), and track the step
+def _standings(merchants) -> dict[int, MerchantStanding]:
+    """The standings of these merchants, the missing ones created (two statements). Only
+    called with the merchant rows locked, so the insert cannot race."""
+    ids = [merchant.pk for merchant in merchants]
+    MerchantStanding.objects.bulk_create(
+        [MerchantStanding(merchant_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    return {
+        standing.merchant_id: standing
+        for standing in MerchantStanding.objects.filter(in_ids("merchant_id", ids))
+    }
+
+
+def _apply_ladders(merchants, *, now) -> list[Sanction]:
+    """Apply the steps each merchant's points newly reach (once each), and track the step
     held. A violation that crosses several steps applies every step's lasting consequence:
     each warning, and each restriction the highest step's does not cover; the highest step
-    is applied in full."""
+    is applied in full. The points and standings of all the merchants are read at once; a
+    merchant that crosses a step gets its sanctions one by one."""
     version, ladder = ladder_in_force()
-    standing = _standing(merchant)
-    total = current_points(merchant)
-    crossed = ladder_rules.steps_crossed(standing.ladder_step, total, ladder)
-    imposed = []
-    if crossed:
-        entries = list(counting_entries(merchant))
-        top = crossed[-1]
-        for step in crossed:
-            imposed += _impose_step(
-                merchant,
-                step,
-                version=version,
-                total=total,
-                entries=entries,
-                starts_at=now,
-                main=step is top or not ladder_rules.superseded(step, top),
-            )
-    reached = ladder_rules.step_for(total, ladder)
-    held = reached.points if reached else 0
-    if held != standing.ladder_step:
-        standing.ladder_step = held
-        standing.save(update_fields=["ladder_step", "updated_at"])
+    standings = _standings(merchants)
+    totals = dict(
+        _counting()
+        .filter(in_ids("merchant_id", standings))
+        .order_by()
+        .values("merchant_id")
+        .annotate(total=Sum("points"))
+        .values_list("merchant_id", "total")
+    )
+    imposed, moved = [], []
+    for merchant in merchants:
+        standing, total = standings[merchant.pk], totals.get(merchant.pk, 0)
+        crossed = ladder_rules.steps_crossed(standing.ladder_step, total, ladder)
+        if crossed:
+            entries = list(counting_entries(merchant))
+            top = crossed[-1]
+            for step in crossed:
+                imposed += _impose_step(
+                    merchant,
+                    step,
+                    version=version,
+                    total=total,
+                    entries=entries,
+                    starts_at=now,
+                    main=step is top or not ladder_rules.superseded(step, top),
+                )
+        reached = ladder_rules.step_for(total, ladder)
+        held = reached.points if reached else 0
+        if held != standing.ladder_step:
+            standing.ladder_step, standing.updated_at = held, timezone.now()
+            moved.append(standing)
+    MerchantStanding.objects.bulk_update(moved, ["ladder_step", "updated_at"])
     return imposed
 
 
@@ -752,6 +841,31 @@ def _sync_status(
     if to not in HELD_BY_SANCTION:
         _notify_reinstated([decision.pk])
     _after_restriction_change(merchant)
+
+
+def _sync_statuses(merchants, *, by=None) -> None:
+    """`_sync_status` for many merchants: only a merchant a whole-merchant suspension or
+    termination holds, or one the sanctions had taken off, can move, so the others are
+    passed over after two queries. Called with the merchant rows locked."""
+    ids = [merchant.pk for merchant in merchants]
+    movable = set(
+        active_restrictions(at=timezone.now())
+        .filter(
+            in_ids("merchant_id", ids),
+            category__isnull=True,
+            kind__in=[Restriction.Kind.SUSPENSION, Restriction.Kind.TERMINATION],
+        )
+        .order_by()
+        .values_list("merchant_id", flat=True)
+    )
+    movable.update(
+        MerchantStanding.objects.filter(in_ids("merchant_id", ids))
+        .exclude(status_before_sanction="")
+        .values_list("merchant_id", flat=True)
+    )
+    for merchant in merchants:
+        if merchant.pk in movable:
+            _sync_status(merchant, by=by)
 
 
 _REINSTATED_ALERTS = """
@@ -1342,6 +1456,17 @@ def _lock(merchant: Merchant) -> Merchant:
     return Merchant.objects.select_for_update().get(pk=merchant.pk)
 
 
+def _lock_many(ids) -> dict[int, Merchant]:
+    """Lock the merchant rows in id order (two callers locking overlapping sets cannot
+    deadlock)."""
+    return {
+        merchant.pk: merchant
+        for merchant in Merchant.objects.select_for_update()
+        .filter(in_ids("pk", ids))
+        .order_by("pk")
+    }
+
+
 def _user(user):
     return user if getattr(user, "is_authenticated", False) else None
 
@@ -1350,20 +1475,44 @@ def _day(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d")
 
 
-def _violated_constraint(exc: IntegrityError) -> str:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", "") or ""
+@dataclass(frozen=True)
+class Notice:
+    merchant: Merchant
+    kind: str
+    key: str
+    obj: object
+    payload: dict
 
 
 def _notify_owners(merchant, *, kind, key, obj, payload) -> None:
-    owners = Membership.objects.filter(merchant=merchant, role=Membership.Role.OWNER)
+    _notify_owners_many([Notice(merchant, kind, key, obj, payload)])
+
+
+def _notify_owners_many(notices) -> None:
+    """One alert per notice and owner of its merchant: the owners read in one query, the
+    alerts raised in one insert."""
+    notices = list(notices)
+    if not notices:
+        return
+    owners: dict[int, list[int]] = {}
+    for merchant_id, user_id in Membership.objects.filter(
+        in_ids("merchant_id", {notice.merchant.pk for notice in notices}),
+        role=Membership.Role.OWNER,
+    ).values_list("merchant_id", "user_id"):
+        owners.setdefault(merchant_id, []).append(user_id)
     url = reverse("merchants:standing")
     raise_alerts(
         [
             AlertSpec(
-                kind=kind, key=f"{key}:user:{uid}", user_id=uid, obj=obj, payload=payload, url=url
+                kind=notice.kind,
+                key=f"{notice.key}:user:{uid}",
+                user_id=uid,
+                obj=notice.obj,
+                payload=notice.payload,
+                url=url,
             )
-            for uid in owners.values_list("user_id", flat=True)
+            for notice in notices
+            for uid in owners.get(notice.merchant.pk, [])
         ]
     )
 
@@ -1396,6 +1545,7 @@ __all__ = [
     "raise_appeal_deadline_alerts",
     "record_violation",
     "record_violation_by_hand",
+    "record_violations",
     "revoke_sanction",
     "rule_in_force",
     "start_appeal_review",

@@ -29,7 +29,14 @@ from core.models import Decision
 from core.roles import Role
 from merchants import reason_texts
 from merchants.models import Membership, Restriction
-from merchants.services import lift, record_violation, restrict
+from merchants.services import (
+    LiftSpec,
+    RestrictionSpec,
+    ViolationSpec,
+    lift_many,
+    record_violations,
+    restrict_many,
+)
 from reviews.models import MerchantRatingStanding
 from reviews.policies import RATING_THRESHOLDS
 
@@ -237,22 +244,25 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
     ).values_list("merchant_id", "user_id"):
         owners.setdefault(merchant_id, []).append(user_id)
     group_id = Group.objects.get(name=Role.MERCHANT_MANAGEMENT).pk
-    specs = []
+    specs, lifts, restrictions, violations, sourced = [], [], [], [], []
     State = MerchantRatingStanding.State
     for standing in standings:
         figure = standing.figure
         if standing.previous_state == State.RESTRICTED:
-            lift(
-                merchant=standing.merchant,
-                reason=Restriction.Reason.RATING,
-                source=standing.restriction_source,
-                reason_code=reason_texts.RATING_RECOVERED,
-                reason_params={
-                    "average": f"{figure.overall:.2f}",
-                    "count": figure.rating_count,
-                },
+            lifts.append(
+                LiftSpec(
+                    merchant=standing.merchant,
+                    reason=Restriction.Reason.RATING,
+                    source=standing.restriction_source,
+                    reason_code=reason_texts.RATING_RECOVERED,
+                    reason_params={
+                        "average": f"{figure.overall:.2f}",
+                        "count": figure.rating_count,
+                    },
+                )
             )
             standing.restriction_source = ""
+            sourced.append(standing)
             result.lifted.append(standing.merchant_id)
         if standing.state == State.RESTRICTED:
             below = {
@@ -263,24 +273,28 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
                 "attitude": str(figure.service_attitude),
                 "logistics": str(figure.logistics),
             }
-            restrict(
-                merchant=standing.merchant,
-                kind=Restriction.Kind.SALES_RESTRICTION,
-                reason=Restriction.Reason.RATING,
-                source=figure.source,
-                reason_code=reason_texts.RATING_BELOW,
-                reason_params=below,
+            restrictions.append(
+                RestrictionSpec(
+                    merchant=standing.merchant,
+                    kind=Restriction.Kind.SALES_RESTRICTION,
+                    reason=Restriction.Reason.RATING,
+                    source=figure.source,
+                    reason_code=reason_texts.RATING_BELOW,
+                    reason_params=below,
+                )
             )
-            # Only merchants whose standing just changed get here, so this is not a per-row
-            # loop over the whole book; record_violation is idempotent per figure and rule.
-            record_violation(
-                merchant=standing.merchant,
-                rule_code="rating_below_restriction",
-                evidence=figure,
-                note_code=reason_texts.RATING_BELOW,
-                note_params=below,
+            # Idempotent per figure and rule.
+            violations.append(
+                ViolationSpec(
+                    merchant=standing.merchant,
+                    rule_code="rating_below_restriction",
+                    evidence=figure,
+                    note_code=reason_texts.RATING_BELOW,
+                    note_params=below,
+                )
             )
             standing.restriction_source = figure.source
+            sourced.append(standing)
             result.restricted.append(standing.merchant_id)
             specs += _alerts(
                 standing, "restriction", thresholds["restriction_below"], owners, group_id
@@ -288,7 +302,12 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
         elif standing.state == State.WARNING and standing.previous_state == State.OK:
             result.warned.append(standing.merchant_id)
             specs += _alerts(standing, "warning", thresholds["warning_below"], owners, group_id)
-        standing.save(update_fields=["restriction_source"])
+    # Only the merchants whose standing just changed get here; each step below is a few
+    # statements for all of them (a first day restricts thousands at once).
+    lift_many(lifts)
+    restrict_many(restrictions)
+    record_violations(violations)
+    MerchantRatingStanding.objects.bulk_update(sourced, ["restriction_source"])
     _record_verdicts(standings)
     raise_alerts(specs)
 
