@@ -274,9 +274,13 @@ class LabAdmin(admin.ModelAdmin):
 
 class CustodyInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CustodyEvent
-    fields = ["kind", "at", "by", "note"]
+    fields = ["kind", "at", "by", "note_text"]
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        return obj.note_text
 
 
 @admin.register(Sample)

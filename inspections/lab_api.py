@@ -59,6 +59,14 @@ class LabViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
 class CustodyEventSerializer(serializers.ModelSerializer):
     by = serializers.StringRelatedField()
+    note = serializers.CharField(
+        source="note_text",
+        read_only=True,
+        help_text=_(
+            "What the step says, in the reader's language (Accept-Language): the seal of a "
+            "sealed sample, else the note as written."
+        ),
+    )
 
     class Meta:
         model = CustodyEvent

@@ -281,7 +281,6 @@ def assign_sample(*, inspection: Inspection, lab: Lab, by, seal_number: str = ""
         kind=CustodyKind.SEALED,
         at=timezone.now(),
         by=_user(by),
-        note=_("Seal %(seal)s") % {"seal": sample.seal_number} if sample.seal_number else "",
     )
     if not inspection.lab:
         inspection.lab = lab.name[:200]

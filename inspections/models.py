@@ -603,6 +603,7 @@ class CustodyEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
+    # A person's words; the seal number of a "sealed" step is the sample's, not a note.
     note = models.TextField(_("note"), blank=True, default="")
 
     class Meta:
@@ -612,3 +613,11 @@ class CustodyEvent(models.Model):
 
     def __str__(self):
         return f"{self.sample} {self.get_kind_display()}"
+
+    @property
+    def note_text(self) -> str:
+        """What the step says, in the reader's language: the seal of a sealed sample, else
+        the note as written."""
+        if self.kind == CustodyKind.SEALED and not self.note and self.sample.seal_number:
+            return _("Seal %(seal)s") % {"seal": self.sample.seal_number}
+        return self.note

@@ -4,9 +4,13 @@
 import csv
 import io
 from datetime import timedelta
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -14,10 +18,18 @@ from rest_framework.test import APIClient
 from core.exceptions import DomainError, NotAllowed
 from core.models import Alert
 from inspections import labs, services
-from inspections.models import CustodyKind, Inspection, Lab, LabMember, SampleResult
+from inspections.models import (
+    CustodyEvent,
+    CustodyKind,
+    Inspection,
+    Lab,
+    LabMember,
+    SampleResult,
+)
 from tests.factories.core import UserFactory
 from tests.factories.inspections import InspectionPlanFactory, LabFactory
 from tests.files import pdf, png
+from tests.languages import in_both
 
 
 @pytest.fixture
@@ -78,6 +90,32 @@ def test_a_sample_gets_a_code_and_its_custody_is_recorded_in_order(inspection, l
     assert all(e.by_id for e in sample.custody.all())
     with pytest.raises(DomainError):
         labs.record_custody(sample=sample, kind=CustodyKind.DISPOSED, by=lab_user(lab))
+
+
+def test_the_seal_step_names_the_seal_in_the_readers_language(inspection, lab, qm):
+    sample = received(inspection, lab, qm)
+    sealed = sample.custody.get(kind=CustodyKind.SEALED)
+    assert sealed.note == ""  # the seal number is the sample's, not words of the moment
+    assert in_both(lambda: sealed.note_text) == ("Seal SEAL-9", "封条 SEAL-9")
+    api = APIClient()
+    api.force_authenticate(lab_user(lab))
+    for language, words in (("en", "Seal SEAL-9"), ("zh-hans", "封条 SEAL-9")):
+        body = api.get(f"/api/v1/lab-samples/{sample.code}/", HTTP_ACCEPT_LANGUAGE=language).json()
+        assert body["custody"][0]["note"] == words
+
+
+def test_seal_notes_stored_as_sentences_are_emptied_and_others_kept(inspection, lab, qm):
+    sample = received(inspection, lab, qm)
+    other = labs.assign_sample(inspection=inspection, lab=lab, by=qm, seal_number="SEAL-10")
+    CustodyEvent.objects.filter(sample=sample, kind=CustodyKind.SEALED).update(note="封条 SEAL-9")
+    CustodyEvent.objects.filter(sample=other, kind=CustodyKind.SEALED).update(
+        note="Seal SEAL-9, resealed by hand"
+    )
+    migration = import_module("inspections.migrations.0008_custody_seal_notes")
+    migration.forwards(apps, SimpleNamespace(connection=connection))
+    assert sample.custody.get(kind=CustodyKind.SEALED).note == ""
+    kept = other.custody.get(kind=CustodyKind.SEALED)
+    assert kept.note == kept.note_text == "Seal SEAL-9, resealed by hand"
 
 
 def test_a_lab_can_refuse_a_sample_with_a_reason_and_quality_management_is_told(
