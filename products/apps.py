@@ -40,16 +40,20 @@ class ProductsConfig(AppConfig):
 
     def ready(self):
         from core.alerts import choice_label, register_kind
+        from core.decision_labels import register_reasons
         from core.navigation import register_nav
         from core.roles import Role, has_role
         from core.uploads import register_access_rule
         from merchants import reason_texts
         from merchants.selectors import merchant_of
         from merchants.services import on_restriction_change, on_sanction_change
+        from products import reason_texts as product_reasons
         from products import selectors
         from products.models import Product
         from products.services import follow_sanction, sync_listings_of_merchants
 
+        # A supplier's suspension by the sweep is a code, named in the reader's language.
+        register_reasons([product_reasons.SUPPLIER_SCREENING], product_reasons.render)
         on_restriction_change(sync_listings_of_merchants, many=True)
         on_sanction_change(follow_sanction)
         register_kind(

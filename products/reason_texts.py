@@ -1,6 +1,8 @@
 """Why a bulk rescan of the claim list was asked for (`ScanRun.reason_code` and
 `reason_params`), kept as a code plus parameters and rendered in the reader's language by
-`ScanRun.reason_text` (issue 19). The reasons of listings live in merchants.reason_texts."""
+`ScanRun.reason_text` (issue 19); and why the daily sweep suspended a supplier, on its
+decision (`SUPPLIER_SCREENING`, registered in products.apps). The reasons of listings live in
+merchants.reason_texts."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ PHRASE_CHANGED = "phrase_changed"
 # Staff asked for a rescan by hand: no params.
 REQUESTED_IN_ADMIN = "rescan_requested_in_admin"
 REQUESTED_FROM_QUEUE = "rescan_requested_from_queue"
+# The sweep suspended a supplier: params {"reason": a code of Supplier.Reason}.
+SUPPLIER_SCREENING = "supplier_screening"
 
 TEXTS = {
     LIST_ENTRY_DELETED: _("List entry deleted"),
@@ -30,6 +34,7 @@ TEXTS = {
     PHRASE_CHANGED: _("Phrase “%(phrase)s” changed"),
     REQUESTED_IN_ADMIN: _("Requested in the admin"),
     REQUESTED_FROM_QUEUE: _("Requested from the review queue"),
+    SUPPLIER_SCREENING: "%(reason)s",
 }
 
 
@@ -40,7 +45,15 @@ def _count(params: dict) -> dict:
         return {"n": 0}
 
 
-render = sentences(TEXTS, {LIST_ENTRIES_SWITCHED: _count})
+def _screening(params: dict) -> dict:
+    """The screening reason's label in the reader's language."""
+    from products.models import Supplier
+
+    code = params.get("reason", "")
+    return {"reason": str(dict(Supplier.Reason.choices).get(code, code))}
+
+
+render = sentences(TEXTS, {LIST_ENTRIES_SWITCHED: _count, SUPPLIER_SCREENING: _screening})
 
 
 def text(code: str, params: dict | None, fallback: str = "") -> str:

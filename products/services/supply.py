@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.alerts import raise_alerts_from_select
-from core.audit import Workflow
+from core.audit import Workflow, batched_decisions, record_decision
+from core.decision_labels import reason_data
 from core.exceptions import DomainError
 from core.roles import Role
+from products import reason_texts
 from products.models import Lot, Product, Supplier
 
 #: Approved suppliers are re-verified this often.
@@ -108,7 +110,7 @@ def reject_supplier(*, supplier: Supplier, reason_code: str, reason: str, by) ->
         Supplier.Status.REJECTED,
         actor=by,
         reason=_reason_required(reason),
-        data={"reason_code": reason_code},
+        data={"screening_code": reason_code},
         update_fields=["reason_code", "updated_at"],
     )
     return supplier
@@ -125,7 +127,7 @@ def suspend_supplier(*, supplier: Supplier, reason_code: str, reason: str, by) -
         Supplier.Status.SUSPENDED,
         actor=by,
         reason=_reason_required(reason),
-        data={"reason_code": reason_code},
+        data={"screening_code": reason_code},
         update_fields=["reason_code", "updated_at"],
     )
     return supplier
@@ -170,8 +172,6 @@ def sweep_suppliers(*, today: date | None = None) -> dict[str, int]:
     (one UPDATE, history rows by trigger, a decision per supplier)."""
     from django.contrib.contenttypes.models import ContentType
 
-    from core.audit import record_decision
-
     today = today or _today()
     group = Group.objects.filter(name=Role.QUALITY_MANAGEMENT).first()
     alerts = 0
@@ -201,16 +201,15 @@ def sweep_suppliers(*, today: date | None = None) -> dict[str, int]:
             {"now": timezone.now(), "today": today},
         )
         suspended = cursor.fetchall()
-        labels = dict(Supplier.Reason.choices)
-        for pk, code in suspended:
-            record_decision(
-                Supplier(pk=pk),
-                action="suspend",
-                from_state=Supplier.Status.APPROVED,
-                to_state=Supplier.Status.SUSPENDED,
-                reason=str(labels[code]),
-                data={"reason_code": code},
-            )
+        with batched_decisions():
+            for pk, code in suspended:
+                record_decision(
+                    Supplier(pk=pk),
+                    action="suspend",
+                    from_state=Supplier.Status.APPROVED,
+                    to_state=Supplier.Status.SUSPENDED,
+                    data=reason_data(reason_texts.SUPPLIER_SCREENING, {"reason": code}),
+                )
     return {"alerts": alerts, "suspended": len(suspended)}
 
 

@@ -2,15 +2,23 @@
 and lots."""
 
 from datetime import timedelta
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 
 from core.audit import decisions_for
+from core.decision_labels import reason_label
 from core.exceptions import DomainError
+from core.models import Decision
 from products import services
 from products.models import Supplier
 from tests.factories.products import ProductFactory
+from tests.languages import in_both
 
 
 @pytest.fixture
@@ -101,3 +109,51 @@ def test_quality_management_decides_on_a_supplier_through_the_api(client, suppli
 
     client.force_login(role_user("data_analysis"))
     assert client.post(url + "approve/", {}).status_code == 403
+
+
+def test_the_sweeps_suspension_names_its_reason_in_the_readers_language(supplier, role_user):
+    services.approve_supplier(supplier=supplier, by=role_user("quality_management"))
+    later = timezone.localdate() + timedelta(days=366)
+    assert services.sweep_suppliers(today=later)["suspended"] == 1
+    decision = decisions_for(supplier).get(action="suspend")
+    assert decision.reason == "" and decision.actor_id is None
+    assert in_both(lambda: reason_label(decision)) == ("Re-verification overdue", "复核已逾期")
+
+
+def test_staff_words_stay_the_reason_of_their_decision(supplier, role_user):
+    qm = role_user("quality_management")
+    services.approve_supplier(supplier=supplier, by=qm)
+    services.suspend_supplier(
+        supplier=supplier, reason_code="reverification_overdue", reason="Audit late", by=qm
+    )
+    decision = decisions_for(supplier).get(to_state="suspended")
+    assert decision.data["screening_code"] == "reverification_overdue"
+    # Not the merchants' sentence of the same code ("Licence re-verification overdue: ").
+    assert in_both(lambda: reason_label(decision)) == ("Audit late", "Audit late")
+
+
+def test_supplier_decisions_stored_before_the_codes_are_converted(supplier, role_user):
+    qm = role_user("quality_management")
+    content_type = ContentType.objects.get_for_model(Supplier)
+    swept, typed = (
+        Decision.objects.create(
+            content_type=content_type,
+            object_id=str(supplier.pk),
+            action="suspend",
+            actor=actor,
+            actor_label="" if actor else "system",
+            reason=reason,
+            data={"reason_code": code},
+        )
+        for actor, reason, code in (
+            (None, "执照已过期", "licence_expired"),
+            (qm, "Two lots failed", "quality"),
+        )
+    )
+    migration = import_module("products.migrations.0017_supplier_decision_reasons")
+    migration.forwards(apps, SimpleNamespace(connection=connection))
+    swept.refresh_from_db()
+    typed.refresh_from_db()
+    assert swept.reason == "" and swept.data["reason_params"] == {"reason": "licence_expired"}
+    assert in_both(lambda: reason_label(swept))[0] == "Licence expired"
+    assert typed.data == {"screening_code": "quality"} and reason_label(typed) == "Two lots failed"
