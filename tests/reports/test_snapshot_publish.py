@@ -126,7 +126,7 @@ def test_only_a_quality_manager_publishes(
 
 
 def test_publishing_a_newer_report_supersedes_the_older(
-    quarter, manager, django_capture_on_commit_callbacks
+    client, quarter, manager, django_capture_on_commit_callbacks
 ):
     older = generate(manager, django_capture_on_commit_callbacks)
     services.publish_report(report=older, by=manager)
@@ -143,6 +143,12 @@ def test_publishing_a_newer_report_supersedes_the_older(
         f"Replaced by report #{newer.pk}.",
         f"已由报告 #{newer.pk} 取代。",
     )
+    # The report's page says it too, in the reader's language.
+    client.force_login(manager)
+    for language, words in (("en", "Replaced by report #"), ("zh-hans", "已由报告 #")):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(reverse("reports:snapshot-detail", args=[older.snapshot_id]))
+        assert f"{words}{newer.pk}" in page.content.decode()
 
 
 def test_publish_page_is_forbidden_to_data_analysis(
