@@ -60,6 +60,19 @@ def case_handlers(merchant_id: int) -> list[int]:
     )
 
 
+def owners_by_merchant(merchant_ids) -> dict[int, list[int]]:
+    """The owners' user ids of each of these merchants, in one query."""
+    from core.db import in_ids
+    from merchants.models import Membership
+
+    owners: dict[int, list[int]] = {}
+    for merchant_id, user_id in Membership.objects.filter(
+        in_ids("merchant_id", merchant_ids), role=Membership.Role.OWNER
+    ).values_list("merchant_id", "user_id"):
+        owners.setdefault(merchant_id, []).append(user_id)
+    return owners
+
+
 # --- standing reads (violation entries, sanctions, appeals) ------------------------------------
 # A merchant's users see their merchant only, standing staff see every merchant, everyone
 # else sees nothing.

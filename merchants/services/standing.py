@@ -36,7 +36,6 @@ from merchants import points as ladder_rules
 from merchants import reason_texts
 from merchants.models import (
     Appeal,
-    Membership,
     Merchant,
     MerchantStanding,
     Restriction,
@@ -46,7 +45,7 @@ from merchants.models import (
     ViolationRule,
 )
 from merchants.policies import APPEALS, LADDER, POINTS
-from merchants.selectors import active_restrictions, merchant_of
+from merchants.selectors import active_restrictions, merchant_of, owners_by_merchant
 from merchants.services.selling import (
     _after_restriction_change,
     after_restrictions_change,
@@ -1494,12 +1493,7 @@ def _notify_owners_many(notices) -> None:
     notices = list(notices)
     if not notices:
         return
-    owners: dict[int, list[int]] = {}
-    for merchant_id, user_id in Membership.objects.filter(
-        in_ids("merchant_id", {notice.merchant.pk for notice in notices}),
-        role=Membership.Role.OWNER,
-    ).values_list("merchant_id", "user_id"):
-        owners.setdefault(merchant_id, []).append(user_id)
+    owners = owners_by_merchant({notice.merchant.pk for notice in notices})
     url = reverse("merchants:standing")
     raise_alerts(
         [

@@ -28,7 +28,8 @@ from core.decision_labels import reason_data
 from core.models import Decision
 from core.roles import Role
 from merchants import reason_texts
-from merchants.models import Membership, Restriction
+from merchants.models import Restriction
+from merchants.selectors import owners_by_merchant
 from merchants.services import (
     LiftSpec,
     RestrictionSpec,
@@ -238,11 +239,7 @@ def apply_thresholds(*, params: dict, thresholds: dict, result: RollingResult) -
             "merchant", "figure"
         )
     )
-    owners: dict[int, list[int]] = {}
-    for merchant_id, user_id in Membership.objects.filter(
-        merchant_id__in=changed, role=Membership.Role.OWNER
-    ).values_list("merchant_id", "user_id"):
-        owners.setdefault(merchant_id, []).append(user_id)
+    owners = owners_by_merchant(changed)
     group_id = Group.objects.get(name=Role.MERCHANT_MANAGEMENT).pk
     specs, lifts, restrictions, violations, sourced = [], [], [], [], []
     State = MerchantRatingStanding.State
