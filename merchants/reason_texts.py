@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
-from core.decision_labels import sentences, version_label
+from core.decision_labels import reason_text, sentences, version_label
 
 # Restriction reasons written by the system.
 DOCUMENT_EXPIRED = "document_expired"
@@ -381,7 +381,13 @@ _WORDS = {
 # Codes whose parameter "category" is a category id, named in the reader's language.
 _NAMES_CATEGORY = {CATEGORY_NOT_APPROVED, NO_TEST_REPORT, RESTRICTION_IN_FORCE}
 
-_render = sentences(TEXTS, _WORDS)
+_own = sentences(TEXTS, _WORDS)
+
+
+def _render(code: str, params: dict | None = None) -> str:
+    # A record of this app may hold another app's code (a probation the reports app's
+    # review terminated restricts the merchant with its reason): its app renders it.
+    return _own(code, params) if code in TEXTS else reason_text(code, params)
 
 
 def render(code: str, params: dict | None = None) -> str:

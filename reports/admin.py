@@ -6,13 +6,15 @@ quarterly snapshots and reports, which the task computes and the pages publish."
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from merchants.models import Merchant
 from reports.models import Finding, ProbationEvaluation, RiskScore, RiskScoreHistory
 from reports.models.snapshots import QuarterlyReport, Snapshot
+from reports.reason_texts import probation_reasons
+from reports.services.probation import FIGURE_LABELS
 
 
 class ScoreExplainedMixin:
@@ -70,6 +72,46 @@ class ProbationEvaluationAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     list_filter = ["mode", "outcome", "recommended"]
     search_fields = ["merchant__legal_name", "reason"]
     list_select_related = ["merchant", "probation"]
+    # The review's reasons and figures as words in the reader's language, never as codes.
+    fields = [
+        "probation",
+        "merchant",
+        "mode",
+        "recommended",
+        "outcome",
+        "reasons_text",
+        "reason_text",
+        "figures_text",
+        "policy_version",
+        "decided_by",
+        "period_end",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("why"))
+    def reasons_text(self, obj):
+        return probation_reasons(obj.reasons or [])
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj):
+        return obj.reason_text
+
+    @admin.display(description=_("figures used"))
+    def figures_text(self, obj):
+        figures = (obj.figures or {}).get("figures") or {}
+        return (
+            format_html_join(
+                "",
+                "<div>{}: {}</div>",
+                (
+                    (label, figures[name])
+                    for name, label in FIGURE_LABELS.items()
+                    if name in figures
+                ),
+            )
+            or "-"
+        )
 
 
 class RiskScoreInline(ScoreExplainedMixin, ReadOnlyAdminMixin, admin.StackedInline):

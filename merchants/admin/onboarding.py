@@ -488,10 +488,15 @@ class ProbationAdmin(LargeTableAdmin):
         "extensions",
         "policy_version",
         "decided_at",
-        "decision_reason",
+        "decision_text",
     ]
+    fields = readonly_fields
     inlines = [DecisionsInline]
     actions = ["pass_probation", "extend_probation", "terminate_probation"]
+
+    @admin.display(description=_("reason"))
+    def decision_text(self, obj):
+        return obj.decision_text
 
     def has_add_permission(self, request):
         return False

@@ -467,7 +467,15 @@ class Probation(models.Model):
         verbose_name=_("policy used"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # What staff wrote; the automatic end-of-probation review stores a code and its
+    # parameters instead (rendered by the app that registered it), see `decision_text`.
     decision_reason = models.TextField(_("reason"), blank=True, default="")
+    decision_reason_code = models.CharField(
+        _("reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    decision_reason_params = models.JSONField(
+        _("reason parameters"), blank=True, default=dict, db_default={}
+    )
 
     class Meta:
         verbose_name = _("probation")
@@ -481,3 +489,11 @@ class Probation(models.Model):
 
     def __str__(self):
         return _("Probation of %(merchant)s") % {"merchant": self.merchant}
+
+    @property
+    def decision_text(self) -> str:
+        """Why it was decided, in the reader's language (staff's words as written)."""
+        from core.decision_labels import reason_text
+
+        code, params = self.decision_reason_code, self.decision_reason_params
+        return (reason_text(code, params) if code else "") or self.decision_reason

@@ -996,18 +996,23 @@ def decide_probation(
     probation: Probation,
     outcome: str,
     reason: str,
+    reason_code: str = "",
+    reason_params: dict | None = None,
     actor=None,
     evidence: dict | None = None,
     extend_days: int | None = None,
 ) -> Probation:
     """Pass, extend or terminate a probation, with the reason and the evidence used.
 
-    Staff call it from the admin and the staff pages; the automatic end-of-probation review
-    (reports) calls it with actor=None and the figures it read as `evidence`.
+    Staff call it from the admin and the staff pages with the reason they typed; the
+    automatic end-of-probation review (reports) calls it with actor=None, its reason as a
+    code plus parameters (shown in each reader's language) and the figures it read as
+    `evidence`.
     """
     if actor is not None:
         ensure_staff(actor)
-    reason = _require_reason(reason)
+    reason = "" if reason_code else _require_reason(reason)
+    reason_params = reason_params or {}
     probation = (
         Probation.objects.select_for_update().select_related("merchant").get(pk=probation.pk)
     )
@@ -1015,15 +1020,18 @@ def decide_probation(
         raise DomainError(_("This probation has already been decided."), code="decided")
     merchant = probation.merchant
     now = timezone.now()
-    data = {"evidence": evidence or {}}
+    data = {"evidence": evidence or {}, **reason_data(reason_code, reason_params)}
+    probation.decision_reason = reason
+    probation.decision_reason_code = reason_code
+    probation.decision_reason_params = reason_params
+    why = ["decision_reason", "decision_reason_code", "decision_reason_params"]
     if outcome == Probation.Outcome.EXTEND:
         days = extend_days or policies.get(ONBOARDING)["probation_extension_days"]
         if days <= 0:
             raise DomainError(_("The extension must be at least one day."), code="extend_days")
         probation.ends_at = max(probation.ends_at, now) + timedelta(days=days)
         probation.extensions += 1
-        probation.decision_reason = reason
-        probation.save(update_fields=["ends_at", "extensions", "decision_reason"])
+        probation.save(update_fields=["ends_at", "extensions", *why])
         merchant.probation_ends_at = probation.ends_at
         merchant.save(update_fields=["probation_ends_at"])
         data["ends_at"] = probation.ends_at.isoformat()
@@ -1040,8 +1048,7 @@ def decide_probation(
     else:
         raise DomainError(_("Choose pass, extend or terminate."), code="outcome")
     probation.decided_at = now
-    probation.decision_reason = reason
-    probation.save(update_fields=["status", "decided_at", "decision_reason"])
+    probation.save(update_fields=["status", "decided_at", *why])
     record_decision(
         probation,
         action=outcome,
@@ -1067,6 +1074,8 @@ def decide_probation(
             reason=Restriction.Reason.MANUAL,
             source=f"merchants.probation:{probation.pk}",
             detail=reason,
+            reason_code=reason_code,
+            reason_params=reason_params,
             by=actor,
         )
     return probation

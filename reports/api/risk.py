@@ -4,6 +4,7 @@ Staff of the departments that act on risk only; merchant users get 403."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -156,6 +157,13 @@ class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ProbationEvaluationSerializer(serializers.ModelSerializer):
     policy_version = serializers.IntegerField(source="policy_version.version", read_only=True)
+    reason_text = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The reason in the request's language: the automatic review's sentence, "
+            "or what staff wrote."
+        ),
+    )
 
     class Meta:
         model = ProbationEvaluation
@@ -169,6 +177,9 @@ class ProbationEvaluationSerializer(serializers.ModelSerializer):
             "figures",
             "reasons",
             "reason",
+            "reason_code",
+            "reason_params",
+            "reason_text",
             "policy_version",
             "decided_by",
             "period_end",

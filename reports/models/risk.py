@@ -192,7 +192,15 @@ class ProbationEvaluation(models.Model):
     outcome = models.CharField(_("outcome decided"), max_length=10, choices=Outcome.choices)
     figures = models.JSONField(_("figures used"))
     reasons = models.JSONField(_("why"), default=list)
-    reason = models.TextField(_("reason"))
+    # What staff wrote for an override; the automatic review stores a code and its reason
+    # codes instead (reports.reason_texts), shown in the reader's language by `reason_text`.
+    reason = models.TextField(_("reason"), blank=True)
+    reason_code = models.CharField(
+        _("reason code"), max_length=40, blank=True, default="", db_default=""
+    )
+    reason_params = models.JSONField(
+        _("reason parameters"), blank=True, default=dict, db_default={}
+    )
     policy_version = models.ForeignKey(
         "core.PolicyVersion",
         on_delete=models.PROTECT,
@@ -227,3 +235,13 @@ class ProbationEvaluation(models.Model):
 
     def __str__(self):
         return f"{self.probation_id}: {self.get_outcome_display()} ({self.get_mode_display()})"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language: the automatic review's sentence from its
+        code, else what staff wrote."""
+        from core.decision_labels import reason_text
+
+        return (reason_text(self.reason_code, self.reason_params) if self.reason_code else "") or (
+            self.reason
+        )

@@ -26,23 +26,13 @@ from core.roles import Role, has_role
 from inspections.figures import LOT_VERDICTS_SQL
 from merchants.models import Probation
 from merchants.services import decide_probation
+from reports import reason_texts
 from reports.models import ProbationEvaluation
 from reports.policies import PROBATION_REVIEW
 
 logger = logging.getLogger(__name__)
 
 Outcome = ProbationEvaluation.Outcome
-
-REASON_LABELS = {
-    "serious_violation": gettext_lazy("A serious violation during probation"),
-    "complaint_rate_terminate": gettext_lazy("Complaint rate above the termination threshold"),
-    "sla_terminate": gettext_lazy("Merchant-answer breaches above the termination threshold"),
-    "no_passed_inspection": gettext_lazy("Not enough passed inspections"),
-    "complaint_rate": gettext_lazy("Complaint rate above the pass threshold"),
-    "sla": gettext_lazy("Merchant-answer breaches above the pass threshold"),
-    "extensions_exhausted": gettext_lazy("Already extended the most times allowed"),
-    "all_met": gettext_lazy("Every pass condition met"),
-}
 
 FIGURE_LABELS = {
     "extensions": gettext_lazy("Times extended"),
@@ -161,10 +151,6 @@ def recommend(figures: dict, policy: dict) -> tuple[str, list[str]]:
     return Outcome.EXTEND, missing
 
 
-def explain(reasons: list[str]) -> str:
-    return "; ".join(str(REASON_LABELS.get(code, code)) for code in reasons)
-
-
 def _evidence(figures: dict, *, version, recommended: str, reasons: list[str], **extra) -> dict:
     shown = {k: v for k, v in figures.items() if k not in ("id", "merchant_id")}
     return {
@@ -203,7 +189,8 @@ def run_probation_reviews(*, at: datetime | None = None) -> ReviewResult:
 def _review_one(figures: dict, *, now, version, policy) -> str:
     probation = Probation.objects.select_for_update().get(pk=figures["id"])
     outcome, reasons = recommend(figures, policy)
-    reason = _("Automatic end-of-probation review: %(why)s") % {"why": explain(reasons)}
+    # Stored as a code and the review's reason codes: each reader sees it in their language.
+    why = {"reason_code": reason_texts.AUTO_PROBATION_REVIEW, "reason_params": {"reasons": reasons}}
     evaluation = ProbationEvaluation.objects.create(
         probation=probation,
         merchant_id=probation.merchant_id,
@@ -212,14 +199,16 @@ def _review_one(figures: dict, *, now, version, policy) -> str:
         outcome=outcome,
         figures=_evidence(figures, version=version, recommended=outcome, reasons=reasons),
         reasons=reasons,
-        reason=reason,
+        reason="",
+        **why,
         policy_version=version,
         period_end=probation.ends_at,
     )
     decide_probation(
         probation=probation,
         outcome=outcome,
-        reason=reason,
+        reason="",
+        **why,
         actor=None,
         evidence={**evaluation.figures, "evaluation": evaluation.pk},
     )
@@ -240,7 +229,7 @@ def preview(probation: Probation) -> dict:
         "figure_rows": [
             (FIGURE_LABELS[name], rows[0][name]) for name in FIGURE_LABELS if name in rows[0]
         ],
-        "reasons": [str(REASON_LABELS[code]) for code in reasons],
+        "reasons": reason_texts.probation_reasons(reasons),
     }
 
 
