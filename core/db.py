@@ -1,5 +1,7 @@
 """Small PostgreSQL helpers shared by the apps."""
 
+from contextlib import contextmanager
+
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, CharField, F, Func, Value
 from django.db.models.expressions import DatabaseDefault
@@ -130,6 +132,30 @@ def advisory_xact_lock(name: str) -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+
+
+@contextmanager
+def transaction_settings(**settings: str):
+    """Run the block with these settings for the current transaction only (`SET LOCAL`,
+    which a connection pooler in transaction mode keeps to this transaction), then put back
+    what they were: for a statement the planner misjudges (see the callers). Inside an
+    atomic block; if the block fails, rolling back its savepoint undoes them instead."""
+    names = list(settings)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT "
+            + ", ".join(
+                ["current_setting(%s)"] * len(names) + ["set_config(%s, %s, true)"] * len(names)
+            ),
+            [*names, *(v for name in names for v in (name, settings[name]))],
+        )
+        before = cursor.fetchone()[: len(names)]
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+            [v for name, value in zip(names, before, strict=True) for v in (name, value)],
+        )
 
 
 def estimated_count(model) -> int:

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 
 from complaints.models import Case
 from core.exceptions import DomainError
@@ -88,15 +89,39 @@ def test_days_are_shanghai_days_not_utc_days(world):
 def test_refresh_runs_the_same_statements_for_a_day_or_a_month_and_more_data(
     world, django_assert_num_queries
 ):
-    # savepoint, advisory lock, INSERT ... SELECT ... ON CONFLICT, DELETE, release
-    with django_assert_num_queries(5):
+    # savepoint, advisory lock, JIT off, INSERT ... SELECT ... ON CONFLICT, DELETE, JIT as
+    # it was, release
+    with django_assert_num_queries(7):
         dashboards.refresh_daily_figures(first=MARCH_10, last=MARCH_10, now=NOW)
     with time_machine.travel(NOW, tick=False):
         for hour in range(6):
             make_case(merchant=world.merchant, filed=local(9, hour + 1), responded=local(9, 20))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         dashboards.refresh_daily_figures(first=date(2026, 2, 1), last=MARCH_10, now=NOW)
     assert DailyFigure.objects.get(day=date(2026, 3, 9), category=None).complaints_filed == 7
+
+
+def test_refresh_runs_without_jit_and_leaves_the_callers_setting(world):
+    """At 1,000,000 cases compiling the refresh's statement cost 1.2 s of 1.5 s (the bench);
+    the refresh turns JIT off for its own statements only."""
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        if sql.lstrip().startswith(("INSERT INTO reports_dailyfigure", "DELETE FROM")):
+            raw = context["cursor"].cursor
+            raw.execute("SELECT current_setting('jit')")
+            seen.append(raw.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+    with connection.execute_wrapper(spy):
+        dashboards.refresh_daily_figures(first=MARCH_1, last=MARCH_10, now=NOW)
+    assert seen == ["off", "off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone()[0] == "on"
+    assert stored() == EXPECTED
 
 
 def test_refresh_is_idempotent_and_drops_rows_left_with_nothing_to_count(world):
