@@ -47,6 +47,9 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    # As production runs it (docker-compose.yml, docs/scaling.md "JIT"): JIT compilation cost
+    # more than it saved on every heavy statement measured.
+    server.psql(f"ALTER DATABASE {DATABASE_NAME} SET jit = off;")
     socket_dir = quote(str(data_dir.resolve() / "pg"), safe="/")
     try:
         # The socket folder goes in the query: django-environ passes it through OPTIONS.
