@@ -107,6 +107,7 @@ ACTIONS = {
     "suspend": pgettext_lazy("decision", "Suspended"),
     "suspended": pgettext_lazy("decision", "Suspended"),
     "switch": pgettext_lazy("decision", "Inspection severity switched"),
+    "terminate": pgettext_lazy("decision", "Terminated"),
     "team_invitation_sent": pgettext_lazy("decision", "Team invitation sent"),
     "tracking_link_reissued": pgettext_lazy("decision", "Tracking link sent again"),
     "training_completed": pgettext_lazy("decision", "Training completed"),

@@ -204,7 +204,14 @@ class Decision(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.action}: {self.from_state} → {self.to_state}"
+        # In words, never codes: the admin prints it over each row of a history inline.
+        from core import decision_labels as words
+
+        moved = " → ".join(
+            words.state_label(self, state) for state in (self.from_state, self.to_state) if state
+        )
+        action = words.action_label(self.action, self)
+        return f"{action}: {moved}" if moved else action
 
     @property
     def by(self) -> str:
@@ -239,7 +246,14 @@ class PolicyVersion(models.Model):
         indexes = [models.Index(fields=["key", "effective_from"])]
 
     def __str__(self):
-        return f"{self.key} v{self.version}"
+        # The policy's name and "version N" in the reader's language (a key for a policy no
+        # app registers any more).
+        from core.decision_labels import version_label
+        from core.policies import REGISTRY
+
+        policy = REGISTRY.get(self.key)
+        name = policy.label if policy is not None else self.key
+        return f"{name}, {version_label(self.version)}"
 
 
 def _upload_name(instance, filename):
