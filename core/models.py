@@ -6,7 +6,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -211,7 +211,9 @@ class Decision(models.Model):
             words.state_label(self, state) for state in (self.from_state, self.to_state) if state
         )
         action = words.action_label(self.action, self)
-        return f"{action}: {moved}" if moved else action
+        if not moved:
+            return action
+        return pgettext("decision", "%(action)s: %(states)s") % {"action": action, "states": moved}
 
     @property
     def by(self) -> str:

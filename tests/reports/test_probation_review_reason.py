@@ -102,6 +102,9 @@ def test_the_risk_page_admin_and_api_show_the_sentence_not_the_code(probation, r
             assert sentence in body, (name, language)
             assert reason_texts.AUTO_PROBATION_REVIEW not in body, (name, language)
             assert "extensions_exhausted" not in body, (name, language)
+            # The history's rows and the policy link are words too.
+            assert "open → terminated" not in body, (name, language)
+            assert "probation_review v1" not in body, (name, language)
         row = api.get(
             "/api/v1/probation-evaluations/",
             {"probation": probation.pk},
@@ -191,3 +194,15 @@ def test_the_backfill_gives_old_sentences_their_code_and_leaves_staff_words(prob
     staff_row.refresh_from_db()
     assert (staff_row.reason, staff_row.reason_code) == (typed, "")
     assert decisions_for(kept).get(action="pass").reason == typed
+
+
+def test_a_decision_and_a_policy_version_read_as_words(probation):
+    run_probation_reviews()
+    decision = decisions_for(probation).get(action="terminate")
+    assert in_both(lambda: str(decision)) == (
+        "Terminated: Running → Terminated",
+        "已清退：进行中 → 已清退",  # noqa: RUF001
+    )
+    version = ProbationEvaluation.objects.get(probation=probation).policy_version
+    assert in_both(lambda: str(version))[0].endswith(", version 1")
+    assert "probation_review" not in "".join(in_both(lambda: str(version)))
