@@ -47,6 +47,8 @@ def forwards(apps, schema_editor):
             """,
             [code, sentence],
         )
+        # The review's decisions name the evaluation in their evidence; the restriction's
+        # decision is found through the restriction.
         cursor.execute(
             f"""
             UPDATE core_decision AS d
@@ -54,29 +56,20 @@ def forwards(apps, schema_editor):
                    data = d.data || jsonb_build_object('reason_code', %s::text,
                                                        'reason_params', e.params)
               FROM ({reviews}) AS e
-             WHERE d.content_type_id IN (%s, %s)
-               AND d.data -> 'evidence' ->> 'evaluation' = e.id::text
-               AND d.reason = e.reason AND NOT d.data ? 'reason_code'
+              LEFT JOIN merchants_restriction AS t
+                ON t.source = 'merchants.probation:' || e.probation_id
+             WHERE d.reason = e.reason AND NOT d.data ? 'reason_code'
+               AND ((d.content_type_id IN (%s, %s)
+                     AND d.data -> 'evidence' ->> 'evaluation' = e.id::text)
+                    OR (d.content_type_id = %s AND d.object_id = t.id::text))
             """,
             [
                 code,
                 sentence,
                 content_type_id(apps, "merchants", "probation"),
                 content_type_id(apps, "merchants", "merchant"),
+                content_type_id(apps, "merchants", "restriction"),
             ],
-        )
-        cursor.execute(
-            f"""
-            UPDATE core_decision AS d
-               SET reason = '',
-                   data = d.data || jsonb_build_object('reason_code', %s::text,
-                                                       'reason_params', e.params)
-              FROM merchants_restriction AS t, ({reviews}) AS e
-             WHERE t.source = 'merchants.probation:' || e.probation_id
-               AND d.content_type_id = %s AND d.object_id = t.id::text
-               AND d.reason = e.reason AND NOT d.data ? 'reason_code'
-            """,
-            [code, sentence, content_type_id(apps, "merchants", "restriction")],
         )
         cursor.execute(
             """
