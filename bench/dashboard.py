@@ -5,7 +5,8 @@ daily figures for the year and times it, times the beat refresh (today and yeste
 then times the dashboard page through the Django test client as a signed-in quality
 manager: median and p95 over 20 requests for the last 30 days, the last 365 days, and the
 last 365 days of one category tree. Everything runs in one transaction that is rolled back.
-Goal: the page under 300 ms (p95).
+Goals: the page under 300 ms (p95); the beat refresh (median of three) under 0.5 s and a
+drill-down under 300 ms (issue 21).
 
     DATABASE_URL=... REDIS_URL=... python -m bench dashboard
     (BENCH_COMPLAINTS, BENCH_INSPECTIONS, BENCH_RATINGS for other sizes; BENCH_EXPLAIN=1
@@ -19,7 +20,7 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
-from bench import Figure
+from bench import Figure, within
 
 COMPLAINTS = int(os.environ.get("BENCH_COMPLAINTS", 1_000_000))
 INSPECTIONS = int(os.environ.get("BENCH_INSPECTIONS", 100_000))
@@ -30,6 +31,8 @@ ROOTS, CHILDREN = 8, 5
 DAYS = 365
 REQUESTS = 20
 PAGE_GOAL_S = 0.3
+REFRESH_GOAL_S = 0.5  # issue 21: the beat refresh of two days at 1,000,000 cases
+DRILL_GOAL_S = 0.3  # issue 21: a drill-down at 1,000,000 cases
 
 
 class _Rollback(Exception):
@@ -321,9 +324,12 @@ def main() -> list[Figure]:
             call_command("refresh_daily_figures", "--from", first.isoformat(), stdout=io.StringIO())
             results["backfill_s"] = time.perf_counter() - started
             results["rows"] = DailyFigure.objects.count()
-            started = time.perf_counter()
-            refresh_recent()
-            results["recent_s"] = time.perf_counter() - started
+            runs = []
+            for _ in range(3):  # the median of three: one run is at the mercy of the host
+                started = time.perf_counter()
+                refresh_recent()
+                runs.append(time.perf_counter() - started)
+            results["recent_s"] = statistics.median(runs)
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE reports_dailyfigure")
             _explain(connection, refresh_recent, "the beat refresh")
@@ -361,7 +367,7 @@ def main() -> list[Figure]:
     )
     print(
         f"backfill {DAYS + 1} days: {results['backfill_s']:.1f} s, {results['rows']:,} rows; "
-        f"beat refresh (today + yesterday): {results['recent_s'] * 1000:.0f} ms"
+        f"beat refresh (today + yesterday, median of 3): {results['recent_s'] * 1000:.0f} ms"
     )
     figures.append(
         Figure(
@@ -370,9 +376,7 @@ def main() -> list[Figure]:
             round(results["backfill_s"], 2),
         )
     )
-    figures.append(
-        Figure("beat refresh: today + yesterday", "report", round(results["recent_s"], 3))
-    )
+    figures.append(within("beat refresh: today + yesterday", results["recent_s"], REFRESH_GOAL_S))
     for label in ("last 30 days", "last 365 days", "last 365 days, one category tree"):
         timings = results[label]
         median, p95 = statistics.median(timings), _p95(timings)
@@ -393,9 +397,7 @@ def main() -> list[Figure]:
         )
     drill = statistics.median(results["drill"])
     print(f"drill-down, complaints filed in 30 days: median {drill * 1000:.0f} ms")
-    figures.append(
-        Figure("drill-down complaints filed, 30 days: median", "report", round(drill, 3))
-    )
+    figures.append(within("drill-down complaints filed, 30 days: median", drill, DRILL_GOAL_S))
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return figures
 
