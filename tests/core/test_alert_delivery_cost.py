@@ -13,7 +13,10 @@ from django.utils import timezone
 
 from core.models import Alert
 from core.tasks import BACKOFF, deliver_pending
+from merchants.models import ViolationRule
 from tests.factories import CategoryFactory, UserFactory
+
+RULES = ["late-shipping", "fake-report"]
 
 
 @pytest.fixture
@@ -34,18 +37,40 @@ def audience(db):
         UserFactory(email=f"g{g}-gone@example.test", is_active=False).groups.add(group)
         groups.append(group)
     categories = [CategoryFactory(name_en=f"Tea {c}", name_zh=f"茶叶{c}") for c in range(3)]
+    for code in RULES:
+        for version in (1, 2):
+            ViolationRule.objects.create(
+                code=code,
+                version=version,
+                title_en=f"Rule {code} v{version}",
+                title_zh=f"规则{code}第{version}版",
+                points=3,
+                severity="minor",
+                effective_from=timezone.now(),
+            )
     return users, groups, categories
 
 
-def _payload(n: int, category) -> dict:
-    """A sanction revoked for a reason naming a category: its text reads the category."""
-    return {
+def _kind_and_payload(n: int, categories) -> tuple[str, dict]:
+    """A test alert, a sanction revoked for a reason naming a category, a violation of a
+    rule: the texts of the last two read a category's name, a rule's title."""
+    if n % 2:
+        return "test", {"n": n}
+    if n % 4:
+        return "sanction_revoked", {
+            "merchant": f"Shop {n}",
+            "kind": "warning",
+            "reason": {
+                "reason_code": "category_not_approved",
+                "reason_params": {"category": categories[n % 3].pk},
+            },
+        }
+    rule = RULES[n % 8 // 4]
+    return "violation_recorded", {
         "merchant": f"Shop {n}",
-        "kind": "warning",
-        "reason": {
-            "reason_code": "category_not_approved",
-            "reason_params": {"category": category.pk},
-        },
+        "points": 3,
+        "rule": rule,
+        "expires": "2027-01-01",
     }
 
 
@@ -53,9 +78,7 @@ def _raise(audience, count: int, prefix: str) -> list[Alert]:
     users, groups, categories = audience
     rows = []
     for n in range(count):
-        kind, payload = (
-            ("test", {"n": n}) if n % 2 else ("sanction_revoked", _payload(n, categories[n % 3]))
-        )
+        kind, payload = _kind_and_payload(n, categories)
         target = {"recipient_user": users[n % 2]} if n % 3 else {"recipient_group": groups[n % 2]}
         rows.append(Alert(kind=kind, key=f"{prefix}:{n}", payload=payload, **target))
     return Alert.objects.bulk_create(rows)
@@ -80,11 +103,11 @@ def test_a_batch_costs_the_same_statements_for_3_or_30_alerts(audience):
     few = _statements(audience, 3, "few")
     many = _statements(audience, 30, "many")
     assert few == many
-    # The claim, the groups' members, the categories, the UPDATE and the empty claim that
-    # ends the run; one savepoint (2 statements) around the batch's reading, and within the
-    # test's transaction each claiming transaction is a savepoint too (2 x 2): nothing per
-    # alert.
-    assert many == 5 + 2 + 4
+    # The claim, the groups' members, the categories, the rules, the UPDATE and the empty
+    # claim that ends the run; one savepoint (2 statements) around the batch's reading, and
+    # within the test's transaction each claiming transaction is a savepoint too (2 x 2):
+    # nothing per alert.
+    assert many == 6 + 2 + 4
 
 
 def test_each_recipient_gets_one_mail_in_their_own_language(audience):
@@ -96,6 +119,7 @@ def test_each_recipient_gets_one_mail_in_their_own_language(audience):
     )
     assert len(mail.outbox) == len(expected)
     assert not any("gone" in address for m in mail.outbox for address in m.to)
+    names = titles = 0
     by_address: dict[str, list] = {}
     for message in mail.outbox:
         (address,) = message.to
@@ -109,9 +133,16 @@ def test_each_recipient_gets_one_mail_in_their_own_language(audience):
                 assert message.subject.startswith("[Merchant Quality Governance]")
             else:
                 assert message.subject.startswith("[商家质量治理]")
-            if "revoked" in message.body or "撤销" in message.body:
+            if "Tea " in message.body or "茶叶" in message.body:
                 assert ("Tea " in message.body) == (language == "en"), message.body
                 assert ("茶叶" in message.body) == (language == "zh-hans"), message.body
+                names += 1
+            if "Rule " in message.body or "规则" in message.body:
+                # The rule's latest version, in the reader's language.
+                latest = {"en": ("Rule {} v2"), "zh-hans": "规则{}第2版"}[language]
+                assert any(latest.format(code) in message.body for code in RULES), message.body
+                titles += 1
+    assert names and titles
     assert not Alert.objects.filter(delivered_at__isnull=True).exists()
 
 
