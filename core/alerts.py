@@ -9,6 +9,7 @@ core.tasks.deliver_alerts, which claims rows with FOR UPDATE SKIP LOCKED.
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,13 +31,18 @@ class AlertKind:
     # payload key -> function(stored value) -> text in the reader's language: payloads keep
     # codes (a sanction's kind, a rule's code), the reader sees labels.
     labels: dict = field(default_factory=dict)
+    # payload key -> context manager taking the stored values of many alerts (a page, a
+    # delivery batch): within it, that key's `labels` entry reads nothing more.
+    readers: dict = field(default_factory=dict)
 
 
 KINDS: dict[str, AlertKind] = {}
 
 
-def register_kind(code: str, label, template, *, labels: dict | None = None) -> None:
-    KINDS[code] = AlertKind(code, label, template, labels or {})
+def register_kind(
+    code: str, label, template, *, labels: dict | None = None, readers: dict | None = None
+) -> None:
+    KINDS[code] = AlertKind(code, label, template, labels or {}, readers or {})
 
 
 def kind_label(kind: str) -> str:
@@ -70,16 +76,24 @@ def render_text(kind: str, payload: dict) -> str:
         return str(spec.label)
 
 
+@contextmanager
 def alerts_read(alerts):
     """`decision_labels.reasons_read` over the reasons these alerts' payloads keep (a
-    listing's status reason): a page of alerts reads what they name at once, not per row."""
-    reasons = (
-        stored_reason(value)
-        for alert in alerts
-        if isinstance(alert.payload, dict)
-        for value in alert.payload.values()
-    )
-    return reasons_read(r for r in reasons if r is not None)
+    listing's status reason), and each kind's `readers` over the values they label (a
+    rule's title): a page of alerts reads what they name at once, not per row."""
+    alerts = [alert for alert in alerts if isinstance(alert.payload, dict)]
+    reasons = (stored_reason(value) for alert in alerts for value in alert.payload.values())
+    values: dict = {}
+    for alert in alerts:
+        spec = KINDS.get(alert.kind)
+        for key, read_many in spec.readers.items() if spec else ():
+            if alert.payload.get(key) not in (None, ""):
+                values.setdefault(read_many, []).append(alert.payload[key])
+    with ExitStack() as stack:
+        stack.enter_context(reasons_read(r for r in reasons if r is not None))
+        for read_many, stored in values.items():
+            stack.enter_context(read_many(stored))
+        yield
 
 
 # The kernel's own kind; every other kind is registered by the app that raises it, in its

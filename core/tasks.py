@@ -3,11 +3,13 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.contrib.auth import get_user_model
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from core.alerts import alerts_read
 from core.models import Alert
 from core.text import one_line
 
@@ -15,13 +17,34 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 
 
+def _read_members(alerts: list[Alert]) -> None:
+    """The active members (email, language) of every group these alerts are addressed to,
+    in one query, kept on each group alert as `group_members` for `_recipients`."""
+    group_ids = {a.recipient_group_id for a in alerts if not a.recipient_user_id}
+    group_ids.discard(None)
+    members: dict[int, list[tuple[str, str]]] = {pk: [] for pk in group_ids}
+    if group_ids:
+        rows = (
+            get_user_model()
+            .objects.filter(groups__in=group_ids, is_active=True)
+            .order_by("pk")
+            .values_list("groups", "email", "preferred_language")
+        )
+        for group_id, email, language in rows:
+            members[group_id].append((email, language))
+    for alert in alerts:
+        if not alert.recipient_user_id:
+            alert.group_members = members.get(alert.recipient_group_id, [])
+
+
 def _recipients(alert: Alert) -> list[tuple[str, str]]:
-    """(email, language) of whoever should read this alert."""
+    """(email, language) of whoever should read this alert (a group's members as
+    `_read_members` read them for the whole batch)."""
     if alert.recipient_user_id:
-        users = [alert.recipient_user]
+        users = [(alert.recipient_user.email, alert.recipient_user.preferred_language)]
     else:
-        users = list(alert.recipient_group.user_set.filter(is_active=True))
-    return [(u.email, u.preferred_language) for u in users if u.email]
+        users = alert.group_members
+    return [(email, language) for email, language in users if email]
 
 
 def header_text(text: str, limit: int = 200) -> str:
@@ -30,17 +53,96 @@ def header_text(text: str, limit: int = 200) -> str:
     return one_line(text, limit)
 
 
-def _send(alert: Alert) -> None:
+def _messages(alert: Alert) -> list[tuple[str, str, str]]:
+    """(subject, body, address) of each recipient, the text rendered once per language."""
+    texts: dict[str, tuple[str, str]] = {}
+    messages = []
     for email, language in _recipients(alert):
-        with translation.override(language):
-            text = alert.text
-            body = f"{text}\n\n{settings.SITE_URL}{alert.url}" if alert.url else text
-            send_mail(
-                header_text(f"[{settings.DISPLAY_NAME}] {text}"),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [email],
-            )
+        if language not in texts:
+            with translation.override(language):
+                text = alert.text
+                body = f"{text}\n\n{settings.SITE_URL}{alert.url}" if alert.url else text
+                texts[language] = (header_text(f"[{settings.DISPLAY_NAME}] {text}"), body)
+        subject, body = texts[language]
+        messages.append((subject, body, email))
+    return messages
+
+
+def _prepare(alerts: list[Alert]) -> tuple[dict, dict]:
+    """The messages of each alert ({pk: [(subject, body, address)]}) and the alerts that
+    could not be read ({alert: error}).
+
+    The whole batch is read at once: the groups' members in one query, and within
+    `alerts_read` whatever the texts name (categories ...) once, so a batch costs the same
+    statements however many alerts it has; a single savepoint guards it. Should anything
+    fail there (a database error included), that savepoint is rolled back and the batch is
+    read again alert by alert, each in its own savepoint, so the alert at fault is the only
+    one that waits. Nothing has been sent yet at this point, so the second reading sends
+    nobody anything twice."""
+    try:
+        with transaction.atomic():
+            _read_members(alerts)
+            with alerts_read(alerts):
+                return {alert.pk: _messages(alert) for alert in alerts}, {}
+    except Exception:
+        logger.warning("reading an alert batch failed; reading it alert by alert", exc_info=True)
+    prepared, failed = {}, {}
+    for alert in alerts:
+        try:
+            with transaction.atomic():
+                _read_members([alert])
+                with alerts_read([alert]):
+                    prepared[alert.pk] = _messages(alert)
+        except Exception as error:
+            failed[alert] = error
+    return prepared, failed
+
+
+def _send_all(alerts: list[Alert], prepared: dict, failed: dict) -> list[int]:
+    """Send the prepared messages through one mail connection; returns the pks of the alerts
+    whose every message went, and adds the others to `failed`.
+
+    Sending reads and writes nothing in the database, so no savepoint per alert: an alert
+    whose sending raises is caught here and the others go on."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as error:
+        # The mail server cannot be reached: every alert of the batch waits (backoff)
+        # rather than each trying it again in turn.
+        failed.update((alert, error) for alert in alerts if alert.pk in prepared)
+        return []
+    sent = []
+    try:
+        for alert in alerts:
+            if alert.pk not in prepared:
+                continue
+            try:
+                for subject, body, email in prepared[alert.pk]:
+                    send_mail(
+                        subject, body, settings.DEFAULT_FROM_EMAIL, [email], connection=connection
+                    )
+            except Exception as error:
+                failed[alert] = error
+                _reconnect(connection)
+            else:
+                sent.append(alert.pk)
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("closing the mail connection failed", exc_info=True)
+    return sent
+
+
+def _reconnect(connection) -> None:
+    """After a failed message the connection may be broken (the server hung up): open a
+    new one for the alerts behind it. Should that fail, each of them fails on its own."""
+    try:
+        connection.close()
+        connection.open()
+    except Exception:
+        logger.warning("reopening the mail connection failed", exc_info=True)
 
 
 # Retry delays after the 1st, 2nd, ... failed attempt; one more failure parks the alert.
@@ -96,17 +198,10 @@ def deliver_pending(batch: int = BATCH) -> int:
             )
             if not alerts:
                 return delivered
-            sent = []
-            for alert in alerts:
-                try:
-                    # A savepoint, so that even a database error while reading the
-                    # recipients leaves the claiming transaction usable.
-                    with transaction.atomic():
-                        _send(alert)
-                except Exception as error:
-                    _failed(alert, error, now)
-                else:
-                    sent.append(alert.pk)
+            prepared, failed = _prepare(alerts)
+            sent = _send_all(alerts, prepared, failed)
+            for alert, error in failed.items():
+                _failed(alert, error, now)
             if sent:
                 Alert.objects.filter(pk__in=sent).update(
                     delivered_at=timezone.now(), next_attempt_at=None

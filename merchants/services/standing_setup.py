@@ -1,5 +1,8 @@
 """Wiring for merchant standing: alert kinds, navigation and who may read its files."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.utils.translation import gettext_lazy as _
 
 from core.alerts import choice_label, register_kind
@@ -10,12 +13,45 @@ from core.uploads import register_access_rule
 STANDING_READERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
 
 
-def rule_title(code: str) -> str:
-    """The title of a violation rule, in the reader's language, from the code an alert
-    payload keeps."""
+# The latest version of the rules named by the alerts being rendered, by code (None: no
+# such rule), read in one query by `rules_read`.
+_RULES: ContextVar[dict | None] = ContextVar("alert_rules", default=None)
+
+
+@contextmanager
+def rules_read(codes):
+    """Within it, the rules of these codes (of a page of alerts, a delivery batch) are known
+    from one query, so `rule_title` asks nothing more. Nested, only the unknown are read."""
     from merchants.models import ViolationRule
 
-    rule = ViolationRule.objects.filter(code=code).order_by("-version").first()
+    known = _RULES.get() or {}
+    missing = {code for code in codes if isinstance(code, str)} - known.keys()
+    rules = dict(known)
+    if missing:
+        rules.update(dict.fromkeys(missing))
+        latest = (
+            ViolationRule.objects.filter(code__in=missing)
+            .order_by("code", "-version")
+            .distinct("code")
+        )
+        rules.update((rule.code, rule) for rule in latest)
+    token = _RULES.set(rules)
+    try:
+        yield
+    finally:
+        _RULES.reset(token)
+
+
+def rule_title(code: str) -> str:
+    """The title of a violation rule, in the reader's language, from the code an alert
+    payload keeps (read with the others of the page within `rules_read`)."""
+    from merchants.models import ViolationRule
+
+    known = _RULES.get()
+    if known is not None and code in known:
+        rule = known[code]
+    else:
+        rule = ViolationRule.objects.filter(code=code).order_by("-version").first()
     return rule.title if rule else code
 
 
@@ -28,6 +64,7 @@ def ready() -> None:
         _("Violation recorded"),
         _("%(merchant)s: %(points)s points for “%(rule)s”, counting until %(expires)s"),
         labels={"rule": rule_title},
+        readers={"rule": rules_read},
     )
     register_kind(
         "sanction_imposed",
