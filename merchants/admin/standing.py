@@ -91,7 +91,9 @@ class ServiceAddAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.pk = form.created.pk
+        # The row the service stored, so the admin log names it as it is (its rule too).
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(form.created, field.attname))
 
     def save_related(self, request, form, formsets, change):
         """The service saved everything already."""
