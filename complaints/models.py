@@ -220,7 +220,12 @@ class SLAPolicy(models.Model):
         indexes = [models.Index(fields=["kind", "priority", "effective_from"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} / {self.get_priority_display()} v{self.version}"
+        from core.decision_labels import version_label
+
+        return _("%(title)s (%(version)s)") % {
+            "title": f"{self.get_kind_display()} / {self.get_priority_display()}",
+            "version": version_label(self.version),
+        }
 
     def save(self, *args, **kwargs):
         if self.pk and self.is_used:

@@ -37,6 +37,38 @@ def run_per_row(modeladmin, request, queryset, call, done_message):
         modeladmin.message_user(request, done_message % {"n": done}, level=messages.SUCCESS)
 
 
+class LabelledCodeFilter(admin.SimpleListFilter):
+    """A list filter over a field that stores a code, offering the codes' labels in the
+    reader's language (never the codes). Subclasses (`code_filter`) give `labels()`:
+    (code, label) pairs."""
+
+    def labels(self, request, model_admin):
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        return sorted(
+            ((code, str(label)) for code, label in self.labels(request, model_admin)),
+            key=lambda pair: pair[1],
+        )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(**{self.parameter_name: value}) if value else queryset
+
+
+def code_filter(field: str, title, labels):
+    """A LabelledCodeFilter on `field`; `labels()` returns the (code, label) pairs."""
+    return type(
+        f"{field.title().replace('_', '')}LabelFilter",
+        (LabelledCodeFilter,),
+        {
+            "title": title,
+            "parameter_name": field,
+            "labels": lambda self, request, model_admin: labels(),
+        },
+    )
+
+
 class ReadOnlyAdminMixin:
     def has_add_permission(self, request, obj=None):
         return False
@@ -184,7 +216,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class AlertAdmin(ReadOnlyAdminMixin, ReasonsOfPageAdmin, LargeTableAdmin):
     list_display = [
         "created_at",
-        "kind",
+        "kind_label",
         "text",
         "recipient_user",
         "recipient_group",
@@ -194,7 +226,7 @@ class AlertAdmin(ReadOnlyAdminMixin, ReasonsOfPageAdmin, LargeTableAdmin):
         "read_at",
     ]
     list_filter = [
-        "kind",
+        code_filter("kind", _("kind"), lambda: [(k, s.label) for k, s in alerts.KINDS.items()]),
         ("delivered_at", admin.EmptyFieldListFilter),
         ("failed_at", admin.EmptyFieldListFilter),
     ]
@@ -204,6 +236,25 @@ class AlertAdmin(ReadOnlyAdminMixin, ReasonsOfPageAdmin, LargeTableAdmin):
     readonly_fields = ["attempts", "next_attempt_at", "last_error", "failed_at"]
     actions = ["retry_delivery"]
     reasons_of_page = staticmethod(alerts.alerts_read)
+    # The kind is shown by its label and the payload (codes for the text's placeholders) as
+    # the text it renders, never as codes; the key (a deduplication identifier built from
+    # codes) stays searchable but is not shown.
+    exclude = ["kind", "key", "payload"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind_label", "text", *super().get_readonly_fields(request, obj)]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return ["kind_label", "text", *(f for f in fields if f not in ("kind_label", "text"))]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj):
+        return obj.kind_label
+
+    @admin.display(description=_("text"))
+    def text(self, obj):
+        return obj.text
 
     @admin.action(description=_("Retry delivery of the selected alerts"))
     def retry_delivery(self, request, queryset):
@@ -234,7 +285,12 @@ class DecisionAdmin(DecisionLabelsMixin, ReadOnlyAdminMixin, ReasonsOfPageAdmin,
         "actor_name",
         "reason_label",
     ]
-    list_filter = ["content_type", "action"]
+    list_filter = [
+        "content_type",
+        code_filter(
+            "action", _("action"), lambda: [(a, str(w)) for a, w in decision_labels.ACTIONS.items()]
+        ),
+    ]
     search_fields = ["object_id", "reason"]
     list_select_related = ["content_type", "actor"]
     reasons_of_page = staticmethod(decision_labels.decisions_read)

@@ -4,7 +4,7 @@ was decided are read-only here; actions call the services."""
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
@@ -12,6 +12,7 @@ from inspections import reason_texts as reasons
 from inspections import services
 from inspections.models import (
     CustodyEvent,
+    DefectClass,
     Inspection,
     InspectionPlan,
     Lab,
@@ -139,7 +140,7 @@ class InspectionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         "severity",
         "level",
         "sampling_policy",
-        "sampling_plans",
+        "sampling_plans_table",
         "sample_size",
         "inspector",
         "lab",
@@ -154,6 +155,43 @@ class InspectionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     ]
     fields = readonly_fields
     inlines = [SampleResultInline, DecisionsInline]
+
+    @admin.display(description=_("sampling plans"))
+    def sampling_plans_table(self, obj):
+        """Each defect class's plan (ISO 2859-1) as a small table with labels, as the result
+        grid shows it, never as the stored JSON."""
+        plans = obj.sampling_plans or {}
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    DefectClass(name).label,
+                    plan.get("aql", ""),
+                    plan.get("code_letter", ""),
+                    plan.get("sample_size", ""),
+                    " " + str(_("(full inspection)")) if plan.get("full_inspection") else "",
+                    plan.get("accept", ""),
+                    plan.get("reject", ""),
+                )
+                for name, plan in sorted(
+                    plans.items(), key=lambda item: list(DefectClass.values).index(item[0])
+                )
+            ),
+        )
+        if not rows:
+            return "-"
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("Class"),
+            _("AQL"),
+            _("Code letter"),
+            _("items to draw"),
+            _("acceptance number"),
+            _("rejection number"),
+            rows,
+        )
 
     @admin.display(description=_("result grid"))
     def grid(self, obj):

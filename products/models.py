@@ -428,7 +428,12 @@ class StandardVersion(models.Model):
         triggers = [_PUBLISHED_IS_FROZEN]
 
     def __str__(self):
-        return f"{self.standard} v{self.number}"
+        from core.decision_labels import version_label
+
+        return _("%(title)s (%(version)s)") % {
+            "title": self.standard,
+            "version": version_label(self.number),
+        }
 
     @property
     def is_published(self) -> bool:

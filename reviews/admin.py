@@ -4,11 +4,13 @@ are never deleted (E-commerce Law art. 39); folding is done on the moderation pa
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.utils.html import format_html_join
+from django.template.defaultfilters import floatformat
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import LargeTableAdmin, decision_rows
 from core.exceptions import DomainError
+from reviews import evidence as evidence_labels
 from reviews.models import (
     IntegritySignal,
     MerchantRatingFigure,
@@ -23,6 +25,28 @@ from reviews.services import (
     keep_rating_restriction,
     lift_rating_restriction,
 )
+
+
+def figure(field: str, description):
+    """A list column and readonly display of a rating figure (kept with 4 decimals) rounded
+    to 2, as people read it."""
+
+    @admin.display(description=description, ordering=field)
+    def shown(obj):
+        value = getattr(obj, field)
+        return "-" if value is None else floatformat(value, 2)
+
+    shown.__name__ = f"{field}_shown"
+    return shown
+
+
+@admin.display(description=_("evidence"))
+def evidence_table(signal):
+    """A signal's evidence by its labels (reviews.evidence), never by the sweep's keys."""
+    rows = format_html_join(
+        "", "<tr><th>{}</th><td>{}</td></tr>", evidence_labels.labelled(signal.evidence or {})
+    )
+    return format_html("<table>{}</table>", rows) if rows else "-"
 
 
 class NeverDeletedAdmin(LargeTableAdmin):
@@ -72,7 +96,7 @@ class PurchaseAdmin(NeverDeletedAdmin):
 
 class SignalInline(admin.TabularInline):
     model = IntegritySignal
-    fields = ["kind", "status", "evidence", "created_at", "decided_by", "decision_note"]
+    fields = ["kind", "status", evidence_table, "created_at", "decided_by", "decision_note"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -125,7 +149,18 @@ class IntegritySignalAdmin(NeverDeletedAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["review", "decided_by"]
     raw_id_fields = ["review"]
-    readonly_fields = ["decision_log"]
+    # The evidence by its labels, never as the sweep's JSON keys.
+    exclude = ["evidence"]
+    readonly_fields = [evidence_table, "decision_log"]
+
+
+MERCHANT_FIGURES = [
+    figure("overall", _("service rating")),
+    figure("description_accuracy", _("description accuracy")),
+    figure("service_attitude", _("service attitude")),
+    figure("logistics", _("logistics")),
+]
+PRODUCT_STARS = figure("stars", _("average stars"))
 
 
 @admin.register(MerchantRatingFigure)
@@ -134,21 +169,23 @@ class MerchantRatingFigureAdmin(NeverDeletedAdmin):
         "as_of",
         "merchant",
         "rating_count",
-        "overall",
-        "description_accuracy",
-        "service_attitude",
-        "logistics",
+        *MERCHANT_FIGURES,
     ]
     list_filter = ["as_of"]
     list_select_related = ["merchant"]
     date_hierarchy = "as_of"
+    # Figures are kept with 4 decimals and shown rounded to 2.
+    exclude = ["overall", "description_accuracy", "service_attitude", "logistics"]
+    readonly_fields = MERCHANT_FIGURES
 
 
 @admin.register(ProductRatingFigure)
 class ProductRatingFigureAdmin(NeverDeletedAdmin):
-    list_display = ["as_of", "product", "review_count", "stars"]
+    list_display = ["as_of", "product", "review_count", PRODUCT_STARS]
     list_select_related = ["product"]
     date_hierarchy = "as_of"
+    exclude = ["stars"]
+    readonly_fields = [PRODUCT_STARS]
 
 
 class ReviewActionForm(helpers.ActionForm):

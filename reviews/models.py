@@ -322,7 +322,9 @@ class ProductRatingFigure(models.Model):
         indexes = [models.Index(fields=["merchant", "as_of"])]
 
     def __str__(self):
-        return f"{self.product} {self.as_of}: {self.stars}"
+        from django.template.defaultfilters import floatformat
+
+        return f"{self.product} {self.as_of}: {floatformat(self.stars, 2)}"
 
 
 class MerchantRatingFigure(models.Model):
@@ -360,7 +362,9 @@ class MerchantRatingFigure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.merchant} {self.as_of}: {self.overall}"
+        from django.template.defaultfilters import floatformat
+
+        return f"{self.merchant} {self.as_of}: {floatformat(self.overall, 2)}"
 
     @property
     def source(self) -> str:

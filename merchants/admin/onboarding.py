@@ -176,6 +176,9 @@ class RestrictionAdmin(LargeTableAdmin):
         "lifted_by",
         "created_by",
     ]
+    # The detail is shown in the reader's language (`detail_text`), never as the code and
+    # parameters the system stored.
+    exclude = ["detail", "reason_code", "reason_params"]
     inlines = [DecisionsInline]
 
     @admin.display(description=_("detail"))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import LargeTableAdmin, ReadOnlyAdminMixin, decision_rows
+from core.admin import LargeTableAdmin, ReadOnlyAdminMixin, code_filter, decision_rows
 from core.exceptions import DomainError
 from merchants import services
 from merchants.forms.standing import RecordViolationForm
@@ -91,18 +91,33 @@ class ServiceAddAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.pk = form.created.pk
+        # The row the service stored, so the admin log names it as it is (its rule too).
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(form.created, field.attname))
 
     def save_related(self, request, form, formsets, change):
         """The service saved everything already."""
+
+
+def rule_titles():
+    """(code, title) of every rule, by its latest version: a filter names rules by title."""
+    latest = ViolationRule.objects.order_by("code", "-version").distinct("code")
+    return [(rule.code, rule.title) for rule in latest]
+
+
+rule_filter = code_filter("code", _("rule"), rule_titles)
+entry_rule_filter = code_filter("rule_code", _("rule"), rule_titles)
+
+
+@admin.display(description=_("rule"), ordering="rule__title_en")
+def rule_title(obj):
+    return obj.rule.title
 
 
 @admin.register(ViolationRule)
 class ViolationRuleAdmin(HistoryMixin, ServiceAddAdmin):
     form = RuleVersionForm
     list_display = [
-        "code",
-        "version",
         "title_zh",
         "title_en",
         "points",
@@ -110,11 +125,26 @@ class ViolationRuleAdmin(HistoryMixin, ServiceAddAdmin):
         "effective_from",
         "effective_until",
     ]
-    list_filter = ["severity", "code"]
+    list_filter = ["severity", rule_filter]
     search_fields = ["code", "title_zh", "title_en"]
 
+    def get_list_display(self, request):
+        return ["title_and_version", *super().get_list_display(request)]
+
+    @admin.display(description=_("rule"), ordering="code")
+    def title_and_version(self, obj):
+        return obj.title_and_version
+
     def get_readonly_fields(self, request, obj=None):
-        return [*RuleVersionForm.Meta.fields, "version", "effective_until"] if obj else []
+        if obj is None:
+            return []
+        # The rule is named by its titles, not its code.
+        shown = [f for f in RuleVersionForm.Meta.fields if f != "code"]
+        return [*shown, "version", "effective_until"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f != "code"] if obj is not None else fields
 
     def get_changeform_initial_data(self, request):
         """ "Add" with ?code=… starts from that rule's latest version."""
@@ -165,16 +195,16 @@ class ViolationEntryAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
         "occurred_at",
         "merchant",
         "merchant_status",
-        "rule_code",
+        rule_title,
         "points",
         "status",
         "expires_at",
         "recorded_by",
     ]
-    list_filter = ["status", "rule_code", "merchant__status"]
+    list_filter = ["status", entry_rule_filter, "merchant__status"]
     search_fields = ["merchant__legal_name", "evidence_id"]
     date_hierarchy = "occurred_at"
-    list_select_related = ["merchant", "recorded_by"]
+    list_select_related = ["merchant", "recorded_by", "rule"]
     raw_id_fields = ["merchant"]
     add_fields = [
         "merchant",
@@ -199,8 +229,8 @@ class ViolationEntryAdmin(HistoryMixin, ServiceAddAdmin, LargeTableAdmin):
         return self.add_fields if obj is None else super().get_fields(request, obj)
 
     # A note and a withdrawal's reason are shown as words in the reader's language
-    # (`note_text`, `withdrawal_text`), never as a code.
-    exclude = ["note_code", "note_params", "withdrawal_code", "withdrawal_params"]
+    # (`note_text`, `withdrawal_text`), never as a code; the rule by its title and version.
+    exclude = ["rule_code", "note_code", "note_params", "withdrawal_code", "withdrawal_params"]
     _SHOWN_AS = {"note": "note_text", "withdrawal_reason": "withdrawal_text"}
 
     def get_readonly_fields(self, request, obj=None):
@@ -347,7 +377,7 @@ class AppealAdmin(HistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["merchant__legal_name", "statement", "decision_reason"]
     date_hierarchy = "submitted_at"
-    list_select_related = ["merchant", "entry", "sanction", "reviewer"]
+    list_select_related = ["merchant", "entry__rule", "entry__merchant", "sanction", "reviewer"]
 
     def view_on_site(self, obj):
         return reverse("merchants:staff-appeal", args=[obj.pk])

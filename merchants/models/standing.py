@@ -61,7 +61,17 @@ class ViolationRule(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} v{self.version}: {self.title}"
+        return self.title_and_version
+
+    @property
+    def title_and_version(self) -> str:
+        """The rule as a person reads it: its title and version, never its code."""
+        from core.decision_labels import version_label
+
+        return gettext("%(title)s (%(version)s)") % {
+            "title": self.title,
+            "version": version_label(self.version),
+        }
 
     @property
     def title(self) -> str:
@@ -238,7 +248,11 @@ class ViolationEntry(EvidenceMixin):
         ]
 
     def __str__(self):
-        return f"{self.merchant}: {self.rule_code} ({self.points})"
+        return gettext("%(merchant)s: %(rule)s, %(points)s points") % {
+            "merchant": self.merchant,
+            "rule": self.rule.title,
+            "points": self.points,
+        }
 
     @property
     def note_text(self) -> str:
