@@ -190,3 +190,19 @@ def test_a_sampling_plan_is_a_labelled_table():
         assert "code_letter" not in html
         # the critical class first, as ISO 2859-1 orders them
         assert html.index(critical) < html.index(major)
+
+
+@pytest.mark.parametrize(
+    ("language", "department"), [("zh-hans", "消费者服务部"), ("en", "Consumer Service")]
+)
+def test_groups_are_named_by_their_department(staff, language, department):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="consumer_service")
+    member = UserFactory(username="agent7", is_staff=True)
+    member.groups.add(group)
+    for url in (changelist(type(member)), change(member), changelist(Group)):
+        html = page(staff, url, language)
+        assert department in visible_text(html), url
+        assert "consumer_service" not in visible_text(html), url
+    assert group.name == "consumer_service"  # code still reads the code
