@@ -1,11 +1,14 @@
 """Staff admin for plans, inspections, switching states and objections. Records of what
 was decided are read-only here; actions call the services."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.admin import DecisionsInline, LargeTableAdmin, ReadOnlyAdminMixin
 from inspections import reason_texts as reasons
@@ -112,6 +115,42 @@ class SampleResultInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).filter(passed=False).select_related("requirement")
 
 
+def _number(value) -> str:
+    """A stored decimal as people write it: 1.5000 -> 1.5."""
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _cells(*values):
+    return format_html_join("", "<td>{}</td>", ((value,) for value in values))
+
+
+def _by_class(data, headers, cells):
+    """A small table of a per-defect-class JSON (plans, verdict): one row per class, in the
+    order critical, major, minor, labelled; `cells(row)` gives the columns after the class."""
+    data = data or {}
+    order = list(DefectClass.values)
+    rows = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (
+                format_html_join(
+                    "", "<td>{}</td>", ((c,) for c in (DefectClass(name).label, *cells(row)))
+                ),
+            )
+            for name, row in sorted(data.items(), key=lambda item: order.index(item[0]))
+            if name in order
+        ),
+    )
+    if not rows:
+        return "-"
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in (_("Class"), *headers)))
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
+
+
 @admin.register(Inspection)
 class InspectionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     list_display = [
@@ -146,7 +185,7 @@ class InspectionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         "lab",
         "attachments",
         "status",
-        "verdict_detail",
+        "verdict_table",
         "decided_by_class",
         "decided_by",
         "decided_at",
@@ -160,37 +199,46 @@ class InspectionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     def sampling_plans_table(self, obj):
         """Each defect class's plan (ISO 2859-1) as a small table with labels, as the result
         grid shows it, never as the stored JSON."""
-        plans = obj.sampling_plans or {}
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+        return _by_class(
+            obj.sampling_plans,
             (
-                (
-                    DefectClass(name).label,
-                    plan.get("aql", ""),
-                    plan.get("code_letter", ""),
-                    plan.get("sample_size", ""),
-                    " " + str(_("(full inspection)")) if plan.get("full_inspection") else "",
-                    plan.get("accept", ""),
-                    plan.get("reject", ""),
-                )
-                for name, plan in sorted(
-                    plans.items(), key=lambda item: list(DefectClass.values).index(item[0])
-                )
+                _("AQL"),
+                _("Code letter"),
+                _("items to draw"),
+                _("acceptance number"),
+                _("rejection number"),
+            ),
+            lambda plan: (
+                _number(plan.get("aql", "")),
+                plan.get("code_letter", ""),
+                f"{plan.get('sample_size', '')}"
+                + (" " + str(_("(full inspection)")) if plan.get("full_inspection") else ""),
+                plan.get("accept", ""),
+                plan.get("reject", ""),
             ),
         )
-        if not rows:
-            return "-"
-        return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
-            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            _("Class"),
-            _("AQL"),
-            _("Code letter"),
-            _("items to draw"),
-            _("acceptance number"),
-            _("rejection number"),
-            rows,
+
+    @admin.display(description=_("verdict by class"))
+    def verdict_table(self, obj):
+        """How each defect class decided the lot, in words, never as the stored JSON."""
+        return _by_class(
+            obj.verdict_detail,
+            (
+                _("items to draw"),
+                _("nonconforming results"),
+                _("acceptance number"),
+                _("rejection number"),
+                pgettext_lazy("lot verdict", "Verdict"),
+            ),
+            lambda row: (
+                row.get("sample_size", ""),
+                row.get("nonconforming", ""),
+                row.get("accept", ""),
+                row.get("reject", ""),
+                pgettext_lazy("lot verdict", "Accepted")
+                if row.get("accepted")
+                else pgettext_lazy("lot verdict", "Rejected"),
+            ),
         )
 
     @admin.display(description=_("result grid"))

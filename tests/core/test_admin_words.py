@@ -192,6 +192,42 @@ def test_a_sampling_plan_is_a_labelled_table():
         assert html.index(critical) < html.index(major)
 
 
+def test_the_verdict_by_class_is_a_labelled_table():
+    from django.contrib.admin import site
+
+    from inspections.models import DefectClass, Inspection
+
+    inspection = Inspection(
+        sampling_plans={"minor": {"aql": "1.5000", "code_letter": "J", "sample_size": 50}},
+        verdict_detail={
+            "minor": {
+                "accept": 3,
+                "reject": 4,
+                "accepted": False,
+                "sample_size": 50,
+                "nonconforming": 4,
+            },
+            "critical": {
+                "accept": 0,
+                "reject": 1,
+                "accepted": False,
+                "sample_size": 50,
+                "nonconforming": 1,
+            },
+        },
+    )
+    inspection_admin = site._registry[Inspection]
+    for language, rejected in zip(LANGUAGES, ("拒收", "Rejected"), strict=True):
+        with translation.override(language):
+            html = str(inspection_admin.verdict_table(inspection))
+            plans = str(inspection_admin.sampling_plans_table(inspection))
+            minor = str(DefectClass.MINOR.label)
+        assert raw_codes(html) == [] and raw_codes(plans) == []
+        assert "sample_size" not in html and "accepted" not in html
+        assert minor in html and rejected in html
+        assert "<td>1.5</td>" in plans  # the AQL as people write it
+
+
 @pytest.mark.parametrize(
     ("language", "department"), [("zh-hans", "消费者服务部"), ("en", "Consumer Service")]
 )
