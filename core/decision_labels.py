@@ -204,6 +204,24 @@ REASON_RENDERERS: dict = {}
 REASON_READERS: list = []
 
 
+@contextmanager
+def read_once(known_var, keys, load):
+    """A page-level reader's body: within it, `known_var` (a ContextVar of a dict) holds the
+    objects of `keys`, read by one `load(missing keys) -> {key: object}` for those not known
+    yet (nested readers read only the new ones); a key `load` does not find holds None."""
+    known = known_var.get() or {}
+    missing = set(keys) - known.keys()
+    found = dict(known)
+    if missing:
+        found.update(dict.fromkeys(missing))
+        found.update(load(missing))
+    token = known_var.set(found)
+    try:
+        yield
+    finally:
+        known_var.reset(token)
+
+
 def register_reasons(codes, render, *, read_many=None) -> None:
     for code in codes:
         REASON_RENDERERS[code] = render

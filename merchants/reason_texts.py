@@ -11,13 +11,12 @@ this layer can render every stored code without importing them.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
-from core.decision_labels import reason_text, sentences, version_label
+from core.decision_labels import read_once, reason_text, sentences, version_label
 
 # Restriction reasons written by the system.
 DOCUMENT_EXPIRED = "document_expired"
@@ -198,24 +197,14 @@ def _category_ids(code: str, params) -> set[int]:
     return set()
 
 
-@contextmanager
 def categories_named(reasons):
     """Within it, the categories named by `reasons` ((code, params) pairs: of one rendering,
     or of every row of a page) are known from one query, so rendering them asks nothing
     more. Nested, only the ones not yet known are read."""
-    known = _CATEGORIES.get() or {}
-    missing = set().union(*(_category_ids(code, params) for code, params in reasons)) - known.keys()
-    names = dict(known)
-    if missing:
-        from core.models import Category
+    from core.models import Category
 
-        names.update(dict.fromkeys(missing))
-        names.update(Category.objects.in_bulk(list(missing)))
-    token = _CATEGORIES.set(names)
-    try:
-        yield
-    finally:
-        _CATEGORIES.reset(token)
+    ids = set().union(*(_category_ids(code, params) for code, params in reasons))
+    return read_once(_CATEGORIES, ids, lambda missing: Category.objects.in_bulk(list(missing)))
 
 
 def _category_name(category_id) -> str:

@@ -60,6 +60,14 @@ def case_handlers(merchant_id: int) -> list[int]:
     )
 
 
+def latest_rules(codes=None):
+    """The latest version of each violation rule (of these codes), one query."""
+    from merchants.models import ViolationRule
+
+    rules = ViolationRule.objects.order_by("code", "-version").distinct("code")
+    return rules if codes is None else rules.filter(code__in=list(codes))
+
+
 def owners_by_merchant(merchant_ids) -> dict[int, list[int]]:
     """The owners' user ids of each of these merchants, in one query."""
     from core.db import in_ids

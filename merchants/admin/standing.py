@@ -15,6 +15,7 @@ from core.exceptions import DomainError
 from merchants import services
 from merchants.forms.standing import RecordViolationForm
 from merchants.models import Appeal, Sanction, ViolationEntry, ViolationRule
+from merchants.selectors import latest_rules
 
 
 @admin.display(description=_("decisions"))
@@ -101,8 +102,7 @@ class ServiceAddAdmin(admin.ModelAdmin):
 
 def rule_titles():
     """(code, title) of every rule, by its latest version: a filter names rules by title."""
-    latest = ViolationRule.objects.order_by("code", "-version").distinct("code")
-    return [(rule.code, rule.title) for rule in latest]
+    return [(rule.code, rule.title) for rule in latest_rules()]
 
 
 rule_filter = code_filter("code", _("rule"), rule_titles)

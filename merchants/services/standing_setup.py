@@ -1,14 +1,15 @@
 """Wiring for merchant standing: alert kinds, navigation and who may read its files."""
 
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.utils.translation import gettext_lazy as _
 
 from core.alerts import choice_label, register_kind
+from core.decision_labels import read_once
 from core.navigation import register_nav
 from core.roles import Role, has_role
 from core.uploads import register_access_rule
+from merchants.selectors import latest_rules
 
 STANDING_READERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT, Role.QUALITY_MANAGER)
 
@@ -18,40 +19,20 @@ STANDING_READERS = (Role.MERCHANT_MANAGEMENT, Role.QUALITY_MANAGEMENT, Role.QUAL
 _RULES: ContextVar[dict | None] = ContextVar("alert_rules", default=None)
 
 
-@contextmanager
 def rules_read(codes):
     """Within it, the rules of these codes (of a page of alerts, a delivery batch) are known
     from one query, so `rule_title` asks nothing more. Nested, only the unknown are read."""
-    from merchants.models import ViolationRule
-
-    known = _RULES.get() or {}
-    missing = {code for code in codes if isinstance(code, str)} - known.keys()
-    rules = dict(known)
-    if missing:
-        rules.update(dict.fromkeys(missing))
-        latest = (
-            ViolationRule.objects.filter(code__in=missing)
-            .order_by("code", "-version")
-            .distinct("code")
-        )
-        rules.update((rule.code, rule) for rule in latest)
-    token = _RULES.set(rules)
-    try:
-        yield
-    finally:
-        _RULES.reset(token)
+    codes = {code for code in codes if isinstance(code, str)}
+    return read_once(
+        _RULES, codes, lambda missing: {rule.code: rule for rule in latest_rules(missing)}
+    )
 
 
 def rule_title(code: str) -> str:
     """The title of a violation rule, in the reader's language, from the code an alert
     payload keeps (read with the others of the page within `rules_read`)."""
-    from merchants.models import ViolationRule
-
-    known = _RULES.get()
-    if known is not None and code in known:
-        rule = known[code]
-    else:
-        rule = ViolationRule.objects.filter(code=code).order_by("-version").first()
+    known = _RULES.get() or {}
+    rule = known[code] if code in known else latest_rules([code]).first()
     return rule.title if rule else code
 
 
