@@ -220,12 +220,11 @@ class SLAPolicy(models.Model):
         indexes = [models.Index(fields=["kind", "priority", "effective_from"])]
 
     def __str__(self):
-        from core.decision_labels import version_label
+        from core.decision_labels import titled_version
 
-        return _("%(title)s (%(version)s)") % {
-            "title": f"{self.get_kind_display()} / {self.get_priority_display()}",
-            "version": version_label(self.version),
-        }
+        return titled_version(
+            f"{self.get_kind_display()} / {self.get_priority_display()}", self.version
+        )
 
     def save(self, *args, **kwargs):
         if self.pk and self.is_used:

@@ -122,6 +122,14 @@ def version_label(number) -> str:
     return pgettext("version", "version %(number)s") % {"number": number}
 
 
+def titled_version(title, number) -> str:
+    """A versioned thing as people name it: "Title (version 3)", its title and version_label."""
+    return pgettext("version", "%(title)s (%(version)s)") % {
+        "title": title,
+        "version": version_label(number),
+    }
+
+
 def words(code: str) -> str:
     """A code nobody labelled, shown as words rather than as a program identifier."""
     return str(code).replace("_", " ")

@@ -428,12 +428,9 @@ class StandardVersion(models.Model):
         triggers = [_PUBLISHED_IS_FROZEN]
 
     def __str__(self):
-        from core.decision_labels import version_label
+        from core.decision_labels import titled_version
 
-        return _("%(title)s (%(version)s)") % {
-            "title": self.standard,
-            "version": version_label(self.number),
-        }
+        return titled_version(self.standard, self.number)
 
     @property
     def is_published(self) -> bool:

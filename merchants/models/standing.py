@@ -66,12 +66,9 @@ class ViolationRule(models.Model):
     @property
     def title_and_version(self) -> str:
         """The rule as a person reads it: its title and version, never its code."""
-        from core.decision_labels import version_label
+        from core.decision_labels import titled_version
 
-        return gettext("%(title)s (%(version)s)") % {
-            "title": self.title,
-            "version": version_label(self.version),
-        }
+        return titled_version(self.title, self.version)
 
     @property
     def title(self) -> str:
