@@ -14,7 +14,7 @@ from merchants.models import Merchant
 from reports.models import Finding, ProbationEvaluation, RiskScore, RiskScoreHistory
 from reports.models.snapshots import QuarterlyReport, Snapshot
 from reports.reason_texts import probation_reasons
-from reports.services.probation import FIGURE_LABELS
+from reports.services.probation import labelled_figures
 
 
 class ScoreExplainedMixin:
@@ -104,11 +104,7 @@ class ProbationEvaluationAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
             format_html_join(
                 "",
                 "<div>{}: {}</div>",
-                (
-                    (label, figures[name])
-                    for name, label in FIGURE_LABELS.items()
-                    if name in figures
-                ),
+                labelled_figures(figures),
             )
             or "-"
         )

@@ -215,6 +215,11 @@ def _review_one(figures: dict, *, now, version, policy) -> str:
     return outcome
 
 
+def labelled_figures(figures: dict) -> list[tuple]:
+    """(label, value) of the review's figures, in FIGURE_LABELS' order."""
+    return [(label, figures[name]) for name, label in FIGURE_LABELS.items() if name in figures]
+
+
 def preview(probation: Probation) -> dict:
     """What the review would decide for this probation now (for the staff page)."""
     version, policy = _policy()
@@ -226,9 +231,7 @@ def preview(probation: Probation) -> dict:
         "figures": _evidence(rows[0], version=version, recommended=outcome, reasons=reasons),
         "recommended": outcome,
         "recommended_label": Outcome(outcome).label,
-        "figure_rows": [
-            (FIGURE_LABELS[name], rows[0][name]) for name in FIGURE_LABELS if name in rows[0]
-        ],
+        "figure_rows": labelled_figures(rows[0]),
         "reasons": reason_texts.probation_reasons(reasons),
     }
 
